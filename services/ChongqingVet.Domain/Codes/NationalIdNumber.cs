@@ -1,0 +1,78 @@
+using System.Globalization;
+
+namespace ChongqingVet.Domain.Codes;
+
+/// <summary>
+/// 公民身份号码 (GB 11643-1999): 6-digit address, 8-digit birth date, 3-digit sequence, 1 check character.
+/// Also accepts the legacy 15-digit form (6 address + YYMMDD + 3 sequence, no check, 19xx births).
+/// The address code is not checked against today's district list: codes keep the value they had at issue.
+/// </summary>
+public static class NationalIdNumber
+{
+    private static readonly int[] Weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    private const string CheckCharacters = "10X98765432";
+
+    /// <summary>Upper-cases a trailing x and trims blanks; returns the input unchanged otherwise.</summary>
+    public static string Normalize(string value) => value.Trim().ToUpperInvariant();
+
+    /// <summary>Returns null when valid, otherwise a description of what is wrong (never containing the number).</summary>
+    public static string? Validate(string? value, DateOnly today)
+    {
+        if (string.IsNullOrWhiteSpace(value)) return "is required";
+        var id = Normalize(value);
+        return id.Length switch
+        {
+            18 => Validate18(id, today),
+            15 => Validate15(id, today),
+            _ => "must have 18 characters (or 15 digits for a legacy number)",
+        };
+    }
+
+    public static bool IsValid(string? value, DateOnly today) => Validate(value, today) is null;
+
+    public static char ComputeCheckCharacter(ReadOnlySpan<char> first17)
+    {
+        var sum = 0;
+        for (var i = 0; i < 17; i++) sum += (first17[i] - '0') * Weights[i];
+        return CheckCharacters[sum % 11];
+    }
+
+    /// <summary>Masked for display: first 4 and last 4 characters, e.g. 5001**********123X.</summary>
+    public static string Mask(string value)
+    {
+        var id = Normalize(value);
+        return id.Length <= 8 ? new string('*', id.Length) : id[..4] + new string('*', id.Length - 8) + id[^4..];
+    }
+
+    private static string? Validate18(string id, DateOnly today)
+    {
+        for (var i = 0; i < 17; i++)
+        {
+            if (!char.IsAsciiDigit(id[i])) return "must be 17 digits followed by a digit or X";
+        }
+        if (!char.IsAsciiDigit(id[17]) && id[17] != 'X') return "must be 17 digits followed by a digit or X";
+        if (id[0] == '0') return "has an invalid address code";
+        var birthError = CheckBirthDate(id.AsSpan(6, 8), "yyyyMMdd", today);
+        if (birthError is not null) return birthError;
+        return ComputeCheckCharacter(id) == id[17] ? null : "has a wrong check character";
+    }
+
+    private static string? Validate15(string id, DateOnly today)
+    {
+        foreach (var c in id)
+        {
+            if (!char.IsAsciiDigit(c)) return "a 15-character number must be all digits";
+        }
+        if (id[0] == '0') return "has an invalid address code";
+        return CheckBirthDate(("19" + id.Substring(6, 6)).AsSpan(), "yyyyMMdd", today);
+    }
+
+    private static string? CheckBirthDate(ReadOnlySpan<char> digits, string format, DateOnly today)
+    {
+        if (!DateOnly.TryParseExact(digits, format, CultureInfo.InvariantCulture, DateTimeStyles.None, out var birth))
+            return "contains a birth date that does not exist";
+        if (birth > today) return "contains a birth date in the future";
+        if (birth.Year < 1880) return "contains a birth date before 1880";
+        return null;
+    }
+}

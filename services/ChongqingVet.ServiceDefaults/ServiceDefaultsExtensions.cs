@@ -1,0 +1,113 @@
+using Grpc.AspNetCore.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace ChongqingVet.ServiceDefaults;
+
+/// <summary>
+/// <c>builder.AddServiceDefaults("certificates")</c> and <c>app.MapServiceDefaults()</c>: what every service
+/// and the gateway share. Health checks tagged <see cref="HealthTags.Live"/> feed liveness; those tagged
+/// <see cref="HealthTags.Ready"/> (the database check, downstream checks) feed readiness.
+/// </summary>
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>The Kestrel endpoint names: HTTP/2 cleartext for gRPC, HTTP/1.1 for REST, gRPC-Web, health and metrics.</summary>
+    public const string GrpcEndpoint = "Grpc";
+    public const string HttpEndpoint = "Http";
+
+    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName)
+    {
+        var limits = builder.Configuration.GetSection(ServiceLimits.SectionName).Get<ServiceLimits>() ?? new ServiceLimits();
+        builder.Services.AddSingleton(limits);
+        builder.Services.AddSingleton(new ServiceIdentity(serviceName));
+
+        ConfigureKestrel(builder, limits);
+
+        builder.Services.AddGrpc(options =>
+        {
+            options.Interceptors.Add<ErrorInterceptor>();
+            options.MaxReceiveMessageSize = limits.MaxReceiveMessageBytes;
+            options.MaxSendMessageSize = limits.MaxSendMessageBytes;
+            options.EnableDetailedErrors = false;
+        });
+        builder.Services.AddGrpcReflection();
+
+        builder.Services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), tags: [HealthTags.Live]);
+        builder.Services.AddGrpcHealthChecks(options =>
+        {
+            options.Services.Map("", result => result.Tags.Contains(HealthTags.Ready));
+            options.Services.Map(HealthTags.Live, result => result.Tags.Contains(HealthTags.Live));
+            options.Services.Map(HealthTags.Ready, result => result.Tags.Contains(HealthTags.Ready));
+        });
+
+        AddOpenTelemetry(builder, serviceName);
+        return builder;
+    }
+
+    public static WebApplication MapServiceDefaults(this WebApplication app)
+    {
+        app.MapGrpcReflectionService();
+        app.MapGrpcHealthChecksService();
+        app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthTags.Live) });
+        app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthTags.Ready) });
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        return app;
+    }
+
+    private static void ConfigureKestrel(WebApplicationBuilder builder, ServiceLimits limits)
+    {
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = limits.MaxRequestBodyBytes;
+            // Cleartext HTTP/2 and HTTP/1.1 cannot share a port, so the two named endpoints get one protocol each.
+            kestrel.Configure(context.Configuration.GetSection("Kestrel"))
+                .Endpoint(GrpcEndpoint, endpoint => endpoint.ListenOptions.Protocols = HttpProtocols.Http2)
+                .Endpoint(HttpEndpoint, endpoint => endpoint.ListenOptions.Protocols = HttpProtocols.Http1);
+        });
+    }
+
+    private static void AddOpenTelemetry(WebApplicationBuilder builder, string serviceName)
+    {
+        var otlpEndpoint = builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService($"chongqingvet-{serviceName}"))
+            .WithMetrics(metrics =>
+            {
+                metrics.AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    .AddRuntimeInstrumentation()
+                    .AddMeter("ChongqingVet.*")
+                    .AddPrometheusExporter();
+                if (!string.IsNullOrWhiteSpace(otlpEndpoint)) metrics.AddOtlpExporter();
+            })
+            .WithTracing(tracing =>
+            {
+                tracing.AddAspNetCoreInstrumentation(options =>
+                        options.Filter = context => !context.Request.Path.StartsWithSegments("/healthz")
+                                                    && !context.Request.Path.StartsWithSegments("/metrics"))
+                    .AddGrpcClientInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    .AddSource("ChongqingVet.*");
+                if (!string.IsNullOrWhiteSpace(otlpEndpoint)) tracing.AddOtlpExporter();
+            });
+        _ = telemetry;
+    }
+}
+
+/// <summary>Health-check tags and the gRPC health service names that report them.</summary>
+public static class HealthTags
+{
+    public const string Live = "liveness";
+    public const string Ready = "readiness";
+}
