@@ -1,0 +1,114 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using ChongqingVet.Domain.Errors;
+using Dapper;
+using Google.Protobuf;
+
+namespace ChongqingVet.Data;
+
+/// <summary>
+/// Makes writes idempotent by request_id (AIP-155): the first response is stored in the same transaction as the
+/// change, and a retry with the same request_id gets exactly those bytes back without changing anything. The same
+/// request_id with a different request is INVALID_ARGUMENT. An empty request_id runs the write without this guard.
+/// </summary>
+public sealed class IdempotencyStore(IDbConnectionFactory connections, TimeProvider clock)
+{
+    private const string SelectSql = """
+        SELECT request_hash AS RequestHash, response AS Response
+        FROM idempotency_keys
+        WHERE operation = @Operation AND request_id = @RequestId
+        """;
+
+    private const string InsertSql = """
+        INSERT INTO idempotency_keys (operation, request_id, request_hash, response, created_at)
+        VALUES (@Operation, @RequestId, @RequestHash, @Response, @CreatedAt)
+        """;
+
+    private const string DeleteOlderThanSql = "DELETE FROM idempotency_keys WHERE created_at < @Before";
+
+    /// <summary>Runs <paramref name="write"/> in one transaction, once per (operation, request_id).</summary>
+    public async Task<TResponse> ExecuteAsync<TResponse>(
+        string operation,
+        string? requestId,
+        IMessage request,
+        Func<DbConnection, DbTransaction, Task<TResponse>> write,
+        CancellationToken cancellationToken)
+        where TResponse : IMessage<TResponse>, new()
+    {
+        if (string.IsNullOrEmpty(requestId)) return await WriteOnceAsync(write, cancellationToken);
+        if (!Guid.TryParse(requestId, out var parsed) || requestId.Length != 36)
+            throw new ValidationException("request_id", "must be a UUID such as 3f2b8c1e-0d4a-4c55-9f8e-2a7b6c5d4e3f");
+        var key = new Key(operation, parsed.ToString("D"), SHA256.HashData(request.ToByteArray()));
+
+        try
+        {
+            await using var connection = await connections.OpenAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var stored = await FindAsync<TResponse>(connection, transaction, key, cancellationToken);
+            if (stored is not null) return stored;
+
+            var response = await write(connection, transaction);
+            await connection.ExecuteAsync(new CommandDefinition(InsertSql, new
+            {
+                key.Operation,
+                key.RequestId,
+                key.RequestHash,
+                Response = response.ToByteArray(),
+                CreatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+            }, transaction, cancellationToken: cancellationToken));
+            await transaction.CommitAsync(cancellationToken);
+            return response;
+        }
+        catch (Exception exception) when (IsLostRace(exception))
+        {
+            // A concurrent twin committed first (its idempotency row, or the business row it created, collided
+            // with ours). Our transaction was rolled back; if the twin stored a response, that is the answer.
+            await using var connection = await connections.OpenAsync(cancellationToken);
+            var stored = await FindAsync<TResponse>(connection, null, key, cancellationToken);
+            if (stored is not null) return stored;
+            throw;
+        }
+    }
+
+    /// <summary>Deletes stored responses older than <paramref name="age"/>; returns how many.</summary>
+    public async Task<int> DeleteOlderThanAsync(TimeSpan age, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(DeleteOlderThanSql,
+            new { Before = clock.GetUtcNow().Subtract(age).ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken));
+    }
+
+    private async Task<TResponse> WriteOnceAsync<TResponse>(Func<DbConnection, DbTransaction, Task<TResponse>> write, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var response = await write(connection, transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return response;
+    }
+
+    private static async Task<TResponse?> FindAsync<TResponse>(DbConnection connection, DbTransaction? transaction, Key key, CancellationToken cancellationToken)
+        where TResponse : IMessage<TResponse>, new()
+    {
+        var row = await connection.QuerySingleOrDefaultAsync<StoredRow>(new CommandDefinition(SelectSql,
+            new { key.Operation, key.RequestId }, transaction, cancellationToken: cancellationToken));
+        if (row is null) return default;
+        if (!CryptographicOperations.FixedTimeEquals(row.RequestHash, key.RequestHash))
+            throw new ValidationException("request_id", "was already used for a different request; use a new request_id");
+        var parser = new MessageParser<TResponse>(() => new TResponse());
+        return parser.ParseFrom(row.Response);
+    }
+
+    private bool IsLostRace(Exception exception) =>
+        connections.Dialect.IsUniqueViolation(exception)
+        || exception is AlreadyExistsException
+        || (exception.InnerException is not null && connections.Dialect.IsUniqueViolation(exception.InnerException));
+
+    private sealed record Key(string Operation, string RequestId, byte[] RequestHash);
+
+    private sealed class StoredRow
+    {
+        public byte[] RequestHash { get; init; } = [];
+        public byte[] Response { get; init; } = [];
+    }
+}

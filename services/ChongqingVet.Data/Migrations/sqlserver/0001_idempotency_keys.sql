@@ -1,0 +1,10 @@
+-- request_id -> first response of a write (AIP-155), written in the same transaction as the write.
+CREATE TABLE idempotency_keys (
+    operation     VARCHAR(100)   NOT NULL,
+    request_id    VARCHAR(36)    NOT NULL,
+    request_hash  VARBINARY(32)  NOT NULL,
+    response      VARBINARY(MAX) NOT NULL,
+    created_at    BIGINT         NOT NULL,
+    CONSTRAINT pk_idempotency_keys PRIMARY KEY (operation, request_id)
+);
+CREATE INDEX ix_idempotency_keys_created_at ON idempotency_keys (created_at);
