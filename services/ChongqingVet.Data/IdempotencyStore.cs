@@ -36,9 +36,7 @@ public sealed class IdempotencyStore(IDbConnectionFactory connections, TimeProvi
         where TResponse : IMessage<TResponse>, new()
     {
         if (string.IsNullOrEmpty(requestId)) return await WriteOnceAsync(write, cancellationToken);
-        if (!Guid.TryParse(requestId, out var parsed) || requestId.Length != 36)
-            throw new ValidationException("request_id", "must be a UUID such as 3f2b8c1e-0d4a-4c55-9f8e-2a7b6c5d4e3f");
-        var key = new Key(operation, parsed.ToString("D"), SHA256.HashData(request.ToByteArray()));
+        var key = CreateKey(operation, requestId, request);
 
         try
         {
@@ -48,14 +46,7 @@ public sealed class IdempotencyStore(IDbConnectionFactory connections, TimeProvi
             if (stored is not null) return stored;
 
             var response = await write(connection, transaction);
-            await connection.ExecuteAsync(new CommandDefinition(InsertSql, new
-            {
-                key.Operation,
-                key.RequestId,
-                key.RequestHash,
-                Response = response.ToByteArray(),
-                CreatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds(),
-            }, transaction, cancellationToken: cancellationToken));
+            await SaveAsync(connection, transaction, key, response, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return response;
         }
@@ -87,7 +78,29 @@ public sealed class IdempotencyStore(IDbConnectionFactory connections, TimeProvi
         return response;
     }
 
-    private static async Task<TResponse?> FindAsync<TResponse>(DbConnection connection, DbTransaction? transaction, Key key, CancellationToken cancellationToken)
+    /// <summary>The key of one write; a malformed request_id is INVALID_ARGUMENT on <paramref name="field"/>.</summary>
+    public static IdempotencyKey CreateKey(string operation, string requestId, IMessage request, string field = "request_id")
+    {
+        if (!Guid.TryParse(requestId, out var parsed) || requestId.Length != 36)
+            throw new ValidationException(field, "must be a UUID such as 3f2b8c1e-0d4a-4c55-9f8e-2a7b6c5d4e3f");
+        return new IdempotencyKey(operation, parsed.ToString("D"), SHA256.HashData(request.ToByteArray()));
+    }
+
+    /// <summary>Stores the response of a write inside the caller's transaction (for batch writes such as imports).</summary>
+    public async Task SaveAsync(DbConnection connection, DbTransaction transaction, IdempotencyKey key, IMessage response, CancellationToken cancellationToken)
+    {
+        await connection.ExecuteAsync(new CommandDefinition(InsertSql, new
+        {
+            key.Operation,
+            key.RequestId,
+            key.RequestHash,
+            Response = response.ToByteArray(),
+            CreatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+        }, transaction, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The stored response for the key, or null; the same request_id with another request is INVALID_ARGUMENT.</summary>
+    public static async Task<TResponse?> FindAsync<TResponse>(DbConnection connection, DbTransaction? transaction, IdempotencyKey key, CancellationToken cancellationToken)
         where TResponse : IMessage<TResponse>, new()
     {
         var row = await connection.QuerySingleOrDefaultAsync<StoredRow>(new CommandDefinition(SelectSql,
@@ -104,7 +117,6 @@ public sealed class IdempotencyStore(IDbConnectionFactory connections, TimeProvi
         || exception is AlreadyExistsException
         || (exception.InnerException is not null && connections.Dialect.IsUniqueViolation(exception.InnerException));
 
-    private sealed record Key(string Operation, string RequestId, byte[] RequestHash);
 
     private sealed class StoredRow
     {
@@ -112,3 +124,6 @@ public sealed class IdempotencyStore(IDbConnectionFactory connections, TimeProvi
         public byte[] Response { get; init; } = [];
     }
 }
+
+/// <summary>Identifies one idempotent write: operation, normalised request_id and the request's SHA-256.</summary>
+public sealed record IdempotencyKey(string Operation, string RequestId, byte[] RequestHash);

@@ -25,15 +25,25 @@ public static class TSqlAssert
     }
 
     /// <summary>
-    /// Every <c>const string</c> field whose name ends in "Sql" in the assembly's types: the repositories' queries.
+    /// Every <c>const string</c> field whose name ends in "Sql" in the assembly's types: the repositories' queries,
+    /// as SQL Server receives them (Dapper expands a list parameter <c>IN @Ids</c> to <c>IN (@Ids1, @Ids2 …)</c>;
+    /// a query ending in ORDER BY gets the dialect's row limit, as the repositories append it).
     /// </summary>
     public static IReadOnlyList<(string Name, string Sql)> QueryConstants(Assembly assembly) =>
         assembly.GetTypes()
             .SelectMany(type => type.GetFields(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)
                 .Where(field => field is { IsLiteral: true, IsInitOnly: false } && field.FieldType == typeof(string)
                                 && field.Name.EndsWith("Sql", StringComparison.Ordinal))
-                .Select(field => ($"{type.Name}.{field.Name}", (string)field.GetRawConstantValue()!)))
+                .Select(field => ($"{type.Name}.{field.Name}", AsSqlServerReceivesIt((string)field.GetRawConstantValue()!))))
             .ToArray();
+
+    private static string AsSqlServerReceivesIt(string sql)
+    {
+        var expanded = System.Text.RegularExpressions.Regex.Replace(sql, @"\bIN\s+@(\w+)", "IN (@$1_1, @$1_2)");
+        var lastOrderBy = expanded.LastIndexOf("ORDER BY", StringComparison.OrdinalIgnoreCase);
+        var isPagedQuery = lastOrderBy >= 0 && !expanded[lastOrderBy..].Contains(')');
+        return isPagedQuery ? expanded + SqlDialect.SqlServer.Limit() : expanded;
+    }
 }
 
 /// <summary>The three dialect folders hold scripts of the same names, so no dialect falls behind.</summary>

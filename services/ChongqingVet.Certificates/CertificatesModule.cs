@@ -1,0 +1,29 @@
+using ChongqingVet.Certificates.Data;
+using ChongqingVet.Certificates.Domain;
+using ChongqingVet.Certificates.Grpc;
+using ChongqingVet.Data;
+
+namespace ChongqingVet.Certificates;
+
+/// <summary>Registers and maps the certificates service.</summary>
+public static class CertificatesModule
+{
+    public static WebApplicationBuilder AddCertificates(this WebApplicationBuilder builder)
+    {
+        builder.AddDatabase(typeof(CertificatesModule).Assembly);
+        builder.Services.AddSingleton(HolderIdentityProtector.FromConfiguration(builder.Configuration, builder.Environment));
+        builder.Services.AddSingleton<IHolderNameDisclosure>(new ConfiguredHolderNameDisclosure(
+            builder.Configuration.GetValue<bool>("HolderIdentity:ReturnHolderNames")));
+        builder.Services.AddSingleton<CertificateTypeRepository>();
+        builder.Services.AddSingleton<CertificateRepository>();
+        builder.Services.AddSingleton<CertificateImporter>();
+        builder.Services.AddSingleton<ISampleDataSeeder, CertificateSampleData>();
+        return builder;
+    }
+
+    public static WebApplication MapCertificates(this WebApplication app)
+    {
+        app.MapGrpcService<CertificateGrpcService>();
+        return app;
+    }
+}

@@ -1,0 +1,133 @@
+using System.Globalization;
+using ChongqingVet.Certificates.V1;
+using ChongqingVet.Common.V1;
+using ChongqingVet.Domain.Codes;
+using ChongqingVet.Domain.Errors;
+
+namespace ChongqingVet.Certificates.Domain;
+
+/// <summary>Rules of certificate types and issuance, as plain functions.</summary>
+public static class CertificateRules
+{
+    public const int MaxLevelsSkills = 50;
+
+    public static bool IsOnePlusXLevel(CertificateLevel level) =>
+        level is CertificateLevel.XJunior or CertificateLevel.XIntermediate or CertificateLevel.XSenior;
+
+    public static bool IsNationalLevel(CertificateLevel level) =>
+        level is >= CertificateLevel.National5 and <= CertificateLevel.National1;
+
+    /// <summary>Levels a kind allows: 1+X the three X levels, MOHRSS the five national levels, other kinds either.</summary>
+    public static bool KindAllows(CertificateKind kind, CertificateLevel level) => kind switch
+    {
+        CertificateKind.OnePlusX => IsOnePlusXLevel(level),
+        CertificateKind.MohrssSkillLevel => IsNationalLevel(level),
+        CertificateKind.Other => IsOnePlusXLevel(level) || IsNationalLevel(level),
+        _ => false,
+    };
+
+    /// <summary>Every violation of a certificate type (create, or update with all fields).</summary>
+    public static void Validate(CertificateType type, Violations violations, string prefix = "certificate_type.")
+    {
+        var codeError = SkillCode.Validate(type.Code);
+        if (codeError is not null) violations.Add(prefix + "code", codeError);
+        violations.RequireText(type.Name, prefix + "name");
+        violations.Check(type.Kind != CertificateKind.Unspecified, prefix + "kind", "is required");
+        violations.RequireText(type.OrganisationName, prefix + "organisation_name");
+        var creditError = UnifiedSocialCreditCode.Validate(type.OrganisationCreditCode);
+        if (creditError is not null) violations.Add(prefix + "organisation_credit_code", creditError);
+        violations.Check(type.ValidityMonths is >= 0 and <= 1200, prefix + "validity_months", "must be between 0 (never expires) and 1200");
+        ValidateLevels(type, violations, prefix);
+    }
+
+    public static void ValidateLevels(CertificateType type, Violations violations, string prefix)
+    {
+        if (!violations.Check(type.Levels.Count > 0, prefix + "levels", "must list at least one level")) return;
+        var seen = new HashSet<CertificateLevel>();
+        for (var i = 0; i < type.Levels.Count; i++)
+        {
+            var level = type.Levels[i];
+            var path = $"{prefix}levels[{i}]";
+            if (!KindAllows(type.Kind, level.Level))
+                violations.Add(path + ".level", type.Kind == CertificateKind.OnePlusX
+                    ? "a 1+X type allows only X_JUNIOR, X_INTERMEDIATE and X_SENIOR"
+                    : "is not allowed for this kind of certificate");
+            else if (!seen.Add(level.Level)) violations.Add(path + ".level", "is listed twice");
+            violations.Check(level.AttestedSkills.Count is > 0 and <= MaxLevelsSkills, path + ".attested_skills", $"must list 1 to {MaxLevelsSkills} skills");
+            var skills = new HashSet<string>(StringComparer.Ordinal);
+            for (var j = 0; j < level.AttestedSkills.Count; j++)
+            {
+                var skill = level.AttestedSkills[j];
+                var skillPath = $"{path}.attested_skills[{j}]";
+                var error = SkillCode.Validate(skill.SkillCode);
+                if (error is not null) violations.Add(skillPath + ".skill_code", error);
+                else if (!skills.Add(skill.SkillCode)) violations.Add(skillPath + ".skill_code", "is listed twice");
+                violations.Check(skill.Level != SkillLevel.Unspecified && Enum.IsDefined(skill.Level), skillPath + ".level", "is required");
+            }
+        }
+    }
+
+    /// <summary>Field checks of an issuance that need no database; the type checks come from <see cref="CheckAgainstType"/>.</summary>
+    public static void ValidateIssue(IssueCertificateRequest request, DateOnly today, Violations violations)
+    {
+        var typeError = SkillCode.Validate(request.TypeCode);
+        if (typeError is not null) violations.Add("type_code", typeError);
+        violations.Check(request.Level != CertificateLevel.Unspecified && Enum.IsDefined(request.Level), "level", "is required");
+        var learnerError = LearnerId.Validate(request.LearnerId);
+        if (learnerError is not null) violations.Add("learner_id", learnerError);
+        violations.RequireText(request.HolderName, "holder_name", 100);
+        var idError = NationalIdNumber.Validate(request.HolderIdNumber, today);
+        if (idError is not null) violations.Add("holder_id_number", idError);
+        violations.RequireText(request.IssuingOrganisation, "issuing_organisation");
+        var issueDate = request.IssueDate.ToDateOnly();
+        if (issueDate is null) violations.Add("issue_date", "is required and must be a real date");
+        else violations.Check(issueDate <= today, "issue_date", "must not be in the future");
+    }
+
+    /// <summary>The type must exist, be active and allow the level.</summary>
+    public static void CheckAgainstType(CertificateType? type, CertificateLevel level, Violations violations)
+    {
+        if (type is null)
+        {
+            violations.Add("type_code", "no certificate type has this code");
+            return;
+        }
+        violations.Check(type.Active, "type_code", "the certificate type is not active");
+        if (level != CertificateLevel.Unspecified)
+            violations.Check(type.Levels.Any(l => l.Level == level), "level", "is not a level this certificate type is issued at");
+    }
+
+    public static DateOnly? ExpiryDate(DateOnly issueDate, int validityMonths) =>
+        validityMonths == 0 ? null : issueDate.AddMonths(validityMonths).AddDays(-1);
+
+    /// <summary>Stored status plus today's date: an active certificate past its expiry reads as EXPIRED.</summary>
+    public static CertificateStatus EffectiveStatus(CertificateStatus stored, DateOnly? expireDate, DateOnly today) =>
+        stored == CertificateStatus.Active && expireDate is { } expiry && expiry < today ? CertificateStatus.Expired : stored;
+
+    /// <summary>National level digit (5 … 1) used in the MOHRSS number; 0 for 1+X levels.</summary>
+    public static int NationalLevelDigit(CertificateLevel level) => IsNationalLevel(level) ? 5 - (level - CertificateLevel.National5) : 0;
+
+    /// <summary>
+    /// Certificate numbers. MOHRSS types: the 22-character national format S + evaluation body (4) + province (50,
+    /// Chongqing) + site (6) + year (2) + level (1) + serial (6). Other types: TYPECODE-YYYY-NNNNNN.
+    /// </summary>
+    public static string FormatNumber(CertificateType type, string issuingOrganisation, CertificateLevel level, int year, long serial)
+    {
+        if (type.Kind == CertificateKind.MohrssSkillLevel)
+        {
+            var body = StableDigits(type.OrganisationCreditCode, 4);
+            var site = StableDigits(issuingOrganisation, 6);
+            return string.Create(CultureInfo.InvariantCulture, $"S{body}50{site}{year % 100:D2}{NationalLevelDigit(level)}{serial:D6}");
+        }
+        return string.Create(CultureInfo.InvariantCulture, $"{type.Code}-{year:D4}-{serial:D6}");
+    }
+
+    public static bool IsMohrssNumber(string number) => System.Text.RegularExpressions.Regex.IsMatch(number, @"^[YS]\d{4}\d{2}\d{6}\d{2}[1-5]\d{6}$");
+
+    private static string StableDigits(string text, int count)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text));
+        var value = BitConverter.ToUInt32(hash, 0) % (uint)Math.Pow(10, count);
+        return value.ToString("D" + count, CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,99 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace ChongqingVet.Certificates.Domain;
+
+/// <summary>Encrypts one field. AES-256-GCM today; an SM4 implementation can replace it behind this interface.</summary>
+public interface IFieldCipher
+{
+    byte[] Encrypt(string plaintext);
+
+    string Decrypt(byte[] ciphertext);
+}
+
+/// <summary>AES-256-GCM: 12-byte random nonce ‖ ciphertext ‖ 16-byte tag.</summary>
+public sealed class AesGcmFieldCipher(byte[] key) : IFieldCipher
+{
+    private const int NonceSize = 12;
+    private const int TagSize = 16;
+
+    public byte[] Encrypt(string plaintext)
+    {
+        var clear = Encoding.UTF8.GetBytes(plaintext);
+        var output = new byte[NonceSize + clear.Length + TagSize];
+        var nonce = output.AsSpan(0, NonceSize);
+        RandomNumberGenerator.Fill(nonce);
+        using var aes = new AesGcm(key, TagSize);
+        aes.Encrypt(nonce, clear, output.AsSpan(NonceSize, clear.Length), output.AsSpan(NonceSize + clear.Length, TagSize));
+        return output;
+    }
+
+    public string Decrypt(byte[] ciphertext)
+    {
+        var length = ciphertext.Length - NonceSize - TagSize;
+        var clear = new byte[length];
+        using var aes = new AesGcm(key, TagSize);
+        aes.Decrypt(ciphertext.AsSpan(0, NonceSize), ciphertext.AsSpan(NonceSize, length), ciphertext.AsSpan(NonceSize + length, TagSize), clear);
+        return Encoding.UTF8.GetString(clear);
+    }
+}
+
+/// <summary>
+/// Protects holder identity at rest: ID numbers and names are stored encrypted, and found by exact match through
+/// keyed HMAC-SHA256 "blind indexes". Keys: <c>HolderIdentity:EncryptionKey</c> and <c>HolderIdentity:BlindIndexKey</c>
+/// (base64, 32 bytes each, from the environment or a Kubernetes Secret). Outside Production, missing keys are
+/// replaced by fixed development keys (they protect only sample data) and a warning is printed; Production refuses to start.
+/// </summary>
+public sealed class HolderIdentityProtector(IFieldCipher cipher, byte[] blindIndexKey)
+{
+    public byte[] Encrypt(string value) => cipher.Encrypt(value);
+
+    public string Decrypt(byte[] value) => cipher.Decrypt(value);
+
+    /// <summary>Blind index of a normalised ID number (upper-case X).</summary>
+    public byte[] IdNumberIndex(string idNumber) => Index("id:" + idNumber.Trim().ToUpperInvariant());
+
+    /// <summary>Blind index of a name, ignoring white space (names are compared exactly otherwise).</summary>
+    public byte[] NameIndex(string name) => Index("name:" + string.Concat(name.Where(c => !char.IsWhiteSpace(c))));
+
+    private byte[] Index(string value) => HMACSHA256.HashData(blindIndexKey, Encoding.UTF8.GetBytes(value));
+
+    public static HolderIdentityProtector FromConfiguration(IConfiguration configuration, IHostEnvironment environment)
+    {
+        var encryption = ReadKey(configuration, "HolderIdentity:EncryptionKey", environment, "chongqingvet-dev-encryption");
+        var index = ReadKey(configuration, "HolderIdentity:BlindIndexKey", environment, "chongqingvet-dev-blind-index");
+        return new HolderIdentityProtector(new AesGcmFieldCipher(encryption), index);
+    }
+
+    private static byte[] ReadKey(IConfiguration configuration, string name, IHostEnvironment environment, string developmentSeed)
+    {
+        var text = configuration[name];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            if (environment.IsProduction()) throw new InvalidOperationException($"{name} is required in Production (base64, 32 bytes).");
+            Console.Error.WriteLine($"warning: {name} is not set; using a development key. Never run real data like this.");
+            return SHA256.HashData(Encoding.UTF8.GetBytes(developmentSeed));
+        }
+        byte[] key;
+        try
+        {
+            key = Convert.FromBase64String(text);
+        }
+        catch (FormatException)
+        {
+            throw new InvalidOperationException($"{name} must be base64.");
+        }
+        return key.Length == 32 ? key : throw new InvalidOperationException($"{name} must decode to 32 bytes.");
+    }
+}
+
+/// <summary>Whether the caller may see holder names. The seam for authorisation; today a setting.</summary>
+public interface IHolderNameDisclosure
+{
+    bool MayDisclose(global::Grpc.Core.ServerCallContext context);
+}
+
+public sealed class ConfiguredHolderNameDisclosure(bool enabled) : IHolderNameDisclosure
+{
+    public bool MayDisclose(global::Grpc.Core.ServerCallContext context) => enabled;
+}

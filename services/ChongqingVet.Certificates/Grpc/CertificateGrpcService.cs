@@ -1,0 +1,179 @@
+using ChongqingVet.Certificates.Data;
+using ChongqingVet.Certificates.Domain;
+using ChongqingVet.Certificates.V1;
+using ChongqingVet.Data;
+using ChongqingVet.Domain.Codes;
+using ChongqingVet.Domain.Errors;
+using ChongqingVet.Domain.Time;
+using Grpc.Core;
+
+namespace ChongqingVet.Certificates.Grpc;
+
+/// <summary>The gRPC face of the certificates service: validate, call the repositories, map.</summary>
+public sealed class CertificateGrpcService(
+    CertificateTypeRepository types,
+    CertificateRepository certificates,
+    CertificateImporter importer,
+    IdempotencyStore idempotency,
+    PageTokenCodec pageTokens,
+    IHolderNameDisclosure disclosure,
+    TimeProvider clock) : CertificateService.CertificateServiceBase
+{
+    public override async Task<CertificateType> CreateCertificateType(CreateCertificateTypeRequest request, ServerCallContext context)
+    {
+        var violations = new Violations();
+        if (violations.Check(request.CertificateType is not null, "certificate_type", "is required"))
+            CertificateRules.Validate(request.CertificateType!, violations);
+        violations.ThrowIfAny();
+        return await idempotency.ExecuteAsync(nameof(CreateCertificateType), request.RequestId, request,
+            (connection, transaction) => types.CreateAsync(connection, transaction, request.CertificateType!, context.CancellationToken),
+            context.CancellationToken);
+    }
+
+    public override async Task<CertificateType> GetCertificateType(GetCertificateTypeRequest request, ServerCallContext context)
+    {
+        RequireCode(request.Code, "code");
+        return await types.GetAsync(request.Code, context.CancellationToken) ?? throw new NotFoundException("CertificateType", request.Code);
+    }
+
+    public override async Task<ListCertificateTypesResponse> ListCertificateTypes(ListCertificateTypesRequest request, ServerCallContext context)
+    {
+        var violations = new Violations();
+        if (request.SkillCode.Length > 0) violations.Check(SkillCode.IsValid(request.SkillCode), "skill_code", "is not a skill code");
+        violations.ThrowIfAny();
+        var pageSize = PageSize.Resolve(request.PageSize);
+        var filter = PageTokenCodec.Fingerprint(request.Kind, request.ActiveOnly, request.SkillCode, request.MinSkillLevel);
+        var after = pageTokens.Decode<string>(request.PageToken, filter) ?? string.Empty;
+        var page = await types.ListAsync(after, request.Kind, request.ActiveOnly, request.SkillCode, request.MinSkillLevel, pageSize, context.CancellationToken);
+        var response = new ListCertificateTypesResponse { CertificateTypes = { page.Items } };
+        if (page.HasMore) response.NextPageToken = pageTokens.Encode(page.Items[^1].Code, filter);
+        return response;
+    }
+
+    public override async Task<CertificateType> UpdateCertificateType(UpdateCertificateTypeRequest request, ServerCallContext context)
+    {
+        if (request.CertificateType is null) throw new ValidationException("certificate_type", "is required");
+        RequireCode(request.CertificateType.Code, "certificate_type.code");
+        var version = Etags.Parse(request.CertificateType.Etag, "certificate_type.etag");
+        var current = await types.GetAsync(request.CertificateType.Code, context.CancellationToken)
+                      ?? throw new NotFoundException("CertificateType", request.CertificateType.Code);
+        var updated = CertificateTypeMapper.ApplyMask(current, request.CertificateType, request.UpdateMask);
+        var violations = new Violations();
+        CertificateRules.Validate(updated, violations);
+        violations.ThrowIfAny();
+        return await idempotency.ExecuteAsync(nameof(UpdateCertificateType), null, request,
+            (connection, transaction) => types.UpdateAsync(connection, transaction, updated, version, context.CancellationToken),
+            context.CancellationToken);
+    }
+
+    public override async Task<Certificate> IssueCertificate(IssueCertificateRequest request, ServerCallContext context)
+    {
+        var violations = new Violations();
+        CertificateRules.ValidateIssue(request, ChinaTime.Today(clock), violations);
+        var type = SkillCode.IsValid(request.TypeCode) ? await types.GetAsync(request.TypeCode, context.CancellationToken) : null;
+        if (SkillCode.IsValid(request.TypeCode)) CertificateRules.CheckAgainstType(type, request.Level, violations);
+        violations.ThrowIfAny();
+
+        var certificate = await idempotency.ExecuteAsync(nameof(IssueCertificate), request.RequestId, request,
+            (connection, transaction) => certificates.IssueAsync(connection, transaction, type!, request, context.CancellationToken),
+            context.CancellationToken);
+        if (disclosure.MayDisclose(context)) certificate.HolderName = request.HolderName.Trim();
+        return certificate;
+    }
+
+    public override async Task<Certificate> GetCertificate(GetCertificateRequest request, ServerCallContext context)
+    {
+        RequireNumber(request.CertificateNumber);
+        return await certificates.GetAsync(request.CertificateNumber, disclosure.MayDisclose(context), context.CancellationToken)
+               ?? throw new NotFoundException("Certificate", request.CertificateNumber);
+    }
+
+    public override async Task<ListCertificatesResponse> ListCertificates(ListCertificatesRequest request, ServerCallContext context)
+    {
+        var violations = new Violations();
+        if (request.LearnerId.Length > 0) violations.Check(LearnerId.IsValid(request.LearnerId), "learner_id", "is not a learner id");
+        if (request.TypeCode.Length > 0) violations.Check(SkillCode.IsValid(request.TypeCode), "type_code", "is not a certificate type code");
+        violations.ThrowIfAny();
+        var pageSize = PageSize.Resolve(request.PageSize);
+        var filter = PageTokenCodec.Fingerprint(request.LearnerId, request.TypeCode, request.Status);
+        var after = pageTokens.Decode<string>(request.PageToken, filter) ?? string.Empty;
+        var page = await certificates.ListAsync(after, request.LearnerId, request.TypeCode, request.Status, pageSize, disclosure.MayDisclose(context), context.CancellationToken);
+        var response = new ListCertificatesResponse { Certificates = { page.Items } };
+        if (page.HasMore) response.NextPageToken = pageTokens.Encode(page.Items[^1].CertificateNumber, filter);
+        return response;
+    }
+
+    public override async Task<Certificate> RevokeCertificate(RevokeCertificateRequest request, ServerCallContext context)
+    {
+        var violations = new Violations();
+        violations.Check(IsNumber(request.CertificateNumber), "certificate_number", "is required (at most 64 characters)");
+        violations.RequireText(request.Reason, "reason", 500);
+        long version = 0;
+        try
+        {
+            version = Etags.Parse(request.Etag);
+        }
+        catch (ValidationException invalid)
+        {
+            violations.Add("etag", invalid.Violations[0].Description);
+        }
+        violations.ThrowIfAny();
+        return await idempotency.ExecuteAsync(nameof(RevokeCertificate), request.RequestId, request,
+            (connection, transaction) => certificates.RevokeAsync(connection, transaction, request.CertificateNumber, request.Reason, version, context.CancellationToken),
+            context.CancellationToken);
+    }
+
+    public override async Task<VerifyCertificateResponse> VerifyCertificate(VerifyCertificateRequest request, ServerCallContext context)
+    {
+        var violations = new Violations();
+        violations.Check(IsNumber(request.CertificateNumber), "certificate_number", "is required (at most 64 characters)");
+        switch (request.HolderCase)
+        {
+            case VerifyCertificateRequest.HolderOneofCase.HolderName:
+                violations.RequireText(request.HolderName, "holder_name", 100);
+                break;
+            case VerifyCertificateRequest.HolderOneofCase.HolderIdNumber:
+                violations.Check(request.HolderIdNumber.Length is > 0 and <= 18, "holder_id_number", "is required (at most 18 characters)");
+                break;
+            default:
+                violations.Add("holder", "give holder_name or holder_id_number");
+                break;
+        }
+        violations.ThrowIfAny();
+        return await certificates.VerifyAsync(request.CertificateNumber,
+            request.HolderCase == VerifyCertificateRequest.HolderOneofCase.HolderName ? request.HolderName : null,
+            request.HolderCase == VerifyCertificateRequest.HolderOneofCase.HolderIdNumber ? request.HolderIdNumber : null,
+            context.CancellationToken);
+    }
+
+    public override Task<ImportCertificatesResponse> ImportCertificates(IAsyncStreamReader<ImportCertificatesRequest> requestStream, ServerCallContext context) =>
+        importer.ImportAsync(requestStream.ReadAllAsync(context.CancellationToken), context.CancellationToken);
+
+    public override async Task<ListLearnerSkillEvidenceResponse> ListLearnerSkillEvidence(ListLearnerSkillEvidenceRequest request, ServerCallContext context)
+    {
+        var error = LearnerId.Validate(request.LearnerId);
+        if (error is not null) throw new ValidationException("learner_id", error);
+        var pageSize = PageSize.Resolve(request.PageSize);
+        var filter = PageTokenCodec.Fingerprint(request.LearnerId);
+        var after = pageTokens.Decode<EvidenceCursor>(request.PageToken, filter) ?? new EvidenceCursor("", "");
+        var (evidence, next) = await certificates.ListEvidenceAsync(request.LearnerId, (after.Number, after.Skill), pageSize, context.CancellationToken);
+        var response = new ListLearnerSkillEvidenceResponse { Evidence = { evidence } };
+        if (next is { } cursor) response.NextPageToken = pageTokens.Encode(new EvidenceCursor(cursor.Number, cursor.Skill), filter);
+        return response;
+    }
+
+    private sealed record EvidenceCursor(string Number, string Skill);
+
+    private static bool IsNumber(string number) => number.Length is > 0 and <= 64;
+
+    private static void RequireNumber(string number)
+    {
+        if (!IsNumber(number)) throw new ValidationException("certificate_number", "is required (at most 64 characters)");
+    }
+
+    private static void RequireCode(string code, string field)
+    {
+        var error = SkillCode.Validate(code);
+        if (error is not null) throw new ValidationException(field, error);
+    }
+}

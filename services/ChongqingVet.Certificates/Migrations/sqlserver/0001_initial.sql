@@ -1,0 +1,52 @@
+CREATE TABLE certificate_types (
+    code                      NVARCHAR(32)  NOT NULL PRIMARY KEY,
+    name                      NVARCHAR(200) NOT NULL,
+    kind                      INTEGER      NOT NULL,
+    organisation_name         NVARCHAR(200) NOT NULL,
+    organisation_credit_code  NVARCHAR(18)  NOT NULL,
+    validity_months           INTEGER      NOT NULL,
+    active                    SMALLINT     NOT NULL,
+    version                   BIGINT       NOT NULL,
+    created_at                BIGINT       NOT NULL,
+    updated_at                BIGINT       NOT NULL
+);
+
+CREATE TABLE certificate_type_skills (
+    type_code    NVARCHAR(32) NOT NULL REFERENCES certificate_types (code),
+    level        INTEGER     NOT NULL,
+    skill_code   NVARCHAR(32) NOT NULL,
+    skill_level  INTEGER     NOT NULL,
+    PRIMARY KEY (type_code, level, skill_code)
+);
+CREATE INDEX ix_certificate_type_skills_skill ON certificate_type_skills (skill_code, skill_level);
+
+CREATE TABLE certificate_counters (
+    type_code    NVARCHAR(32) NOT NULL REFERENCES certificate_types (code),
+    year         INTEGER     NOT NULL,
+    next_serial  BIGINT      NOT NULL,
+    PRIMARY KEY (type_code, year)
+);
+
+CREATE TABLE certificates (
+    certificate_number    NVARCHAR(64)  NOT NULL PRIMARY KEY,
+    type_code             NVARCHAR(32)  NOT NULL REFERENCES certificate_types (code),
+    level                 INTEGER      NOT NULL,
+    learner_id            NVARCHAR(64)  NOT NULL,
+    holder_name_enc       VARBINARY(512) NOT NULL,
+    holder_name_index     VARBINARY(32) NOT NULL,
+    holder_id_enc         VARBINARY(512) NOT NULL,
+    holder_id_index       VARBINARY(32) NOT NULL,
+    holder_id_masked      NVARCHAR(18)  NOT NULL,
+    issuing_organisation  NVARCHAR(200) NOT NULL,
+    issue_date            NVARCHAR(10)  NOT NULL,
+    expire_date           NVARCHAR(10)  NULL,
+    status                INTEGER      NOT NULL,
+    revocation_reason     NVARCHAR(500) NULL,
+    revoked_at            BIGINT       NULL,
+    version               BIGINT       NOT NULL,
+    created_at            BIGINT       NOT NULL
+);
+CREATE INDEX ix_certificates_learner ON certificates (learner_id, certificate_number);
+CREATE INDEX ix_certificates_type ON certificates (type_code, certificate_number);
+-- One active certificate per holder, type and level.
+CREATE UNIQUE INDEX ux_certificates_active_holder ON certificates (holder_id_index, type_code, level) WHERE status = 1;
