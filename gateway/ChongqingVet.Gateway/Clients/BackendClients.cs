@@ -1,0 +1,45 @@
+using ChongqingVet.Certificates.V1;
+using ChongqingVet.Competitions.V1;
+using ChongqingVet.Courses.V1;
+using ChongqingVet.Gateway.Resilience;
+using ChongqingVet.JobPostings.V1;
+
+namespace ChongqingVet.Gateway.Clients;
+
+/// <summary>
+/// Typed gRPC clients for the four services, addressed by <c>Services:&lt;Name&gt;:Address</c> (e.g. http://127.0.0.1:5011,
+/// or dns:///certificates-headless:8080 for client-side load balancing). The caller's deadline and cancellation
+/// propagate to every downstream call; retries belong to the Polly pipelines only.
+/// </summary>
+public static class BackendClients
+{
+    public static IServiceCollection AddBackendClients(this IServiceCollection services, IConfiguration configuration)
+    {
+        Add<CertificateService.CertificateServiceClient>(services, configuration, "Certificates", Backends.Certificates);
+        Add<CompetitionService.CompetitionServiceClient>(services, configuration, "Competitions", Backends.Competitions);
+        Add<CourseService.CourseServiceClient>(services, configuration, "Courses", Backends.Courses);
+        Add<JobPostingService.JobPostingServiceClient>(services, configuration, "JobPostings", Backends.JobPostings);
+        return services;
+    }
+
+    /// <summary>The HTTP client of each backend is named after the backend (tests route it to in-memory servers).</summary>
+    private static void Add<TClient>(IServiceCollection services, IConfiguration configuration, string name, string backend) where TClient : class
+    {
+        var address = configuration[$"Services:{name}:Address"];
+        if (string.IsNullOrWhiteSpace(address))
+            throw new InvalidOperationException($"Services:{name}:Address (environment Services__{name}__Address) is required.");
+        services.AddGrpcClient<TClient>(backend, options => options.Address = new Uri(address))
+            .ConfigureChannel(channel =>
+            {
+                // Polly's attempt timeout cancels the call; surface that as OperationCanceledException so Polly sees it.
+                channel.ThrowOperationCanceledOnCancellation = true;
+                channel.MaxReceiveMessageSize = 16 * 1024 * 1024;
+                if (address.StartsWith("dns:", StringComparison.Ordinal))
+                {
+                    channel.Credentials = global::Grpc.Core.ChannelCredentials.Insecure;
+                    channel.ServiceConfig = new global::Grpc.Net.Client.Configuration.ServiceConfig { LoadBalancingConfigs = { new global::Grpc.Net.Client.Configuration.RoundRobinConfig() } };
+                }
+            })
+            .EnableCallContextPropagation(options => options.SuppressContextNotFoundErrors = true);
+    }
+}

@@ -1,0 +1,47 @@
+using ChongqingVet.Gateway.Clients;
+using ChongqingVet.Gateway.Grpc;
+using ChongqingVet.Gateway.Matching;
+using ChongqingVet.Gateway.Profile;
+using ChongqingVet.Gateway.Resilience;
+
+namespace ChongqingVet.Gateway;
+
+/// <summary>Registers and maps the gateway: clients, pipelines, composition, transcoding, gRPC-Web, CORS, the web page.</summary>
+public static class GatewayModule
+{
+    public const string CorsPolicy = "web-front-ends";
+
+    public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(TimeProvider.System);
+        // Errors over REST carry the same google.rpc details as over gRPC, so the JSON writer must know their types.
+        builder.Services.AddGrpc().AddJsonTranscoding(options => options.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(
+            Google.Rpc.ErrorInfo.Descriptor, Google.Rpc.BadRequest.Descriptor));
+        builder.Services.AddBackendClients(builder.Configuration);
+        builder.Services.AddSingleton<BackendResilience>();
+        builder.Services.AddSingleton<BackendCaller>();
+        builder.Services.AddSingleton(builder.Configuration.GetSection("Profile").Get<ProfileMergeOptions>() ?? new ProfileMergeOptions());
+        builder.Services.AddSingleton<ProfileMerger>();
+        builder.Services.AddScoped<ProfileComposer>();
+        builder.Services.AddScoped<JobMatcher>();
+        builder.Services.AddScoped<TranscriptComposer>();
+
+        var origins = builder.Configuration.GetSection("Cors:AllowedOrigins").Get<string[]>() ?? [];
+        builder.Services.AddCors(options => options.AddPolicy(CorsPolicy, policy => policy
+            .WithOrigins(origins)
+            .WithMethods("GET", "POST")
+            .WithHeaders("content-type", "x-grpc-web", "x-user-agent", "grpc-timeout", "authorization")
+            .WithExposedHeaders("grpc-status", "grpc-message", "grpc-status-details-bin")));
+        return builder;
+    }
+
+    public static WebApplication MapGateway(this WebApplication app)
+    {
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.UseCors();
+        app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
+        app.MapGrpcService<LearnerProfileGrpcService>().RequireCors(CorsPolicy);
+        return app;
+    }
+}

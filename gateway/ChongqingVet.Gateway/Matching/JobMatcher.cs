@@ -1,0 +1,191 @@
+using ChongqingVet.Certificates.V1;
+using ChongqingVet.Common.V1;
+using ChongqingVet.Competitions.V1;
+using ChongqingVet.Courses.V1;
+using ChongqingVet.Domain.Errors;
+using ChongqingVet.Gateway.Profile;
+using ChongqingVet.Gateway.Resilience;
+using ChongqingVet.JobPostings.V1;
+using ChongqingVet.Profile.V1;
+
+namespace ChongqingVet.Gateway.Matching;
+
+/// <summary>Job matching and skill-gap analysis on top of the merged profile.</summary>
+public sealed class JobMatcher(
+    ProfileComposer profiles,
+    CertificateService.CertificateServiceClient certificates,
+    CompetitionService.CompetitionServiceClient competitions,
+    CourseService.CourseServiceClient courses,
+    JobPostingService.JobPostingServiceClient jobPostings,
+    BackendCaller backends)
+{
+    /// <summary>Recommendations per gap and kind.</summary>
+    private const int PerKind = 3;
+
+    public async Task<MatchJobsResponse> MatchAsync(MatchJobsRequest request, CancellationToken cancellationToken)
+    {
+        var profile = await profiles.ComposeAsync(request.LearnerId, cancellationToken);
+        var matchRequest = new MatchJobPostingsRequest
+        {
+            DistrictCode = request.DistrictCode,
+            OccupationCode = request.OccupationCode,
+            Cluster = request.Cluster,
+            PageSize = request.PageSize,
+            PageToken = request.PageToken,
+        };
+        matchRequest.Skills.AddRange(profile.Skills.Take(200).Select(s => new SkillRef { SkillCode = s.SkillCode, Level = s.Level }));
+        var matches = await backends.CallAsync(Backends.JobPostings,
+            async token => await jobPostings.MatchJobPostingsAsync(matchRequest, cancellationToken: token), cancellationToken);
+
+        var names = profile.Skills.ToDictionary(s => s.SkillCode, s => s.SkillName, StringComparer.Ordinal);
+        var response = new MatchJobsResponse { NextPageToken = matches.NextPageToken, Unreachable = { profile.Unreachable } };
+        response.Matches.AddRange(matches.Matches.Select(match => ToJobMatch(match, names)));
+        return response;
+    }
+
+    public async Task<SkillGapReport> GapAsync(GetSkillGapRequest request, CancellationToken cancellationToken)
+    {
+        var postingTask = backends.CallAsync(Backends.JobPostings,
+            async token => await jobPostings.GetJobPostingAsync(new GetJobPostingRequest { Id = request.PostingId }, cancellationToken: token), cancellationToken);
+        var profile = await profiles.ComposeAsync(request.LearnerId, cancellationToken);
+        var posting = await postingTask;
+
+        var held = profile.Skills.ToDictionary(s => s.SkillCode, s => s.Level, StringComparer.Ordinal);
+        var unmet = posting.Requirements
+            .Where(r => !held.TryGetValue(r.SkillCode, out var level) || level < r.MinLevel)
+            .OrderByDescending(r => r.Essential).ThenByDescending(r => r.Weight).ThenBy(r => r.SkillCode, StringComparer.Ordinal)
+            .ToArray();
+        var metWeight = posting.Requirements.Where(r => !unmet.Contains(r)).Sum(r => r.Weight);
+        var totalWeight = posting.Requirements.Sum(r => r.Weight);
+
+        var report = new SkillGapReport
+        {
+            PostingId = posting.Id,
+            Title = posting.Title,
+            Score = totalWeight > 0 ? Math.Round(metWeight / totalWeight, 4) : 0,
+            Unreachable = { profile.Unreachable },
+        };
+        var unreachable = new HashSet<string>(profile.Unreachable);
+        var gaps = await Task.WhenAll(unmet.Select(requirement => GapForAsync(requirement, held, unreachable, cancellationToken)));
+        report.Gaps.AddRange(gaps);
+        foreach (var backend in unreachable.Except(report.Unreachable).Order()) report.Unreachable.Add(backend);
+
+        if (report.Gaps.Count > 0)
+        {
+            var catalog = await backends.TryAsync(Backends.JobPostings, async token =>
+                await jobPostings.BatchGetSkillsAsync(new BatchGetSkillsRequest { Codes = { report.Gaps.Select(g => g.SkillCode) } }, cancellationToken: token), cancellationToken);
+            if (catalog.Reachable)
+            {
+                var names = catalog.Value!.Skills.ToDictionary(s => s.Code, s => s.NameZh, StringComparer.Ordinal);
+                foreach (var gap in report.Gaps) gap.SkillName = names.GetValueOrDefault(gap.SkillCode, gap.SkillCode);
+            }
+        }
+        return report;
+    }
+
+    private async Task<SkillGap> GapForAsync(Requirement requirement, Dictionary<string, SkillLevel> held, HashSet<string> unreachable, CancellationToken cancellationToken)
+    {
+        var gap = new SkillGap
+        {
+            SkillCode = requirement.SkillCode,
+            SkillName = requirement.SkillCode,
+            CurrentLevel = held.GetValueOrDefault(requirement.SkillCode),
+            RequiredLevel = requirement.MinLevel,
+            Essential = requirement.Essential,
+        };
+        var courseTask = backends.TryAsync(Backends.Courses, async token => await courses.ListCoursesAsync(new ListCoursesRequest
+        {
+            SkillCode = requirement.SkillCode, MinSkillLevel = requirement.MinLevel, PageSize = 20,
+        }, cancellationToken: token), cancellationToken);
+        var certificateTask = backends.TryAsync(Backends.Certificates, async token => await certificates.ListCertificateTypesAsync(new ListCertificateTypesRequest
+        {
+            SkillCode = requirement.SkillCode, MinSkillLevel = requirement.MinLevel, ActiveOnly = true, PageSize = 20,
+        }, cancellationToken: token), cancellationToken);
+        var eventTask = backends.TryAsync(Backends.Competitions, async token => await competitions.ListEventsAsync(new ListEventsRequest
+        {
+            SkillCode = requirement.SkillCode, UpcomingOnly = true, PageSize = 20,
+        }, cancellationToken: token), cancellationToken);
+        await Task.WhenAll(courseTask, certificateTask, eventTask);
+
+        var recommendations = new List<Recommendation>();
+        if (courseTask.Result.Reachable)
+        {
+            recommendations.AddRange(courseTask.Result.Value!.Courses
+                .Select(c => (Course: c, Level: c.SkillOutcomes.First(o => o.SkillCode == requirement.SkillCode).Level))
+                .OrderBy(x => x.Level - requirement.MinLevel).ThenBy(x => x.Course.Credits).ThenBy(x => x.Course.Code, StringComparer.Ordinal)
+                .Take(PerKind)
+                .Select(x => new Recommendation
+                {
+                    Kind = RecommendationKind.Course, Id = x.Course.Code, Title = x.Course.Name, Level = x.Level,
+                    Reason = $"课程 teaches {requirement.SkillCode} to {LevelNames.Chinese(x.Level)} (required {LevelNames.Chinese(requirement.MinLevel)}), {x.Course.Credits:0.#} credits",
+                }));
+        }
+        else unreachable.Add(Backends.Courses);
+        if (certificateTask.Result.Reachable)
+        {
+            recommendations.AddRange(certificateTask.Result.Value!.CertificateTypes
+                .SelectMany(t => t.Levels.SelectMany(l => l.AttestedSkills.Where(s => s.SkillCode == requirement.SkillCode && s.Level >= requirement.MinLevel)
+                    .Select(s => (Type: t, CertificateLevel: l.Level, s.Level))))
+                .OrderBy(x => x.Level - requirement.MinLevel).ThenBy(x => x.Type.Code, StringComparer.Ordinal).ThenBy(x => x.CertificateLevel)
+                .Take(PerKind)
+                .Select(x => new Recommendation
+                {
+                    Kind = RecommendationKind.CertificateType, Id = x.Type.Code, Title = $"{x.Type.Name} ({x.CertificateLevel})", Level = x.Level,
+                    Reason = $"证书 attests {requirement.SkillCode} at {LevelNames.Chinese(x.Level)} at level {x.CertificateLevel}",
+                }));
+        }
+        else unreachable.Add(Backends.Certificates);
+        if (eventTask.Result.Reachable)
+        {
+            recommendations.AddRange(eventTask.Result.Value!.Events
+                .Select(e => (Event: e, Level: e.SkillsTested.First(s => s.SkillCode == requirement.SkillCode).Level))
+                .OrderByDescending(x => x.Level >= requirement.MinLevel).ThenBy(x => x.Event.CompetitionId, StringComparer.Ordinal).ThenBy(x => x.Event.Code, StringComparer.Ordinal)
+                .Take(PerKind)
+                .Select(x => new Recommendation
+                {
+                    Kind = RecommendationKind.CompetitionEvent, Id = $"{x.Event.CompetitionId}/{x.Event.Code}", Title = x.Event.Name, Level = x.Level,
+                    Reason = $"赛项 {x.Event.Code} (upcoming) tests {requirement.SkillCode} at {LevelNames.Chinese(x.Level)}",
+                }));
+        }
+        else unreachable.Add(Backends.Competitions);
+
+        // Courses first (they teach), then certificates (they attest), then competitions (they test); within a kind, closest level first.
+        var rank = 1;
+        foreach (var recommendation in recommendations) recommendation.Rank = rank++;
+        gap.Recommendations.AddRange(recommendations);
+        return gap;
+    }
+
+    private static JobMatch ToJobMatch(PostingMatch match, Dictionary<string, string> names)
+    {
+        var job = new JobMatch
+        {
+            PostingId = match.Posting.Id,
+            Title = match.Posting.Title,
+            EmployerCreditCode = match.Posting.EmployerCreditCode,
+            DistrictCode = match.Posting.DistrictCode,
+            SalaryMin = match.Posting.SalaryMin,
+            SalaryMax = match.Posting.SalaryMax,
+            Score = match.Score,
+            HasUnmetEssential = match.HasUnmetEssential,
+        };
+        job.Met.AddRange(match.Met.Select(m => Status(m, names)));
+        job.Unmet.AddRange(match.Unmet.Select(m => Status(m, names)));
+        return job;
+    }
+
+    private static RequirementStatus Status(RequirementMatch match, Dictionary<string, string> names) => new()
+    {
+        SkillCode = match.Requirement.SkillCode,
+        SkillName = names.GetValueOrDefault(match.Requirement.SkillCode, match.Requirement.SkillCode),
+        RequiredLevel = match.Requirement.MinLevel,
+        LearnerLevel = match.LearnerLevel,
+        Essential = match.Requirement.Essential,
+        Weight = match.Requirement.Weight,
+    };
+
+    /// <summary>Posting ids are the job postings service's; only their shape is checked here.</summary>
+    public static void ValidatePostingId(string postingId, Violations violations) =>
+        violations.Check(postingId.Length is > 0 and <= 64 && postingId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'),
+            "posting_id", "is required: 1–64 letters, digits, '-' or '_'");
+}

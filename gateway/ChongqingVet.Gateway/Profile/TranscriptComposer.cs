@@ -1,0 +1,99 @@
+using ChongqingVet.Certificates.V1;
+using ChongqingVet.Common.V1;
+using ChongqingVet.Competitions.V1;
+using ChongqingVet.Courses.V1;
+using ChongqingVet.Gateway.Resilience;
+using ChongqingVet.Profile.V1;
+
+namespace ChongqingVet.Gateway.Profile;
+
+/// <summary>
+/// The transcript: enrolments and grades from the courses service, plus the credits the credit bank recognises
+/// for the learner's active certificates and awarded competition results (EvaluateCreditRecognition).
+/// </summary>
+public sealed class TranscriptComposer(
+    CertificateService.CertificateServiceClient certificates,
+    CompetitionService.CompetitionServiceClient competitions,
+    CourseService.CourseServiceClient courses,
+    BackendCaller backends)
+{
+    public async Task<Transcript> ComposeAsync(string learnerId, string majorCode, CancellationToken cancellationToken)
+    {
+        var enrollmentsTask = backends.CallAsync(Backends.Courses, async token =>
+            (await courses.ListEnrollmentsAsync(new ListEnrollmentsRequest { LearnerId = learnerId, PageSize = 200 }, cancellationToken: token)).Enrollments, cancellationToken);
+        var coursesTask = backends.CallAsync(Backends.Courses, async token =>
+            (await courses.ListCoursesAsync(new ListCoursesRequest { MajorCode = majorCode, PageSize = 200 }, cancellationToken: token)).Courses, cancellationToken);
+        var certificatesTask = backends.TryAsync(Backends.Certificates, async token =>
+            (await certificates.ListCertificatesAsync(new ListCertificatesRequest { LearnerId = learnerId, Status = CertificateStatus.Active, PageSize = 200 }, cancellationToken: token)).Certificates, cancellationToken);
+        var resultsTask = backends.TryAsync(Backends.Competitions, async token => await AwardedResultsAsync(learnerId, token), cancellationToken);
+        await Task.WhenAll(enrollmentsTask, coursesTask, certificatesTask, resultsTask);
+
+        var transcript = new Transcript { LearnerId = learnerId, MajorCode = majorCode };
+        var catalog = coursesTask.Result.ToDictionary(c => c.Code, StringComparer.Ordinal);
+        foreach (var enrollment in enrollmentsTask.Result.OrderBy(e => e.Term, StringComparer.Ordinal).ThenBy(e => e.CourseCode, StringComparer.Ordinal))
+        {
+            var known = catalog.GetValueOrDefault(enrollment.CourseCode);
+            transcript.Courses.Add(new TranscriptCourse
+            {
+                CourseCode = enrollment.CourseCode,
+                CourseName = known?.Name ?? enrollment.CourseCode,
+                Credits = known?.Credits ?? 0,
+                Term = enrollment.Term,
+                Score = enrollment.Grade?.Score ?? 0,
+                Passed = enrollment.Grade?.Passed ?? false,
+                Status = enrollment.Status.ToString(),
+            });
+        }
+        transcript.EarnedCredits = transcript.Courses.Where(c => c.Passed).Sum(c => c.Credits);
+
+        var achievements = new List<Achievement>();
+        var titles = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (certificatesTask.Result.Reachable)
+        {
+            foreach (var certificate in certificatesTask.Result.Value!)
+            {
+                achievements.Add(new Achievement { Id = certificate.CertificateNumber, Title = certificate.TypeCode, Certificate = new CertificateAchievement { TypeCode = certificate.TypeCode, Level = certificate.Level } });
+                titles[certificate.CertificateNumber] = $"{certificate.TypeCode} {certificate.Level}";
+            }
+        }
+        else transcript.Unreachable.Add(Backends.Certificates);
+        if (resultsTask.Result.Reachable)
+        {
+            foreach (var (result, tier) in resultsTask.Result.Value!)
+            {
+                var id = "results/" + result.Id;
+                achievements.Add(new Achievement { Id = id, Title = result.EventCode, Competition = new CompetitionAchievement { Tier = tier, AwardGrade = result.AwardGrade, Team = result.Participants.Count > 1 } });
+                titles[id] = $"{result.EventCode} {result.AwardGrade}";
+            }
+        }
+        else transcript.Unreachable.Add(Backends.Competitions);
+
+        if (achievements.Count > 0)
+        {
+            var evaluation = await backends.CallAsync(Backends.Courses, async token => await courses.EvaluateCreditRecognitionAsync(
+                new EvaluateCreditRecognitionRequest { LearnerId = learnerId, MajorCode = majorCode, Achievements = { achievements.Take(100) } }, cancellationToken: token), cancellationToken);
+            transcript.Recognised.AddRange(evaluation.Recognitions.Select(r => new RecognisedCredit
+            {
+                AchievementId = r.AchievementId,
+                AchievementTitle = titles.GetValueOrDefault(r.AchievementId, r.AchievementId),
+                RuleId = r.RuleId,
+                CourseCode = r.CourseCode,
+                Credits = r.Credits,
+                Grade = r.Grade,
+            }));
+            transcript.Unused.AddRange(evaluation.Unused.Select(u => new UnusedAchievementSummary { AchievementId = u.AchievementId, Reason = u.Reason.ToString(), Explanation = u.Explanation }));
+            transcript.RecognisedCredits = evaluation.TotalCredits;
+        }
+        return transcript;
+    }
+
+    private async Task<List<(Result Result, CompetitionTier Tier)>> AwardedResultsAsync(string learnerId, CancellationToken cancellationToken)
+    {
+        var results = (await competitions.ListResultsAsync(new ListResultsRequest { LearnerId = learnerId, PageSize = 200 }, cancellationToken: cancellationToken)).Results
+            .Where(r => r.AwardGrade is not (AwardGrade.Unspecified or AwardGrade.Participation)).ToArray();
+        var tiers = new Dictionary<string, CompetitionTier>(StringComparer.Ordinal);
+        foreach (var competitionId in results.Select(r => r.CompetitionId).Distinct())
+            tiers[competitionId] = (await competitions.GetCompetitionAsync(new GetCompetitionRequest { Id = competitionId }, cancellationToken: cancellationToken)).Tier;
+        return results.Select(r => (r, tiers[r.CompetitionId])).ToList();
+    }
+}

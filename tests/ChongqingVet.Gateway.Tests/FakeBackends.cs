@@ -1,0 +1,148 @@
+using ChongqingVet.Certificates.V1;
+using ChongqingVet.Common.V1;
+using ChongqingVet.Competitions.V1;
+using ChongqingVet.Courses.V1;
+using ChongqingVet.JobPostings.V1;
+using Grpc.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChongqingVet.Gateway.Tests;
+
+/// <summary>How a scripted backend answers: normally, UNAVAILABLE, INVALID_ARGUMENT, or after a delay.</summary>
+public sealed class Script
+{
+    public StatusCode? Fail { get; set; }
+    public TimeSpan Delay { get; set; }
+    public int EvidenceCalls;
+    public DateTime? LastDeadline { get; set; }
+    public bool SawCancellation { get; set; }
+
+    public async Task RunAsync(ServerCallContext context)
+    {
+        Interlocked.Increment(ref EvidenceCalls);
+        LastDeadline = context.Deadline;
+        if (Delay > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(Delay, context.CancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                SawCancellation = true;
+                throw;
+            }
+        }
+        if (Fail is { } code) throw new RpcException(new Status(code, "scripted failure"));
+    }
+
+    public static SkillEvidence Evidence(string skill, SkillLevel level, EvidenceSourceKind kind, string source, double weight = 1) => new()
+    {
+        SkillCode = skill, Level = level, SourceKind = kind, SourceName = source, Weight = weight, Title = source, Issuer = "fake",
+        AchieveTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(new DateTimeOffset(2025, 6, 30, 0, 0, 0, TimeSpan.Zero)),
+    };
+}
+
+/// <summary>Four real gRPC servers in memory that answer as scripted.</summary>
+public sealed class FakeBackends : IAsyncDisposable
+{
+    public Script Certificates { get; } = new();
+    public Script Competitions { get; } = new();
+    public Script Courses { get; } = new();
+    public Script JobPostings { get; } = new();
+
+    private readonly List<WebApplication> _apps = [];
+
+    public Dictionary<string, HttpMessageHandler> Handlers { get; } = [];
+
+    public static async Task<FakeBackends> StartAsync()
+    {
+        var fakes = new FakeBackends();
+        await fakes.AddAsync<FakeCertificates>("certificates", fakes.Certificates);
+        await fakes.AddAsync<FakeCompetitions>("competitions", fakes.Competitions);
+        await fakes.AddAsync<FakeCourses>("courses", fakes.Courses);
+        await fakes.AddAsync<FakeJobPostings>("jobpostings", fakes.JobPostings);
+        return fakes;
+    }
+
+    private async Task AddAsync<TService>(string name, Script script) where TService : class
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Services.AddGrpc();
+        builder.Services.AddSingleton(script);
+        var app = builder.Build();
+        app.MapGrpcService<TService>();
+        await app.StartAsync();
+        _apps.Add(app);
+        Handlers[name] = app.GetTestServer().CreateHandler();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var app in _apps) await app.DisposeAsync();
+    }
+
+    private sealed class FakeCertificates(Script script) : CertificateService.CertificateServiceBase
+    {
+        public override async Task<Certificates.V1.ListLearnerSkillEvidenceResponse> ListLearnerSkillEvidence(Certificates.V1.ListLearnerSkillEvidenceRequest request, ServerCallContext context)
+        {
+            await script.RunAsync(context);
+            return new() { Evidence = { Script.Evidence("IR-OPS", SkillLevel._3Advanced, EvidenceSourceKind.Certificate, "certificates/S1") } };
+        }
+
+        public override Task<ListCertificatesResponse> ListCertificates(ListCertificatesRequest request, ServerCallContext context) =>
+            Task.FromResult(new ListCertificatesResponse { Certificates = { new Certificate { CertificateNumber = "S1", TypeCode = "MOHRSS-IR-OPS", Status = CertificateStatus.Active } } });
+    }
+
+    private sealed class FakeCompetitions(Script script) : CompetitionService.CompetitionServiceBase
+    {
+        public override async Task<Competitions.V1.ListLearnerSkillEvidenceResponse> ListLearnerSkillEvidence(Competitions.V1.ListLearnerSkillEvidenceRequest request, ServerCallContext context)
+        {
+            await script.RunAsync(context);
+            return new() { Evidence = { Script.Evidence("IR-PROG", SkillLevel._2Technician, EvidenceSourceKind.Competition, "results/1") } };
+        }
+
+        public override Task<ListResultsResponse> ListResults(ListResultsRequest request, ServerCallContext context) =>
+            Task.FromResult(new ListResultsResponse { Results = { new Result { Id = "1", CompetitionId = "c1", EventCode = "GZ013", AwardGrade = AwardGrade.FirstPrize } } });
+    }
+
+    private sealed class FakeCourses(Script script) : CourseService.CourseServiceBase
+    {
+        public override async Task<Courses.V1.ListLearnerSkillEvidenceResponse> ListLearnerSkillEvidence(Courses.V1.ListLearnerSkillEvidenceRequest request, ServerCallContext context)
+        {
+            await script.RunAsync(context);
+            return new() { Evidence = { Script.Evidence("IR-OPS", SkillLevel._4Intermediate, EvidenceSourceKind.Course, "enrollments/1", 0.85) } };
+        }
+
+        public override Task<ListEnrollmentsResponse> ListEnrollments(ListEnrollmentsRequest request, ServerCallContext context) =>
+            Task.FromResult(new ListEnrollmentsResponse { Enrollments = { new Enrollment { Id = "1", CourseCode = "IR-101", Status = EnrollmentStatus.Passed } } });
+    }
+
+    private sealed class FakeJobPostings(Script script) : JobPostingService.JobPostingServiceBase
+    {
+        public override async Task<JobPostings.V1.ListLearnerSkillEvidenceResponse> ListLearnerSkillEvidence(JobPostings.V1.ListLearnerSkillEvidenceRequest request, ServerCallContext context)
+        {
+            await script.RunAsync(context);
+            return new() { Evidence = { Script.Evidence("PLC-PROG", SkillLevel._4Intermediate, EvidenceSourceKind.Placement, "placements/1", 0.75) } };
+        }
+
+        public override Task<ListPlacementsResponse> ListPlacements(ListPlacementsRequest request, ServerCallContext context) =>
+            Task.FromResult(new ListPlacementsResponse());
+
+        public override async Task<BatchGetSkillsResponse> BatchGetSkills(BatchGetSkillsRequest request, ServerCallContext context)
+        {
+            if (script.Fail is { } code) throw new RpcException(new Status(code, "scripted failure"));
+            await Task.Yield();
+            var response = new BatchGetSkillsResponse();
+            foreach (var code2 in request.Codes)
+            {
+                if (code2 == "PLC-PROG") response.MissingCodes.Add(code2);
+                else response.Skills.Add(new Skill { Code = code2, NameZh = "技能" + code2, NameEn = "Skill " + code2 });
+            }
+            return response;
+        }
+    }
+}

@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using ChongqingVet.Common.V1;
+using ChongqingVet.Profile.V1;
+using ChongqingVet.TestKit.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Grpc.Net.Client.Web;
+
+namespace ChongqingVet.Gateway.Tests;
+
+public class GatewayFaultTests
+{
+    private static GetLearnerProfileRequest Learner => new() { LearnerId = "L0001" };
+
+    [Fact]
+    public async Task GetLearnerProfile_AllBackendsHealthy_MergesFourSourcesAndNamesSkills()
+    {
+        await using var fakes = await FakeBackends.StartAsync();
+        await using var gateway = GatewayHarness.Start(fakes.Handlers);
+
+        var profile = await gateway.Client.GetLearnerProfileAsync(Learner);
+
+        Assert.Empty(profile.Unreachable);
+        Assert.Equal(["IR-PROG", "IR-OPS", "PLC-PROG"], profile.Skills.Select(s => s.SkillCode));
+        var irOps = profile.Skills.Single(s => s.SkillCode == "IR-OPS");
+        Assert.Equal(SkillLevel._3Advanced, irOps.Level); // certificate 三级 outranks the course's 四级
+        Assert.Equal(2, irOps.Evidence.Count);
+        Assert.Equal("技能IR-OPS", irOps.SkillName);
+        Assert.True(irOps.KnownInCatalog);
+        Assert.False(profile.Skills.Single(s => s.SkillCode == "PLC-PROG").KnownInCatalog);
+        Assert.Single(profile.Certificates);
+        Assert.Single(profile.Awards);
+        Assert.Single(profile.Courses);
+    }
+
+    [Fact]
+    public async Task GetLearnerProfile_OneBackendUnavailable_RetriesThenReturnsPartialProfile()
+    {
+        await using var fakes = await FakeBackends.StartAsync();
+        fakes.Certificates.Fail = StatusCode.Unavailable;
+        await using var gateway = GatewayHarness.Start(fakes.Handlers, new Dictionary<string, string?> { ["Resilience:certificates:MaxRetryAttempts"] = "3" });
+
+        var profile = await gateway.Client.GetLearnerProfileAsync(Learner);
+
+        Assert.Equal(["certificates"], profile.Unreachable);
+        Assert.Equal(4, fakes.Certificates.EvidenceCalls); // first attempt + 3 retries
+        Assert.Empty(profile.Certificates);
+        Assert.Equal(SkillLevel._4Intermediate, profile.Skills.Single(s => s.SkillCode == "IR-OPS").Level);
+    }
+
+    [Fact]
+    public async Task GetLearnerProfile_BackendSlowerThanAttemptTimeout_ReturnsInTimeWithSectionListed()
+    {
+        await using var fakes = await FakeBackends.StartAsync();
+        fakes.Competitions.Delay = TimeSpan.FromSeconds(20);
+        await using var gateway = GatewayHarness.Start(fakes.Handlers, new Dictionary<string, string?> { ["Resilience:competitions:AttemptTimeout"] = "00:00:00.300" });
+
+        var watch = Stopwatch.StartNew();
+        var profile = await gateway.Client.GetLearnerProfileAsync(Learner, deadline: DateTime.UtcNow.AddSeconds(10));
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
+        Assert.Equal(["competitions"], profile.Unreachable);
+        Assert.Equal(1, fakes.Competitions.EvidenceCalls); // a timeout is not retried
+    }
+
+    [Fact]
+    public async Task GetLearnerProfile_BackendRejectsRequest_IsNotRetriedAndPassesThrough()
+    {
+        await using var fakes = await FakeBackends.StartAsync();
+        fakes.Courses.Fail = StatusCode.InvalidArgument;
+        await using var gateway = GatewayHarness.Start(fakes.Handlers);
+
+        var exception = await Assert.ThrowsAsync<RpcException>(() => gateway.Client.GetLearnerProfileAsync(Learner).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, exception.StatusCode);
+        Assert.Equal(1, fakes.Courses.EvidenceCalls);
+    }
+
+    [Fact]
+    public async Task GetLearnerProfile_RepeatedFailuresAtLowRate_OpenBreakerThenCloseAfterRecovery()
+    {
+        await using var fakes = await FakeBackends.StartAsync();
+        fakes.JobPostings.Fail = StatusCode.Unavailable;
+        await using var gateway = GatewayHarness.Start(fakes.Handlers, new Dictionary<string, string?>
+        {
+            ["Resilience:jobpostings:MaxRetryAttempts"] = "0",
+            ["Resilience:jobpostings:BreakerMinimumThroughput"] = "3",
+            ["Resilience:jobpostings:BreakerBreakDuration"] = "00:00:01",
+        });
+
+        for (var i = 0; i < 3; i++) Assert.Contains("jobpostings", (await gateway.Client.GetLearnerProfileAsync(Learner)).Unreachable);
+        var callsWhenOpened = fakes.JobPostings.EvidenceCalls;
+        for (var i = 0; i < 3; i++) Assert.Contains("jobpostings", (await gateway.Client.GetLearnerProfileAsync(Learner)).Unreachable);
+        Assert.Equal(callsWhenOpened, fakes.JobPostings.EvidenceCalls); // open: no call reaches the backend
+
+        fakes.JobPostings.Fail = null;
+        await Task.Delay(TimeSpan.FromMilliseconds(1300));
+        var recovered = await gateway.Client.GetLearnerProfileAsync(Learner);
+        Assert.Empty(recovered.Unreachable);
+        Assert.True(fakes.JobPostings.EvidenceCalls > callsWhenOpened);
+    }
+
+    [Fact]
+    public async Task GetLearnerProfile_CallerDeadline_PropagatesDownstream()
+    {
+        await using var fakes = await FakeBackends.StartAsync();
+        fakes.Courses.Delay = TimeSpan.FromSeconds(20);
+        await using var gateway = GatewayHarness.Start(fakes.Handlers, new Dictionary<string, string?> { ["Resilience:courses:AttemptTimeout"] = "00:00:30" });
+
+        var deadline = DateTime.UtcNow.AddMilliseconds(700);
+        var watch = Stopwatch.StartNew();
+        var exception = await Assert.ThrowsAsync<RpcException>(() => gateway.Client.GetLearnerProfileAsync(Learner, deadline: deadline).ResponseAsync);
+
+        Assert.True(exception.StatusCode is StatusCode.DeadlineExceeded or StatusCode.Cancelled, exception.Status.ToString());
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1.5), $"took {watch.Elapsed}");
+        await Task.Delay(200);
+        Assert.True(fakes.Courses.SawCancellation, "the downstream call was not cancelled");
+        Assert.NotNull(fakes.Courses.LastDeadline);
+        // Without propagation the downstream call would have no deadline at all (the attempt timeout here is 30 s).
+        Assert.True(fakes.Courses.LastDeadline <= deadline.AddSeconds(1), $"downstream deadline {fakes.Courses.LastDeadline:O} vs caller {deadline:O}");
+    }
+
+    [Fact]
+    public async Task GetLearnerProfile_AllBackendsUnavailable_IsUnavailable()
+    {
+        await using var fakes = await FakeBackends.StartAsync();
+        foreach (var script in new[] { fakes.Certificates, fakes.Competitions, fakes.Courses, fakes.JobPostings }) script.Fail = StatusCode.Unavailable;
+        await using var gateway = GatewayHarness.Start(fakes.Handlers, new Dictionary<string, string?> { ["Resilience:Defaults:MaxRetryAttempts"] = "0" });
+
+        await RpcAssertUnavailable(() => gateway.Client.GetLearnerProfileAsync(Learner).ResponseAsync);
+    }
+
+    [Fact]
+    public async Task GetLearnerProfile_MalformedLearnerId_IsInvalidArgumentWithFieldViolation()
+    {
+        await using var fakes = await FakeBackends.StartAsync();
+        await using var gateway = GatewayHarness.Start(fakes.Handlers);
+        await RpcAssert.InvalidArgumentAsync(() => gateway.Client.GetLearnerProfileAsync(new GetLearnerProfileRequest { LearnerId = "bad/id" }).ResponseAsync, "learner_id");
+        Assert.Equal(0, fakes.Certificates.EvidenceCalls);
+    }
+
+    [Fact]
+    public async Task Rest_GetProfile_ReturnsJsonAndErrorsCarryTheSameStatus()
+    {
+        await using var fakes = await FakeBackends.StartAsync();
+        fakes.Certificates.Fail = StatusCode.Unavailable;
+        await using var gateway = GatewayHarness.Start(fakes.Handlers, new Dictionary<string, string?> { ["Resilience:Defaults:MaxRetryAttempts"] = "0" });
+        using var http = gateway.CreateHttpClient();
+
+        var response = await http.GetAsync("/v1/learners/L0001/profile");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("L0001", json.RootElement.GetProperty("learnerId").GetString());
+        Assert.Equal("certificates", json.RootElement.GetProperty("unreachable")[0].GetString());
+        Assert.Equal("IR-PROG", json.RootElement.GetProperty("skills")[0].GetProperty("skillCode").GetString());
+
+        var bad = await http.GetAsync("/v1/learners/-bad/transcript?major_code=12");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        using var error = JsonDocument.Parse(await bad.Content.ReadAsStringAsync());
+        Assert.Equal(3, error.RootElement.GetProperty("code").GetInt32());
+        var details = error.RootElement.GetProperty("details").EnumerateArray().ToArray();
+        Assert.Contains(details, d => d.GetProperty("@type").GetString()!.EndsWith("google.rpc.BadRequest", StringComparison.Ordinal));
+        Assert.Contains("major_code", error.RootElement.ToString());
+    }
+
+    [Fact]
+    public async Task GrpcWeb_GetProfile_Works()
+    {
+        await using var fakes = await FakeBackends.StartAsync();
+        await using var gateway = GatewayHarness.Start(fakes.Handlers);
+        using var channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
+        {
+            HttpHandler = new GrpcWebHandler(GrpcWebMode.GrpcWebText, gateway.ServerHandler),
+        });
+        var client = new LearnerProfileService.LearnerProfileServiceClient(channel);
+
+        var profile = await client.GetLearnerProfileAsync(Learner);
+        Assert.Equal(3, profile.Skills.Count);
+    }
+
+    private static async Task RpcAssertUnavailable(Func<Task> call)
+    {
+        var exception = await Assert.ThrowsAsync<RpcException>(call);
+        Assert.Equal(StatusCode.Unavailable, exception.StatusCode);
+    }
+}

@@ -1,0 +1,70 @@
+using ChongqingVet.Gateway.Grpc;
+using ChongqingVet.Profile.V1;
+using ChongqingVet.TestKit.Grpc;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http;
+
+namespace ChongqingVet.Gateway.Tests;
+
+/// <summary>The real gateway in memory, its four backends routed to in-memory servers.</summary>
+public sealed class GatewayHarness : IAsyncDisposable
+{
+    private readonly RoutedGatewayFactory _factory;
+
+    private GatewayHarness(RoutedGatewayFactory factory)
+    {
+        _factory = factory;
+        Client = new LearnerProfileService.LearnerProfileServiceClient(factory.CreateChannel());
+    }
+
+    public LearnerProfileService.LearnerProfileServiceClient Client { get; }
+
+    public HttpClient CreateHttpClient() => _factory.CreateClient();
+
+    public HttpMessageHandler ServerHandler => _factory.Server.CreateHandler();
+
+    public static GatewayHarness Start(IReadOnlyDictionary<string, HttpMessageHandler> backends, IDictionary<string, string?>? settings = null)
+    {
+        var configuration = new Dictionary<string, string?>
+        {
+            ["Services:Certificates:Address"] = "http://certificates",
+            ["Services:Competitions:Address"] = "http://competitions",
+            ["Services:Courses:Address"] = "http://courses",
+            ["Services:JobPostings:Address"] = "http://jobpostings",
+            ["Resilience:Defaults:RetryBaseDelay"] = "00:00:00.010",
+            ["Resilience:Defaults:AttemptTimeout"] = "00:00:01",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) configuration[key] = value;
+        var factory = new RoutedGatewayFactory(configuration, backends);
+        _ = factory.Server;
+        return new GatewayHarness(factory);
+    }
+
+    public ValueTask DisposeAsync() => _factory.DisposeAsync();
+
+    private sealed class RoutedGatewayFactory(IReadOnlyDictionary<string, string?> settings, IReadOnlyDictionary<string, HttpMessageHandler> backends)
+        : GrpcServiceFactory<LearnerProfileGrpcService>(settings)
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.ConfigureServices(services =>
+            {
+                foreach (var (name, handler) in backends)
+                {
+                    services.Configure<HttpClientFactoryOptions>(name, options =>
+                        options.HttpMessageHandlerBuilderActions.Add(b => b.PrimaryHandler = new NonDisposingHandler(handler)));
+                }
+            });
+        }
+    }
+
+    /// <summary>The client factory disposes handlers it rotates; the in-memory server's handler must outlive that.</summary>
+    private sealed class NonDisposingHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        protected override void Dispose(bool disposing)
+        {
+        }
+    }
+}

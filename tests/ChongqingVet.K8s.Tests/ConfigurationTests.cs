@@ -1,0 +1,156 @@
+using System.Text.RegularExpressions;
+using ChongqingVet.K8s.Tests.Manifests;
+using k8s.Models;
+
+namespace ChongqingVet.K8s.Tests;
+
+/// <summary>Settings come from ConfigMaps, secrets only from Secrets; databases and migration settings per environment.</summary>
+public partial class ConfigurationTests
+{
+    /// <summary>Setting names that hold a secret (connection strings carry credentials).</summary>
+    [GeneratedRegex("ConnectionString|SigningKey|EncryptionKey|BlindIndexKey|Password|Passwd|Secret|Token|ApiKey|PrivateKey|Credential", RegexOptions.IgnoreCase)]
+    private static partial Regex SecretName();
+
+    /// <summary>A value that embeds a credential, whatever its key is called.</summary>
+    [GeneratedRegex(@"(Password|Pwd)\s*=", RegexOptions.IgnoreCase)]
+    private static partial Regex SecretValue();
+
+    /// <summary>The Secrets an operator creates for production, by name and key (README, operator section).</summary>
+    private static readonly Dictionary<string, string[]> OperatorSecrets = new()
+    {
+        ["certificates-secrets"] = ["connection-string", "page-token-signing-key", "holder-identity-encryption-key", "holder-identity-blind-index-key"],
+        ["competitions-secrets"] = ["connection-string", "page-token-signing-key"],
+        ["courses-secrets"] = ["connection-string", "page-token-signing-key"],
+        ["jobpostings-secrets"] = ["connection-string", "page-token-signing-key"],
+    };
+
+    [Theory]
+    [MemberData(nameof(Rendered.All), MemberType = typeof(Rendered))]
+    public void ConfigMaps_EachTarget_HoldNoSecrets(string target)
+    {
+        var policy = new Policy(target);
+        foreach (var configMap in Rendered.Of(target).Of<V1ConfigMap>())
+        {
+            foreach (var (key, value) in configMap.Data ?? new Dictionary<string, string>())
+            {
+                var subject = $"ConfigMap/{configMap.Metadata.Name} key {key}";
+                policy.Require(!SecretName().IsMatch(key), subject, "a secret setting belongs in a Secret");
+                policy.Require(!SecretValue().IsMatch(value), subject, "the value embeds a credential");
+            }
+        }
+        policy.AssertNone();
+    }
+
+    [Theory]
+    [MemberData(nameof(Rendered.All), MemberType = typeof(Rendered))]
+    public void SecretSettings_EachTarget_ComeFromSecretKeyRefs(string target)
+    {
+        var policy = new Policy(target);
+        foreach (var workload in Rendered.Of(target).Workloads)
+        {
+            foreach (var container in workload.AllContainers)
+            {
+                foreach (var variable in container.Env ?? [])
+                {
+                    var subject = $"{workload.Id} container {container.Name} env {variable.Name}";
+                    if (SecretName().IsMatch(variable.Name))
+                    {
+                        policy.Require(variable.Value is null && variable.ValueFrom?.SecretKeyRef is not null, subject, "set from a secretKeyRef, never a literal value");
+                    }
+                    policy.Require(variable.Value is null || !SecretValue().IsMatch(variable.Value), subject, "the literal value embeds a credential");
+                }
+            }
+        }
+        policy.AssertNone();
+    }
+
+    [Theory]
+    [MemberData(nameof(Rendered.All), MemberType = typeof(Rendered))]
+    public void References_EachTarget_NameRenderedConfigMapsAndSecrets(string target)
+    {
+        var rendered = Rendered.Of(target);
+        var policy = new Policy(target);
+        var configMaps = rendered.Of<V1ConfigMap>().ToDictionary(c => c.Metadata.Name);
+        var secrets = rendered.Of<V1Secret>().ToDictionary(s => s.Metadata.Name);
+        var isProd = target.StartsWith(Rendered.Prod, StringComparison.Ordinal);
+        foreach (var workload in rendered.Workloads)
+        {
+            foreach (var container in workload.AllContainers)
+            {
+                var subject = $"{workload.Id} container {container.Name}";
+                foreach (var source in container.EnvFrom ?? [])
+                {
+                    policy.Require(source.SecretRef is null, subject, "no envFrom secretRef: each secret setting is a named secretKeyRef");
+                    if (source.ConfigMapRef is { } reference)
+                    {
+                        policy.Require(configMaps.ContainsKey(reference.Name), subject, $"envFrom ConfigMap '{reference.Name}' is rendered");
+                    }
+                }
+                foreach (var reference in (container.Env ?? []).Select(e => e.ValueFrom?.SecretKeyRef).OfType<V1SecretKeySelector>())
+                {
+                    if (isProd)
+                    {
+                        policy.Require(
+                            OperatorSecrets.TryGetValue(reference.Name, out var keys) && keys.Contains(reference.Key),
+                            subject, $"secretKeyRef {reference.Name}/{reference.Key} is one of the documented operator Secrets");
+                    }
+                    else
+                    {
+                        policy.Require(
+                            secrets.TryGetValue(reference.Name, out var secret) && (secret.Data?.ContainsKey(reference.Key) == true || secret.StringData?.ContainsKey(reference.Key) == true),
+                            subject, $"secretKeyRef {reference.Name}/{reference.Key} is a rendered Secret key");
+                    }
+                }
+            }
+        }
+        policy.AssertNone();
+    }
+
+    [Theory]
+    [InlineData(Rendered.Prod)]
+    [InlineData(Rendered.ProdMigrations)]
+    public void Secrets_Prod_AreCreatedByTheOperatorNotRendered(string target)
+    {
+        Assert.Empty(Rendered.Of(target).Of<V1Secret>());
+    }
+
+    [Theory]
+    [InlineData(Rendered.Prod)]
+    [InlineData(Rendered.ProdMigrations)]
+    public void SecretKeyRefs_Prod_UseEveryDocumentedOperatorSecret(string target)
+    {
+        var used = Rendered.Of(target).Workloads
+            .SelectMany(w => w.AllContainers).SelectMany(c => c.Env ?? [])
+            .Select(e => e.ValueFrom?.SecretKeyRef).OfType<V1SecretKeySelector>()
+            .Select(r => $"{r.Name}/{r.Key}")
+            .ToHashSet();
+
+        Assert.Equal(
+            OperatorSecrets.SelectMany(s => s.Value.Select(k => $"{s.Key}/{k}")).Order(StringComparer.Ordinal),
+            used.Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(Rendered.Dev, "Postgres")]
+    [InlineData(Rendered.DevMigrations, "Postgres")]
+    [InlineData(Rendered.Prod, "SqlServer")]
+    [InlineData(Rendered.ProdMigrations, "SqlServer")]
+    public void DatabaseSettings_EachTarget_UseTheEnvironmentsDatabaseAndLeaveMigrationToTheJob(string target, string provider)
+    {
+        var rendered = Rendered.Of(target);
+        var policy = new Policy(target);
+        var configMaps = rendered.Of<V1ConfigMap>().ToDictionary(c => c.Metadata.Name);
+        foreach (var workload in rendered.Workloads.Where(w => w.Pod.Containers.Any(c => (c.Env ?? []).Any(e => e.Name == "ConnectionStrings__Database"))))
+        {
+            var container = workload.Pod.Containers.Single();
+            var settings = (container.EnvFrom ?? [])
+                .Select(s => s.ConfigMapRef?.Name).OfType<string>()
+                .SelectMany(name => configMaps.TryGetValue(name, out var map) && map.Data is not null ? map.Data : new Dictionary<string, string>())
+                .Concat((container.Env ?? []).Where(e => e.Value is not null).Select(e => KeyValuePair.Create(e.Name, e.Value)))
+                .ToLookup(pair => pair.Key, pair => pair.Value);
+            policy.Require(settings["Database__Provider"].SequenceEqual([provider]), workload.Id, $"Database__Provider={provider} (found {string.Join(",", settings["Database__Provider"])})");
+            policy.Require(settings["Database__MigrateOnStartup"].SequenceEqual(["false"]), workload.Id, "Database__MigrateOnStartup=false: the migration Job changes the schema");
+        }
+        policy.AssertNone();
+    }
+}
