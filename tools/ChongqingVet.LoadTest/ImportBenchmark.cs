@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using ChongqingVet.Certificates;
+using ChongqingVet.Certificates.V1;
+using ChongqingVet.Common.V1;
+using ChongqingVet.Domain.Codes;
+using ChongqingVet.ServiceDefaults;
+using Grpc.Net.Client;
+using Npgsql;
+
+namespace ChongqingVet.LoadTest;
+
+/// <summary>
+/// Streams N certificates into a real certificates service (Kestrel, HTTP/2 on loopback) over ImportCertificates
+/// and prints certificates per second and the process's peak memory, for SQLite and PostgreSQL.
+/// </summary>
+public static class ImportBenchmark
+{
+    public static async Task RunAsync(string provider, int count)
+    {
+        var (connectionString, cleanup) = await CreateDatabaseAsync(provider);
+        var port = FreePort();
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Benchmark" });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{port}",
+            ["Database:Provider"] = provider == "sqlite" ? "Sqlite" : "Postgres",
+            ["ConnectionStrings:Database"] = connectionString,
+            ["Database:MigrateOnStartup"] = "true",
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+        builder.AddServiceDefaults("certificates");
+        builder.AddCertificates();
+        await using var app = builder.Build();
+        app.MapServiceDefaults();
+        app.MapCertificates();
+        await app.StartAsync();
+
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 });
+        var client = new CertificateService.CertificateServiceClient(channel);
+        await client.CreateCertificateTypeAsync(new CreateCertificateTypeRequest
+        {
+            RequestId = Guid.NewGuid().ToString(),
+            CertificateType = new CertificateType
+            {
+                Code = "BENCH-ELEC", Name = "电工", Kind = CertificateKind.MohrssSkillLevel, OrganisationName = "重庆市职业技能鉴定指导中心",
+                OrganisationCreditCode = "91350100M000100Y43", Active = true,
+                Levels = { new CertificateTypeLevel { Level = CertificateLevel.National4, AttestedSkills = { new SkillRef { SkillCode = "ELEC-INST", Level = SkillLevel._4Intermediate } } } },
+            },
+        });
+
+        var watch = Stopwatch.StartNew();
+        using var call = client.ImportCertificates();
+        for (var i = 0; i < count; i++) await call.RequestStream.WriteAsync(Item(i));
+        await call.RequestStream.CompleteAsync();
+        var response = await call;
+        watch.Stop();
+
+        Console.WriteLine($"import {provider,-8} {count,7} items: created {response.CreatedCount}, duplicate {response.DuplicateCount}, invalid {response.InvalidCount}; " +
+                          $"{watch.Elapsed.TotalSeconds,6:0.0} s, {count / watch.Elapsed.TotalSeconds,7:0} certificates/s, peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024)} MiB");
+        await app.StopAsync();
+        await cleanup();
+    }
+
+    private static ImportCertificatesRequest Item(int i)
+    {
+        var birth = new DateOnly(1990, 1, 1).AddDays(i % 7000);
+        var first17 = $"500118{birth:yyyyMMdd}{i / 7000 % 1000:D3}";
+        return new ImportCertificatesRequest
+        {
+            RequestId = Guid.NewGuid().ToString(),
+            ClientReference = i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            TypeCode = "BENCH-ELEC",
+            Level = CertificateLevel.National4,
+            LearnerId = $"B{i:D7}",
+            HolderName = $"学员{i}",
+            HolderIdNumber = first17 + NationalIdNumber.ComputeCheckCharacter(first17),
+            IssuingOrganisation = "重庆工业职业技术学院",
+            IssueDate = new DateOnly(2025, 7, 1).ToProtoDate(),
+        };
+    }
+
+    private static async Task<(string ConnectionString, Func<Task> Cleanup)> CreateDatabaseAsync(string provider)
+    {
+        if (provider == "sqlite")
+        {
+            var directory = Directory.CreateTempSubdirectory("cqv-bench-").FullName;
+            return ($"Data Source={Path.Combine(directory, "bench.db")}", () => { Directory.Delete(directory, true); return Task.CompletedTask; });
+        }
+        var admin = Environment.GetEnvironmentVariable("CHONGQINGVET_TEST_POSTGRES")
+                    ?? throw new InvalidOperationException("Set CHONGQINGVET_TEST_POSTGRES (eval \"$(bash tools/start-test-postgres.sh)\").");
+        var name = "cqv_bench_" + Guid.NewGuid().ToString("N")[..12];
+        await using (var connection = new NpgsqlConnection(admin))
+        {
+            await connection.OpenAsync();
+            await new NpgsqlCommand("CREATE DATABASE " + name, connection).ExecuteNonQueryAsync();
+        }
+        var connectionString = new NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString;
+        return (connectionString, async () =>
+        {
+            NpgsqlConnection.ClearAllPools();
+            await using var connection = new NpgsqlConnection(admin);
+            await connection.OpenAsync();
+            await new NpgsqlCommand("DROP DATABASE " + name + " WITH (FORCE)", connection).ExecuteNonQueryAsync();
+        });
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

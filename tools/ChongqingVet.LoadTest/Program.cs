@@ -1,0 +1,17 @@
+using ChongqingVet.LoadTest;
+
+// dotnet run -c Release --project tools/ChongqingVet.LoadTest -- import [count] [sqlite|postgres|both]
+// PostgreSQL: the server in CHONGQINGVET_TEST_POSTGRES (eval "$(bash tools/start-test-postgres.sh)").
+var command = args.FirstOrDefault() ?? "import";
+switch (command)
+{
+    case "import":
+        var count = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000;
+        var which = args.Length > 2 ? args[2] : "both";
+        if (which is "sqlite" or "both") await ImportBenchmark.RunAsync("sqlite", count);
+        if (which is "postgres" or "both") await ImportBenchmark.RunAsync("postgres", count);
+        return 0;
+    default:
+        Console.Error.WriteLine("usage: import [count] [sqlite|postgres|both]");
+        return 2;
+}
