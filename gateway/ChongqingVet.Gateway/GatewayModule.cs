@@ -18,6 +18,13 @@ public static class GatewayModule
         builder.Services.AddGrpc().AddJsonTranscoding(options => options.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(
             Google.Rpc.ErrorInfo.Descriptor, Google.Rpc.BadRequest.Descriptor));
         builder.Services.AddBackendClients(builder.Configuration);
+        builder.Services.AddGrpcSwagger();
+        builder.Services.AddSwaggerGen(options => options.SwaggerDoc("v1", new Microsoft.OpenApi.Models.OpenApiInfo
+        {
+            Title = "ChongqingVet learner profile API",
+            Version = "v1",
+            Description = "REST/JSON surface of chongqingvet.profile.v1.LearnerProfileService (JSON transcoding of the gRPC API).",
+        }));
         builder.Services.AddSingleton<BackendResilience>();
         builder.Services.AddSingleton<BackendCaller>();
         builder.Services.AddSingleton(builder.Configuration.GetSection("Profile").Get<ProfileMergeOptions>() ?? new ProfileMergeOptions());
@@ -41,6 +48,8 @@ public static class GatewayModule
         app.UseStaticFiles();
         app.UseCors();
         app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
+        // The OpenAPI document of the REST surface: /openapi/v1.json.
+        app.UseSwagger(options => options.RouteTemplate = "openapi/{documentName}.json");
         app.MapGrpcService<LearnerProfileGrpcService>().RequireCors(CorsPolicy);
         return app;
     }

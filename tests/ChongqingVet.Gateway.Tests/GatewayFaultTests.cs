@@ -165,6 +165,21 @@ public class GatewayFaultTests
     }
 
     [Fact]
+    public async Task OpenApi_Document_DescribesTheRestSurface()
+    {
+        await using var fakes = await FakeBackends.StartAsync();
+        await using var gateway = GatewayHarness.Start(fakes.Handlers);
+        using var http = gateway.CreateHttpClient();
+
+        using var document = JsonDocument.Parse(await http.GetStringAsync("/openapi/v1.json"));
+        var paths = document.RootElement.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToArray();
+        Assert.Contains("/v1/learners/{learnerId}/profile", paths);
+        Assert.Contains("/v1/learners/{learnerId}/job-matches", paths);
+        Assert.Contains("/v1/learners/{learnerId}/skill-gaps/{postingId}", paths);
+        Assert.Contains("/v1/learners/{learnerId}/transcript", paths);
+    }
+
+    [Fact]
     public async Task GrpcWeb_GetProfile_Works()
     {
         await using var fakes = await FakeBackends.StartAsync();
