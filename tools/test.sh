@@ -58,6 +58,25 @@ if ! dotnet build ChongqingVet.Services.sln -c Release -nologo -clp:ErrorsOnly; 
   exit 1
 fi
 
+# The container build runs exactly this publish (deploy/docker/Dockerfile); prove it works for every deployable.
+publish_all() {
+  local out project ok=0
+  out=$(mktemp -d)
+  for project in services/ChongqingVet.Certificates services/ChongqingVet.Competitions services/ChongqingVet.Courses \
+                 services/ChongqingVet.JobPostings gateway/ChongqingVet.Gateway; do
+    grep -q "$(basename "$project").csproj" ChongqingVet.Services.sln || continue
+    if dotnet publish "$project" -c Release -a x64 --self-contained false -o "$out/$(basename "$project")" -nologo -v quiet >/dev/null \
+       && [ -x "$out/$(basename "$project")/$(basename "$project")" ]; then
+      echo "published $project"
+    else
+      echo "publish failed: $project"; ok=1
+    fi
+  done
+  rm -rf "$out"
+  return $ok
+}
+step "container publish of every deployable (Dockerfile arguments)" publish_all
+
 echo "== dotnet test"
 dotnet test ChongqingVet.Services.sln -c Release --no-build -nologo \
   --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" "$@"
