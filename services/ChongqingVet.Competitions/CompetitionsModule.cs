@@ -1,0 +1,25 @@
+using ChongqingVet.Competitions.Data;
+using ChongqingVet.Competitions.Grpc;
+using ChongqingVet.Data;
+
+namespace ChongqingVet.Competitions;
+
+/// <summary>Registers and maps the competitions service.</summary>
+public static class CompetitionsModule
+{
+    public static WebApplicationBuilder AddCompetitions(this WebApplicationBuilder builder)
+    {
+        builder.AddDatabase(typeof(CompetitionsModule).Assembly);
+        builder.Services.AddSingleton<CompetitionRepository>();
+        builder.Services.AddSingleton<ResultRepository>();
+        builder.Services.AddSingleton<AwardRuleRepository>();
+        builder.Services.AddSingleton<ISampleDataSeeder, CompetitionSampleData>();
+        return builder;
+    }
+
+    public static WebApplication MapCompetitions(this WebApplication app)
+    {
+        app.MapGrpcService<CompetitionGrpcService>();
+        return app;
+    }
+}

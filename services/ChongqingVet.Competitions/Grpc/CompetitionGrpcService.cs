@@ -1,0 +1,226 @@
+using ChongqingVet.Common.V1;
+using ChongqingVet.Competitions.Data;
+using ChongqingVet.Competitions.Domain;
+using ChongqingVet.Competitions.V1;
+using ChongqingVet.Data;
+using ChongqingVet.Domain.Codes;
+using ChongqingVet.Domain.Errors;
+using ChongqingVet.Domain.Time;
+using Grpc.Core;
+
+namespace ChongqingVet.Competitions.Grpc;
+
+/// <summary>The gRPC face of the competitions service: validate, call the repositories, map.</summary>
+public sealed class CompetitionGrpcService(
+    CompetitionRepository competitions,
+    ResultRepository results,
+    AwardRuleRepository awardRules,
+    IdempotencyStore idempotency,
+    PageTokenCodec pageTokens,
+    TimeProvider clock) : CompetitionService.CompetitionServiceBase
+{
+    public override async Task<Competition> CreateCompetition(CreateCompetitionRequest request, ServerCallContext context)
+    {
+        var violations = new Violations();
+        if (violations.Check(request.Competition is not null, "competition", "is required"))
+            CompetitionRules.Validate(request.Competition!, violations);
+        violations.ThrowIfAny();
+        return await idempotency.ExecuteAsync(nameof(CreateCompetition), request.RequestId, request,
+            (connection, transaction) => competitions.CreateAsync(connection, transaction, request.Competition!, context.CancellationToken),
+            context.CancellationToken);
+    }
+
+    public override async Task<Competition> GetCompetition(GetCompetitionRequest request, ServerCallContext context)
+    {
+        RequireId(request.Id, "id");
+        return await competitions.GetAsync(request.Id, context.CancellationToken) ?? throw new NotFoundException("Competition", request.Id);
+    }
+
+    public override async Task<ListCompetitionsResponse> ListCompetitions(ListCompetitionsRequest request, ServerCallContext context)
+    {
+        var violations = new Violations();
+        if (request.DistrictCode.Length > 0)
+            violations.Check(ChongqingDistricts.Find(request.DistrictCode) is not null, "district_code", "is not a Chongqing district or county code (GB/T 2260)");
+        violations.Check(request.Year >= 0, "year", "must not be negative");
+        violations.ThrowIfAny();
+        var pageSize = PageSize.Resolve(request.PageSize);
+        var filter = new CompetitionRepository.CompetitionFilter(request.Series, request.Tier, request.Year, request.DistrictCode, request.Status);
+        var fingerprint = PageTokenCodec.Fingerprint(filter.Series, filter.Tier, filter.Year, filter.DistrictCode, filter.Status);
+        var after = pageTokens.Decode<CompetitionCursor>(request.PageToken, fingerprint);
+        var page = await competitions.ListAsync(after is null ? null : (after.StartDate, after.Id), filter, pageSize, context.CancellationToken);
+        var response = new ListCompetitionsResponse { Competitions = { page.Items } };
+        if (page.HasMore)
+        {
+            var last = page.Items[^1];
+            response.NextPageToken = pageTokens.Encode(new CompetitionCursor(last.StartDate.ToDateOnly()!.Value.ToStoredDate(), last.Id), fingerprint);
+        }
+        return response;
+    }
+
+    public override async Task<Competition> UpdateCompetition(UpdateCompetitionRequest request, ServerCallContext context)
+    {
+        if (request.Competition is null) throw new ValidationException("competition", "is required");
+        RequireId(request.Competition.Id, "competition.id");
+        var version = Etags.Parse(request.Competition.Etag, "competition.etag");
+        var current = await competitions.GetAsync(request.Competition.Id, context.CancellationToken)
+                      ?? throw new NotFoundException("Competition", request.Competition.Id);
+        var updated = CompetitionMapper.ApplyMask(current, request.Competition, request.UpdateMask);
+        var violations = new Violations();
+        CompetitionRules.Validate(updated, violations);
+        violations.ThrowIfAny();
+        return await idempotency.ExecuteAsync(nameof(UpdateCompetition), null, request,
+            (connection, transaction) => competitions.UpdateAsync(connection, transaction, updated, version, context.CancellationToken),
+            context.CancellationToken);
+    }
+
+    public override async Task<Event> CreateEvent(CreateEventRequest request, ServerCallContext context)
+    {
+        var violations = new Violations();
+        if (violations.Check(request.Event is not null, "event", "is required"))
+            CompetitionRules.Validate(request.Event!, violations);
+        violations.ThrowIfAny();
+        var competition = await competitions.GetAsync(request.Event!.CompetitionId, context.CancellationToken)
+                          ?? throw new NotFoundException("Competition", request.Event.CompetitionId);
+        CompetitionRules.CheckAgainstCompetition(request.Event, competition, violations);
+        violations.ThrowIfAny();
+        return await idempotency.ExecuteAsync(nameof(CreateEvent), request.RequestId, request,
+            (connection, transaction) => competitions.CreateEventAsync(connection, transaction, request.Event, context.CancellationToken),
+            context.CancellationToken);
+    }
+
+    public override async Task<Event> GetEvent(GetEventRequest request, ServerCallContext context)
+    {
+        var violations = new Violations();
+        violations.Check(request.CompetitionId.Length is > 0 and <= 36, "competition_id", "is required");
+        var codeError = CompetitionRules.ValidateEventCode(request.Code);
+        if (codeError is not null) violations.Add("code", codeError);
+        violations.ThrowIfAny();
+        return await competitions.GetEventAsync(request.CompetitionId, request.Code, context.CancellationToken)
+               ?? throw new NotFoundException("Event", $"{request.CompetitionId}/{request.Code}");
+    }
+
+    public override async Task<ListEventsResponse> ListEvents(ListEventsRequest request, ServerCallContext context)
+    {
+        var violations = new Violations();
+        if (request.SkillCode.Length > 0) violations.Check(SkillCode.IsValid(request.SkillCode), "skill_code", "is not a skill code");
+        violations.Check(request.CompetitionId.Length <= 36, "competition_id", "is not a competition id");
+        violations.ThrowIfAny();
+        var pageSize = PageSize.Resolve(request.PageSize);
+        var today = ChinaTime.Today(clock).ToStoredDate();
+        // Bound to today as well: "upcoming" changes at midnight, and a token must not skip or repeat events then.
+        var fingerprint = PageTokenCodec.Fingerprint(request.CompetitionId, request.SkillCode, request.UpcomingOnly, request.UpcomingOnly ? today : "");
+        var after = pageTokens.Decode<EventCursor>(request.PageToken, fingerprint) ?? new EventCursor("", "");
+        var page = await competitions.ListEventsAsync((after.CompetitionId, after.Code), request.CompetitionId, request.SkillCode,
+            request.UpcomingOnly, today, pageSize, context.CancellationToken);
+        var response = new ListEventsResponse { Events = { page.Items } };
+        if (page.HasMore) response.NextPageToken = pageTokens.Encode(new EventCursor(page.Items[^1].CompetitionId, page.Items[^1].Code), fingerprint);
+        return response;
+    }
+
+    public override async Task<Result> RecordResult(RecordResultRequest request, ServerCallContext context)
+    {
+        var violations = new Violations();
+        if (!violations.Check(request.Result is not null, "result", "is required")) violations.ThrowIfAny();
+        var result = request.Result!;
+        CompetitionRules.ValidateResultFields(result, violations);
+        violations.ThrowIfAny();
+        var competitionEvent = await competitions.GetEventAsync(result.CompetitionId, result.EventCode, context.CancellationToken)
+                               ?? throw new NotFoundException("Event", $"{result.CompetitionId}/{result.EventCode}");
+        CompetitionRules.CheckAgainstEvent(result, competitionEvent, violations);
+        violations.ThrowIfAny();
+        var competition = (await competitions.GetAsync(result.CompetitionId, context.CancellationToken))!;
+        if (!CompetitionRules.HasStarted(competition, ChinaTime.Today(clock)))
+            throw new FailedPreconditionException("COMPETITION_NOT_STARTED", "Results can be recorded only once the competition has started.");
+        return await idempotency.ExecuteAsync(nameof(RecordResult), request.RequestId, request,
+            (connection, transaction) => results.RecordAsync(connection, transaction, result, competitionEvent.Participation, context.CancellationToken),
+            context.CancellationToken);
+    }
+
+    public override async Task<Result> UpdateResult(UpdateResultRequest request, ServerCallContext context)
+    {
+        if (request.Result is null) throw new ValidationException("result", "is required");
+        RequireId(request.Result.Id, "result.id");
+        var version = Etags.Parse(request.Result.Etag, "result.etag");
+        var current = await results.GetAsync(request.Result.Id, context.CancellationToken) ?? throw new NotFoundException("Result", request.Result.Id);
+        var updated = CompetitionMapper.ApplyMask(current, request.Result, request.UpdateMask);
+        var violations = new Violations();
+        violations.Check(updated.AwardGrade != AwardGrade.Unspecified && Enum.IsDefined(updated.AwardGrade), "result.award_grade",
+            "is required (PARTICIPATION when there is no award)");
+        CompetitionRules.ValidateRankAndScore(updated.Rank, updated.HasScore ? updated.Score : null, violations);
+        violations.Check(updated.TeamName.Length <= 200, "result.team_name", "must be at most 200 characters");
+        var competitionEvent = (await competitions.GetEventAsync(current.CompetitionId, current.EventCode, context.CancellationToken))!;
+        CompetitionRules.CheckAgainstEvent(updated, competitionEvent, violations);
+        violations.ThrowIfAny();
+        return await idempotency.ExecuteAsync(nameof(UpdateResult), null, request,
+            (connection, transaction) => results.UpdateAsync(connection, transaction, updated, version, context.CancellationToken),
+            context.CancellationToken);
+    }
+
+    public override async Task<ListResultsResponse> ListResults(ListResultsRequest request, ServerCallContext context)
+    {
+        var violations = new Violations();
+        if (request.LearnerId.Length > 0) violations.Check(LearnerId.IsValid(request.LearnerId), "learner_id", "is not a learner id");
+        if (request.EventCode.Length > 0) violations.Check(request.CompetitionId.Length > 0, "competition_id", "is required with event_code");
+        violations.Check(request.CompetitionId.Length <= 36, "competition_id", "is not a competition id");
+        violations.ThrowIfAny();
+        var pageSize = PageSize.Resolve(request.PageSize);
+        var fingerprint = PageTokenCodec.Fingerprint(request.LearnerId, request.CompetitionId, request.EventCode);
+        var after = pageTokens.Decode<string>(request.PageToken, fingerprint) ?? string.Empty;
+        var page = await results.ListAsync(after, request.LearnerId, request.CompetitionId, request.EventCode, pageSize, context.CancellationToken);
+        var response = new ListResultsResponse { Results = { page.Items } };
+        if (page.HasMore) response.NextPageToken = pageTokens.Encode(page.Items[^1].Id, fingerprint);
+        return response;
+    }
+
+    public override async Task<ListAwardRulesResponse> ListAwardRules(ListAwardRulesRequest request, ServerCallContext context)
+    {
+        if (!Enum.IsDefined(request.Tier)) throw new ValidationException("tier", "is not a competition tier");
+        var pageSize = PageSize.Resolve(request.PageSize);
+        var fingerprint = PageTokenCodec.Fingerprint(request.Tier);
+        var after = pageTokens.Decode<RuleCursor>(request.PageToken, fingerprint) ?? new RuleCursor(0, 0);
+        var page = await awardRules.ListAsync((after.Tier, after.Grade), request.Tier, pageSize, context.CancellationToken);
+        var response = new ListAwardRulesResponse { Rules = { page.Items } };
+        if (page.HasMore) response.NextPageToken = pageTokens.Encode(new RuleCursor((int)page.Items[^1].Tier, (int)page.Items[^1].AwardGrade), fingerprint);
+        return response;
+    }
+
+    public override async Task<AwardRule> UpdateAwardRule(UpdateAwardRuleRequest request, ServerCallContext context)
+    {
+        var violations = new Violations();
+        if (violations.Check(request.Rule is not null, "rule", "is required"))
+        {
+            var rule = request.Rule!;
+            violations.Check(rule.Tier != CompetitionTier.Unspecified && Enum.IsDefined(rule.Tier), "rule.tier", "is required");
+            violations.Check(rule.AwardGrade != AwardGrade.Unspecified && Enum.IsDefined(rule.AwardGrade), "rule.award_grade", "is required");
+            violations.Check(Enum.IsDefined(rule.CreditedLevel), "rule.credited_level", "is not a skill level (UNSPECIFIED credits nothing)");
+        }
+        violations.ThrowIfAny();
+        return await awardRules.UpdateAsync(request.Rule!, context.CancellationToken);
+    }
+
+    public override async Task<ListLearnerSkillEvidenceResponse> ListLearnerSkillEvidence(ListLearnerSkillEvidenceRequest request, ServerCallContext context)
+    {
+        var error = LearnerId.Validate(request.LearnerId);
+        if (error is not null) throw new ValidationException("learner_id", error);
+        var pageSize = PageSize.Resolve(request.PageSize);
+        var fingerprint = PageTokenCodec.Fingerprint(request.LearnerId);
+        var after = pageTokens.Decode<EvidenceCursor>(request.PageToken, fingerprint) ?? new EvidenceCursor("", "");
+        var (evidence, next) = await results.ListEvidenceAsync(request.LearnerId, (after.ResultId, after.Skill), pageSize, context.CancellationToken);
+        var response = new ListLearnerSkillEvidenceResponse { Evidence = { evidence } };
+        if (next is { } cursor) response.NextPageToken = pageTokens.Encode(new EvidenceCursor(cursor.ResultId, cursor.Skill), fingerprint);
+        return response;
+    }
+
+    private sealed record CompetitionCursor(string StartDate, string Id);
+
+    private sealed record EventCursor(string CompetitionId, string Code);
+
+    private sealed record RuleCursor(int Tier, int Grade);
+
+    private sealed record EvidenceCursor(string ResultId, string Skill);
+
+    private static void RequireId(string id, string field)
+    {
+        if (id.Length is 0 or > 36) throw new ValidationException(field, "is required (at most 36 characters)");
+    }
+}
