@@ -33,7 +33,7 @@ public static class DatabaseHosting
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IDbConnectionFactory, DbConnectionFactory>();
         builder.Services.AddSingleton(provider => PageTokenCodec.FromConfiguration(
-            builder.Configuration, provider.GetRequiredService<IHostEnvironment>(), provider.GetRequiredService<ILoggerFactory>().CreateLogger<PageTokenCodec>()));
+            provider.GetRequiredService<IConfiguration>(), provider.GetRequiredService<IHostEnvironment>(), provider.GetRequiredService<ILogger<PageTokenCodec>>()));
         builder.Services.AddSingleton<IdempotencyStore>();
         builder.Services.AddSingleton(new MigrationsAssembly(migrationsAssembly));
         builder.Services.AddHostedService<DatabaseStartup>();
@@ -56,10 +56,28 @@ public static class DatabaseHosting
         return 0;
     }
 
-    private static DatabaseOptions ReadOptions(IConfiguration configuration)
+    /// <summary>Reads and checks the database settings; a missing or bad value stops start-up with the key's name.</summary>
+    public static DatabaseOptions ReadOptions(IConfiguration configuration)
     {
-        var options = configuration.GetSection("Database").Get<DatabaseOptions>() ?? new DatabaseOptions();
-        options.ConnectionString = configuration.GetConnectionString("Database") ?? string.Empty;
+        var providerText = configuration["Database:Provider"];
+        DatabaseProvider? provider = string.IsNullOrWhiteSpace(providerText)
+            ? DatabaseProvider.Sqlite
+            : Enum.GetValues<DatabaseProvider>().Cast<DatabaseProvider?>()
+                .FirstOrDefault(p => string.Equals(p.ToString(), providerText.Trim(), StringComparison.OrdinalIgnoreCase));
+        if (provider is null)
+            throw new InvalidOperationException("Database:Provider (environment Database__Provider) must be Sqlite, Postgres or SqlServer.");
+        var migrateText = configuration["Database:MigrateOnStartup"];
+        var migrate = false;
+        if (!string.IsNullOrWhiteSpace(migrateText) && !bool.TryParse(migrateText, out migrate))
+            throw new InvalidOperationException("Database:MigrateOnStartup (environment Database__MigrateOnStartup) must be true or false.");
+
+        var options = new DatabaseOptions
+        {
+            Provider = provider.Value,
+            MigrateOnStartup = migrate,
+            // The value is a secret: it appears in no message.
+            ConnectionString = configuration.GetConnectionString("Database") ?? string.Empty,
+        };
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
             throw new InvalidOperationException("ConnectionStrings:Database (environment ConnectionStrings__Database) is required.");
         return options;
@@ -73,10 +91,13 @@ public static class DatabaseHosting
         IDbConnectionFactory database,
         IEnumerable<ISampleDataSeeder> seeders,
         IConfiguration configuration,
+        IServiceProvider services,
         ILogger<DatabaseStartup> logger) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
+            // Built now, not at the first List call, so a missing signing key in Production stops start-up.
+            _ = services.GetRequiredService<PageTokenCodec>();
             if (options.MigrateOnStartup) MigrationRunner.Run(options, migrations.Assembly, logger);
             if (!configuration.GetValue<bool>("SampleData:Enabled")) return;
             foreach (var seeder in seeders) await seeder.SeedAsync(database, cancellationToken);

@@ -25,7 +25,4 @@ public sealed class DatabaseOptions
     public string ConnectionString { get; set; } = string.Empty;
 
     public bool MigrateOnStartup { get; set; }
-
-    /// <summary>Seconds a command may run before it is cancelled (default 30).</summary>
-    public int CommandTimeoutSeconds { get; set; } = 30;
 }

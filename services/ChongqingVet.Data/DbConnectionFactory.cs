@@ -5,7 +5,13 @@ using Npgsql;
 
 namespace ChongqingVet.Data;
 
-/// <summary>Opens connections to the service's own database. One connection per operation.</summary>
+/// <summary>
+/// Opens connections to the service's own database. One connection per operation.
+/// Write transactions: call <c>BeginTransaction[Async]()</c> without arguments. On SQLite that starts
+/// <c>BEGIN IMMEDIATE</c> (Microsoft.Data.Sqlite's default for the default, serializable isolation level), so the
+/// writer lock is taken up front and concurrent writers queue on the busy timeout instead of failing when a
+/// read lock cannot be upgraded. Never pass <c>deferred: true</c> or ReadUncommitted for a transaction that writes.
+/// </summary>
 public interface IDbConnectionFactory
 {
     DatabaseProvider Provider { get; }
@@ -15,11 +21,11 @@ public interface IDbConnectionFactory
     Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
 }
 
-public sealed class DbConnectionFactory : IDbConnectionFactory
+public sealed class DbConnectionFactory : IDbConnectionFactory, IDisposable, IAsyncDisposable
 {
     // Durability and concurrency settings for SQLite, applied on every connection: WAL lets readers run beside
     // the one writer, synchronous=FULL makes an acknowledged commit survive power loss, and the busy timeout
-    // makes concurrent writers queue instead of failing.
+    // makes concurrent writers queue (up to 30 s) instead of failing. journal_mode is stored in the file, so repeating it is a no-op.
     private const string SqlitePragmas =
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
 
@@ -45,17 +51,36 @@ public sealed class DbConnectionFactory : IDbConnectionFactory
                 return await _postgres!.OpenConnectionAsync(cancellationToken);
             case DatabaseProvider.SqlServer:
                 var sqlServer = new SqlConnection(_options.ConnectionString);
-                await sqlServer.OpenAsync(cancellationToken);
+                try
+                {
+                    await sqlServer.OpenAsync(cancellationToken);
+                }
+                catch
+                {
+                    await sqlServer.DisposeAsync();
+                    throw;
+                }
                 return sqlServer;
             default:
                 var sqlite = new SqliteConnection(_options.ConnectionString);
-                await sqlite.OpenAsync(cancellationToken);
-                await using (var pragma = sqlite.CreateCommand())
+                try
                 {
+                    await sqlite.OpenAsync(cancellationToken);
+                    await using var pragma = sqlite.CreateCommand();
                     pragma.CommandText = SqlitePragmas;
                     await pragma.ExecuteNonQueryAsync(cancellationToken);
+                }
+                catch
+                {
+                    await sqlite.DisposeAsync();
+                    throw;
                 }
                 return sqlite;
         }
     }
+
+    /// <summary>Closes the PostgreSQL connection pool (the DI container calls this when the host stops).</summary>
+    public void Dispose() => _postgres?.Dispose();
+
+    public ValueTask DisposeAsync() => _postgres?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

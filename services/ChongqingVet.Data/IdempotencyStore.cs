@@ -9,7 +9,11 @@ namespace ChongqingVet.Data;
 /// <summary>
 /// Makes writes idempotent by request_id (AIP-155): the first response is stored in the same transaction as the
 /// change, and a retry with the same request_id gets exactly those bytes back without changing anything. The same
-/// request_id with a different request is INVALID_ARGUMENT. An empty request_id runs the write without this guard.
+/// request_id with a different request is INVALID_ARGUMENT. An empty request_id runs the write in one transaction
+/// without this guard. "The same request" means the same SHA-256 over the request's protobuf bytes (request_id
+/// included, which a retry repeats anyway). Concurrent twins: on SQLite write transactions queue (BEGIN IMMEDIATE),
+/// so the second finds the first's row; elsewhere the loser hits a unique index (the idempotency key's or the write's
+/// own), is rolled back, and returns the winner's stored response. Rows stay until <see cref="DeleteOlderThanAsync"/>.
 /// </summary>
 public sealed class IdempotencyStore(IDbConnectionFactory connections, TimeProvider clock)
 {
@@ -116,7 +120,6 @@ public sealed class IdempotencyStore(IDbConnectionFactory connections, TimeProvi
         connections.Dialect.IsUniqueViolation(exception)
         || exception is AlreadyExistsException
         || (exception.InnerException is not null && connections.Dialect.IsUniqueViolation(exception.InnerException));
-
 
     private sealed class StoredRow
     {

@@ -107,6 +107,70 @@ public class DataLayerTests
     }
 
     [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task ExecuteAsync_WriteThrowsAlreadyExists_PassesItThroughAndStoresNothing(DatabaseProvider provider)
+    {
+        await using var database = await MigratedAsync(provider);
+        var store = new IdempotencyStore(database.Factory, TimeProvider.System);
+        await store.ExecuteAsync("CreateWidget", Guid.NewGuid().ToString(), new StringValue { Value = "nut" }, (c, t) => InsertWidgetAsync(c, t, "nut"), CancellationToken.None);
+
+        // Another request (new request_id) for a name that is taken: the write's own error reaches the caller.
+        var error = await Assert.ThrowsAsync<AlreadyExistsException>(() => store.ExecuteAsync("CreateWidget", Guid.NewGuid().ToString(),
+            new StringValue { Value = "nut" }, (c, t) => InsertWidgetOrThrowAsync(c, t, "nut", database.Factory.Dialect), CancellationToken.None));
+        Assert.Equal("WIDGET_ALREADY_EXISTS", error.Reason);
+        Assert.Equal(1, await CountAsync(database, "SELECT COUNT(*) FROM idempotency_keys"));
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task ExecuteAsync_EmptyRequestId_RunsInOneTransactionWithoutStoring(DatabaseProvider provider)
+    {
+        await using var database = await MigratedAsync(provider);
+        var store = new IdempotencyStore(database.Factory, TimeProvider.System);
+
+        await store.ExecuteAsync("CreateWidget", "", new StringValue { Value = "a" }, (c, t) => InsertWidgetAsync(c, t, "a"), CancellationToken.None);
+        await store.ExecuteAsync("CreateWidget", "", new StringValue { Value = "a2" }, (c, t) => InsertWidgetAsync(c, t, "a2"), CancellationToken.None);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.ExecuteAsync<StringValue>("CreateWidget", "", new StringValue(), async (c, t) =>
+        {
+            await InsertWidgetAsync(c, t, "half-done");
+            throw new InvalidOperationException("second statement failed");
+        }, CancellationToken.None));
+
+        Assert.Equal(2, await CountWidgetsAsync(database)); // the failed write left nothing behind
+        Assert.Equal(0, await CountAsync(database, "SELECT COUNT(*) FROM idempotency_keys"));
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task ExecuteAsync_SameRequestIdOtherOperation_IsIndependent(DatabaseProvider provider)
+    {
+        await using var database = await MigratedAsync(provider);
+        var store = new IdempotencyStore(database.Factory, TimeProvider.System);
+        var requestId = Guid.NewGuid().ToString();
+
+        var created = await store.ExecuteAsync("CreateWidget", requestId, new StringValue { Value = "x" }, (c, t) => InsertWidgetAsync(c, t, "x"), CancellationToken.None);
+        var other = await store.ExecuteAsync("CreateGadget", requestId, new StringValue { Value = "x" }, (c, t) => InsertWidgetAsync(c, t, "x-gadget"), CancellationToken.None);
+
+        Assert.NotEqual(created.Value, other.Value);
+        Assert.Equal(2, await CountWidgetsAsync(database));
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task DeleteOlderThanAsync_OldAndNewKeys_DeletesOnlyOldOnes(DatabaseProvider provider)
+    {
+        await using var database = await MigratedAsync(provider);
+        var clock = new ManualClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var store = new IdempotencyStore(database.Factory, clock);
+        var oldId = Guid.NewGuid().ToString();
+        await store.ExecuteAsync("CreateWidget", oldId, new StringValue { Value = "old" }, (c, t) => InsertWidgetAsync(c, t, "old"), CancellationToken.None);
+        clock.Now = clock.Now.AddDays(40);
+        await store.ExecuteAsync("CreateWidget", Guid.NewGuid().ToString(), new StringValue { Value = "new" }, (c, t) => InsertWidgetAsync(c, t, "new"), CancellationToken.None);
+
+        Assert.Equal(1, await store.DeleteOlderThanAsync(TimeSpan.FromDays(30), CancellationToken.None));
+        Assert.Equal(1, await CountAsync(database, "SELECT COUNT(*) FROM idempotency_keys"));
+        // After retention the request_id is forgotten: a retry would write again (clients retry within minutes, not weeks).
+        var retried = await store.ExecuteAsync("CreateWidget", oldId, new StringValue { Value = "old" }, (c, t) => InsertWidgetAsync(c, t, "old-again"), CancellationToken.None);
+        Assert.NotEmpty(retried.Value);
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task VersionedUpdate_StaleEtag_IsConcurrencyConflict(DatabaseProvider provider)
     {
         await using var database = await MigratedAsync(provider);
@@ -162,6 +226,31 @@ public class DataLayerTests
         var id = Guid.NewGuid().ToString();
         await connection.ExecuteAsync(new CommandDefinition("INSERT INTO widgets (id, name, version) VALUES (@Id, @Name, 1)", new { Id = id, Name = name }, transaction));
         return new StringValue { Value = id };
+    }
+
+    private static async Task<StringValue> InsertWidgetOrThrowAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, string name, SqlDialect dialect)
+    {
+        try
+        {
+            return await InsertWidgetAsync(connection, transaction, name);
+        }
+        catch (Exception exception) when (dialect.IsUniqueViolation(exception))
+        {
+            throw new AlreadyExistsException("Widget", name);
+        }
+    }
+
+    private static async Task<long> CountAsync(TestDatabase database, string sql)
+    {
+        await using var connection = await database.Factory.OpenAsync(CancellationToken.None);
+        return await connection.ExecuteScalarAsync<long>(sql);
+    }
+
+    private sealed class ManualClock(DateTimeOffset now) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = now;
+
+        public override DateTimeOffset GetUtcNow() => Now;
     }
 
     private static async Task RenameAsync(TestDatabase database, string id, string name, long version)

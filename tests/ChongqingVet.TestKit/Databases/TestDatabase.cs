@@ -16,10 +16,12 @@ public sealed class TestDatabase : IAsyncDisposable
     private readonly string? _postgresAdmin;
     private readonly string? _postgresName;
 
+    private readonly DbConnectionFactory _factory;
+
     private TestDatabase(DatabaseOptions options, string? sqliteDirectory, string? postgresAdmin, string? postgresName)
     {
         Options = options;
-        Factory = new DbConnectionFactory(options);
+        _factory = new DbConnectionFactory(options);
         _sqliteDirectory = sqliteDirectory;
         _postgresAdmin = postgresAdmin;
         _postgresName = postgresName;
@@ -31,7 +33,7 @@ public sealed class TestDatabase : IAsyncDisposable
 
     public string ConnectionString => Options.ConnectionString;
 
-    public IDbConnectionFactory Factory { get; }
+    public IDbConnectionFactory Factory => _factory;
 
     public static async Task<TestDatabase> CreateAsync(DatabaseProvider provider)
     {
@@ -73,6 +75,7 @@ public sealed class TestDatabase : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _factory.DisposeAsync();
         if (_sqliteDirectory is not null)
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

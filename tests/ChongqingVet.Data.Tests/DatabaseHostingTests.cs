@@ -1,0 +1,231 @@
+using System.Reflection;
+using System.Text;
+using ChongqingVet.TestKit.Databases;
+using Dapper;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ChongqingVet.Data.Tests;
+
+public class DatabaseHostingTests
+{
+    private const string NotesScript = "CREATE TABLE notes (id VARCHAR(36) NOT NULL PRIMARY KEY, text VARCHAR(200) NOT NULL)";
+
+    /// <summary>A service assembly with one migration per dialect, for the start-up tests.</summary>
+    private static readonly ScriptAssembly Service = new(new Dictionary<string, string>
+    {
+        ["Fake.Service.Migrations.sqlite.0001_notes.sql"] = NotesScript,
+        ["Fake.Service.Migrations.postgres.0001_notes.sql"] = NotesScript,
+        ["Fake.Service.Migrations.sqlserver.0001_notes.sql"] = NotesScript,
+    });
+
+    [Fact]
+    public void ReadOptions_MissingConnectionString_NamesTheKey()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => DatabaseHosting.ReadOptions(Configuration(new() { ["Database:Provider"] = "Postgres" })));
+        Assert.Contains("ConnectionStrings:Database", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Database:Provider", "Oracle")]
+    [InlineData("Database:Provider", "1")]
+    [InlineData("Database:MigrateOnStartup", "yes")]
+    public void ReadOptions_BadValue_NamesTheKeyNotTheConnectionString(string key, string value)
+    {
+        var settings = new Dictionary<string, string?> { ["ConnectionStrings:Database"] = "Host=db;Password=hunter2", [key] = value };
+        var error = Assert.Throws<InvalidOperationException>(() => DatabaseHosting.ReadOptions(Configuration(settings)));
+        Assert.Contains(key, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadOptions_OnlyConnectionString_DefaultsToSqliteWithoutMigrations()
+    {
+        var options = DatabaseHosting.ReadOptions(Configuration(new() { ["ConnectionStrings:Database"] = "Data Source=data/x.db" }));
+        Assert.Equal(DatabaseProvider.Sqlite, options.Provider);
+        Assert.False(options.MigrateOnStartup);
+        Assert.Equal("Data Source=data/x.db", options.ConnectionString);
+
+        var postgres = DatabaseHosting.ReadOptions(Configuration(new()
+        {
+            ["ConnectionStrings:Database"] = "Host=db", ["Database:Provider"] = "postgres", ["Database:MigrateOnStartup"] = "True",
+        }));
+        Assert.Equal(DatabaseProvider.Postgres, postgres.Provider);
+        Assert.True(postgres.MigrateOnStartup);
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task StartAsync_MigrateAndSampleData_MigratesSeedsOnceAndIsReady(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        var settings = database.ToConfiguration();
+        settings["SampleData:Enabled"] = "true";
+
+        for (var run = 1; run <= 2; run++)
+        {
+            using var host = BuildHost(settings, "Testing");
+            await host.StartAsync();
+            Assert.Equal(HealthStatus.Healthy, (await ReadinessAsync(host)).Status);
+            await host.StopAsync();
+            Assert.Equal(1, host.Services.GetRequiredService<NoteSeeder>().Runs);
+        }
+
+        await using var connection = await database.Factory.OpenAsync(CancellationToken.None);
+        Assert.Equal(1L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM notes"));
+        Assert.Equal(2L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM schema_versions"));
+    }
+
+    [Fact]
+    public async Task Readiness_NoSchemaYet_IsUnhealthyWithoutConnectionDetails()
+    {
+        await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        var settings = database.ToConfiguration();
+        settings["Database:MigrateOnStartup"] = "false";
+        using var host = BuildHost(settings, "Testing");
+        await host.StartAsync();
+
+        var report = await ReadinessAsync(host);
+        await host.StopAsync();
+
+        Assert.Equal(HealthStatus.Unhealthy, report.Status);
+        Assert.DoesNotContain(database.ConnectionString, report.Entries["database"].Description ?? "", StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartAsync_ProductionWithoutSigningKey_FailsFast()
+    {
+        await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        using var host = BuildHost(database.ToConfiguration(), Environments.Production);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
+        Assert.Contains("PageTokens:SigningKey", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("not base64!")]
+    [InlineData("c2hvcnQ=")] // "short": fewer than 32 bytes
+    public void FromConfiguration_BadSigningKey_FailsWithoutEchoingIt(string key)
+    {
+        var configuration = Configuration(new() { ["PageTokens:SigningKey"] = key });
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            PageTokenCodec.FromConfiguration(configuration, new FakeEnvironment(Environments.Development), NullLogger.Instance));
+        Assert.Contains("PageTokens:SigningKey", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(key, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FromConfiguration_SameKey_ReadsTokensOfAnotherReplica()
+    {
+        var configuration = Configuration(new() { ["PageTokens:SigningKey"] = Convert.ToBase64String(new byte[48]) });
+        var first = PageTokenCodec.FromConfiguration(configuration, new FakeEnvironment(Environments.Production), NullLogger.Instance);
+        var second = PageTokenCodec.FromConfiguration(configuration, new FakeEnvironment(Environments.Production), NullLogger.Instance);
+        Assert.Equal(7L, second.Decode<long>(first.Encode(7L, "f"), "f"));
+    }
+
+    [Fact]
+    public async Task RunOrMigrateAsync_MigrateArgument_MigratesAndReturnsWithoutServing()
+    {
+        await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        var settings = database.ToConfiguration();
+        settings["Database:MigrateOnStartup"] = "false";
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.AddDatabase(Service);
+        await using var app = builder.Build();
+
+        var exitCode = await app.RunOrMigrateAsync(["--migrate"]).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(0, exitCode);
+        await using var connection = await database.Factory.OpenAsync(CancellationToken.None);
+        Assert.Equal(2L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM schema_versions"));
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Run_BrokenScript_NamesTheScriptNotTheConnectionString(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        var broken = new ScriptAssembly(new Dictionary<string, string>
+        {
+            ["Fake.Broken.Migrations.sqlite.0001_broken.sql"] = "CREATE TABLE (",
+            ["Fake.Broken.Migrations.postgres.0001_broken.sql"] = "CREATE TABLE (",
+        });
+
+        var error = Assert.Throws<InvalidOperationException>(() => MigrationRunner.Run(database.Options, broken, NullLogger.Instance));
+
+        Assert.Contains("0001_broken.sql", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(database.ConnectionString, error.Message, StringComparison.Ordinal);
+        // The Data assembly's own script ran in its own transaction and stays.
+        await using var connection = await database.Factory.OpenAsync(CancellationToken.None);
+        Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM idempotency_keys"));
+    }
+
+    [Fact]
+    public void ReadScripts_DataAssembly_ListsTheSameScriptForEachDialect()
+    {
+        foreach (var provider in Enum.GetValues<DatabaseProvider>())
+        {
+            var (name, sql) = Assert.Single(MigrationRunner.ReadScripts(typeof(MigrationRunner).Assembly, provider));
+            Assert.EndsWith($".Migrations.{MigrationRunner.DialectFolder(provider)}.0001_idempotency_keys.sql", name, StringComparison.Ordinal);
+            Assert.Contains("CREATE TABLE idempotency_keys", sql, StringComparison.Ordinal);
+        }
+    }
+
+    private static IHost BuildHost(Dictionary<string, string?> settings, string environment)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = environment, DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddLogging();
+        builder.AddDatabase(Service);
+        builder.Services.AddSingleton<NoteSeeder>();
+        builder.Services.AddSingleton<ISampleDataSeeder>(services => services.GetRequiredService<NoteSeeder>());
+        return builder.Build();
+    }
+
+    private static Task<HealthReport> ReadinessAsync(IHost host) =>
+        host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(check => check.Tags.Contains("readiness"));
+
+    private static IConfiguration Configuration(Dictionary<string, string?> settings) =>
+        new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+
+    /// <summary>Idempotent, as every seeder must be: a second run finds its row and adds nothing.</summary>
+    private sealed class NoteSeeder : ISampleDataSeeder
+    {
+        private const string InsertSql = """
+            INSERT INTO notes (id, text)
+            SELECT @Id, @Text WHERE NOT EXISTS (SELECT 1 FROM notes WHERE id = @Id)
+            """;
+
+        public int Runs { get; private set; }
+
+        public async Task SeedAsync(IDbConnectionFactory database, CancellationToken cancellationToken)
+        {
+            Runs++;
+            await using var connection = await database.OpenAsync(cancellationToken);
+            await connection.ExecuteAsync(new CommandDefinition(InsertSql, new { Id = "n1", Text = "sample" }, cancellationToken: cancellationToken));
+        }
+    }
+
+    private sealed class FakeEnvironment(string name) : IHostEnvironment
+    {
+        public string EnvironmentName { get; set; } = name;
+        public string ApplicationName { get; set; } = "test";
+        public string ContentRootPath { get; set; } = AppContext.BaseDirectory;
+        public Microsoft.Extensions.FileProviders.IFileProvider ContentRootFileProvider { get; set; } = new Microsoft.Extensions.FileProviders.NullFileProvider();
+    }
+
+    /// <summary>An assembly whose only content is some embedded SQL scripts (what DbUp reads from a service).</summary>
+    private sealed class ScriptAssembly(IReadOnlyDictionary<string, string> scripts) : Assembly
+    {
+        public override string FullName => "Fake.Scripts, Version=1.0.0.0";
+
+        public override string[] GetManifestResourceNames() => scripts.Keys.ToArray();
+
+        public override Stream? GetManifestResourceStream(string name) =>
+            scripts.TryGetValue(name, out var sql) ? new MemoryStream(Encoding.UTF8.GetBytes(sql)) : null;
+    }
+}
