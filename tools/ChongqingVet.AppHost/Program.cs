@@ -1,0 +1,41 @@
+using ChongqingVet.AppHost;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+var repositoryRoot = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", ".."));
+var dataDirectory = Path.Combine(repositoryRoot, "data");
+Directory.CreateDirectory(dataDirectory);
+
+var backends = new List<IResourceBuilder<ProjectResource>>();
+foreach (var member in SuiteLayout.Services)
+{
+    backends.Add(AddMember(member));
+}
+
+var gateway = AddMember(SuiteLayout.Gateway);
+foreach (var backend in backends) gateway.WaitFor(backend);
+
+Console.WriteLine($"""
+
+    ChongqingVet suite (sample data, SQLite files in {dataDirectory})
+      Web page:      http://127.0.0.1:{SuiteLayout.Gateway.HttpPort}/
+      REST API:      http://127.0.0.1:{SuiteLayout.Gateway.HttpPort}/v1/learners/L0001/profile
+      OpenAPI:       http://127.0.0.1:{SuiteLayout.Gateway.HttpPort}/openapi/v1.json
+      gRPC (h2c):    127.0.0.1:{SuiteLayout.Gateway.GrpcPort}   (reflection on; try: npx buf curl --protocol grpc --http2-prior-knowledge ...)
+      Dashboard:     see the "Login to the dashboard" line below
+
+    """);
+
+builder.Build().Run();
+
+IResourceBuilder<ProjectResource> AddMember(SuiteLayout.Member member)
+{
+    var project = builder.AddProject(member.Name, Path.Combine(repositoryRoot, member.Project, member.Assembly + ".csproj"),
+            options => options.ExcludeLaunchProfile = true)
+        .WithHttpEndpoint(port: member.HttpPort, name: "http", isProxied: false)
+        .WithHttpEndpoint(port: member.GrpcPort, name: "grpc", isProxied: false)
+        .WithHttpHealthCheck("/healthz/ready", endpointName: "http");
+    foreach (var (key, value) in SuiteLayout.Environment(member, dataDirectory))
+        project.WithEnvironment(key, value);
+    return project;
+}

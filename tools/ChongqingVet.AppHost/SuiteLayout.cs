@@ -1,0 +1,57 @@
+namespace ChongqingVet.AppHost;
+
+/// <summary>
+/// The local suite: which processes run, on which ports, with which settings. The AppHost starts exactly this,
+/// and the smoke test starts the same processes with the same settings (it compiles this file too).
+/// </summary>
+public static class SuiteLayout
+{
+    /// <summary>One process of the suite. <paramref name="Project"/> is relative to the repository root.</summary>
+    public sealed record Member(string Name, string Project, string Assembly, int GrpcPort, int HttpPort, bool HasDatabase);
+
+    public static IReadOnlyList<Member> Services { get; } =
+    [
+        new("certificates", "services/ChongqingVet.Certificates", "ChongqingVet.Certificates", 5011, 5012, true),
+        new("competitions", "services/ChongqingVet.Competitions", "ChongqingVet.Competitions", 5021, 5022, true),
+        new("courses", "services/ChongqingVet.Courses", "ChongqingVet.Courses", 5031, 5032, true),
+        new("jobpostings", "services/ChongqingVet.JobPostings", "ChongqingVet.JobPostings", 5041, 5042, true),
+    ];
+
+    public static Member Gateway { get; } = new("gateway", "gateway/ChongqingVet.Gateway", "ChongqingVet.Gateway", 5000, 5080, false);
+
+    public static IEnumerable<Member> All => Services.Append(Gateway);
+
+    /// <summary>The gateway's configuration key for each backend's address.</summary>
+    private static readonly Dictionary<string, string> GatewayKeys = new()
+    {
+        ["certificates"] = "Services__Certificates__Address",
+        ["competitions"] = "Services__Competitions__Address",
+        ["courses"] = "Services__Courses__Address",
+        ["jobpostings"] = "Services__JobPostings__Address",
+    };
+
+    /// <summary>Environment for one member. <paramref name="dataDirectory"/> holds the SQLite files; <paramref name="portOffset"/>
+    /// moves every port (the smoke test uses it so it never collides with a running suite).</summary>
+    public static Dictionary<string, string> Environment(Member member, string dataDirectory, int portOffset = 0)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{member.GrpcPort + portOffset}",
+            ["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{member.HttpPort + portOffset}",
+        };
+        if (member.HasDatabase)
+        {
+            environment["Database__Provider"] = "Sqlite";
+            environment["ConnectionStrings__Database"] = $"Data Source={Path.Combine(dataDirectory, member.Name + ".db")}";
+            environment["Database__MigrateOnStartup"] = "true";
+            environment["SampleData__Enabled"] = "true";
+        }
+        else
+        {
+            foreach (var service in Services)
+                environment[GatewayKeys[service.Name]] = $"http://127.0.0.1:{service.GrpcPort + portOffset}";
+        }
+        return environment;
+    }
+}
