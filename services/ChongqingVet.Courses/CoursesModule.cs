@@ -1,0 +1,30 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using ChongqingVet.Courses.Data;
+using ChongqingVet.Courses.Domain;
+using ChongqingVet.Courses.Grpc;
+using ChongqingVet.Data;
+
+namespace ChongqingVet.Courses;
+
+/// <summary>Registers and maps the courses service.</summary>
+public static class CoursesModule
+{
+    public static WebApplicationBuilder AddCourses(this WebApplicationBuilder builder)
+    {
+        builder.AddDatabase(typeof(CoursesModule).Assembly);
+        builder.Services.AddSingleton(builder.Configuration.GetSection("CreditRecognition").Get<CreditRecognitionOptions>() ?? new CreditRecognitionOptions());
+        builder.Services.AddSingleton<CourseRepository>();
+        builder.Services.AddSingleton<EnrollmentRepository>();
+        builder.Services.AddSingleton<CreditRuleRepository>();
+        builder.Services.AddSingleton<CreditRecognitionEngine>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ISampleDataSeeder, CourseSampleData>();
+        return builder;
+    }
+
+    public static WebApplication MapCourses(this WebApplication app)
+    {
+        app.MapGrpcService<CourseGrpcService>();
+        return app;
+    }
+}

@@ -1,0 +1,225 @@
+using ChongqingVet.Courses.Data;
+using ChongqingVet.Courses.Domain;
+using ChongqingVet.Courses.V1;
+using ChongqingVet.Data;
+using ChongqingVet.Domain.Codes;
+using ChongqingVet.Domain.Errors;
+using Grpc.Core;
+
+namespace ChongqingVet.Courses.Grpc;
+
+/// <summary>The gRPC face of the courses service: validate, call the repositories and the engine, map.</summary>
+public sealed class CourseGrpcService(
+    CourseRepository courses,
+    EnrollmentRepository enrollments,
+    CreditRuleRepository rules,
+    CreditRecognitionEngine engine,
+    IdempotencyStore idempotency,
+    PageTokenCodec pageTokens) : CourseService.CourseServiceBase
+{
+    public override async Task<Major> GetMajor(GetMajorRequest request, ServerCallContext context)
+    {
+        new Violations().Also(v => v.Check(CourseRules.IsMajorCode(request.Code), "code", "is not a 6-digit 专业目录 code")).ThrowIfAny();
+        return await courses.GetMajorAsync(request.Code, context.CancellationToken) ?? throw new NotFoundException("Major", request.Code);
+    }
+
+    public override async Task<ListMajorsResponse> ListMajors(ListMajorsRequest request, ServerCallContext context)
+    {
+        new Violations().Also(v => v.Check(Enum.IsDefined(request.Level), "level", "is not a level")).ThrowIfAny();
+        var pageSize = PageSize.Resolve(request.PageSize);
+        var filter = PageTokenCodec.Fingerprint(request.Level);
+        var after = pageTokens.Decode<string>(request.PageToken, filter) ?? string.Empty;
+        var page = await courses.ListMajorsAsync(after, request.Level, pageSize, context.CancellationToken);
+        var response = new ListMajorsResponse { Majors = { page.Items } };
+        if (page.HasMore) response.NextPageToken = pageTokens.Encode(page.Items[^1].Code, filter);
+        return response;
+    }
+
+    public override async Task<Course> CreateCourse(CreateCourseRequest request, ServerCallContext context)
+    {
+        var violations = new Violations();
+        RequireRequestId(request.RequestId, violations);
+        if (violations.Check(request.Course is not null, "course", "is required")) CourseRules.Validate(request.Course!, violations);
+        violations.ThrowIfAny();
+        var course = CourseMapper.Normalise(request.Course!);
+        return await idempotency.ExecuteAsync(nameof(CreateCourse), request.RequestId, request,
+            (connection, transaction) => courses.CreateAsync(connection, transaction, course, context.CancellationToken),
+            context.CancellationToken);
+    }
+
+    public override async Task<Course> GetCourse(GetCourseRequest request, ServerCallContext context)
+    {
+        RequireCourseCode(request.Code, "code");
+        return await courses.GetAsync(request.Code, context.CancellationToken) ?? throw new NotFoundException("Course", request.Code);
+    }
+
+    public override async Task<ListCoursesResponse> ListCourses(ListCoursesRequest request, ServerCallContext context)
+    {
+        var violations = new Violations();
+        if (request.MajorCode.Length > 0) violations.Check(CourseRules.IsMajorCode(request.MajorCode), "major_code", "is not a 6-digit 专业目录 code");
+        if (request.SkillCode.Length > 0) violations.Check(SkillCode.IsValid(request.SkillCode), "skill_code", "is not a skill code");
+        violations.Check(Enum.IsDefined(request.Category), "category", "is not a category");
+        violations.Check(Enum.IsDefined(request.MinSkillLevel), "min_skill_level", "is not a skill level");
+        violations.ThrowIfAny();
+        var pageSize = PageSize.Resolve(request.PageSize);
+        var filter = PageTokenCodec.Fingerprint(request.MajorCode, request.Category, request.SkillCode, request.MinSkillLevel);
+        var after = pageTokens.Decode<string>(request.PageToken, filter) ?? string.Empty;
+        var page = await courses.ListAsync(after, request.MajorCode, request.Category, request.SkillCode, request.MinSkillLevel, pageSize, context.CancellationToken);
+        var response = new ListCoursesResponse { Courses = { page.Items } };
+        if (page.HasMore) response.NextPageToken = pageTokens.Encode(page.Items[^1].Code, filter);
+        return response;
+    }
+
+    public override async Task<Course> UpdateCourse(UpdateCourseRequest request, ServerCallContext context)
+    {
+        if (request.Course is null) throw new ValidationException("course", "is required");
+        RequireCourseCode(request.Course.Code, "course.code");
+        var version = Etags.Parse(request.Course.Etag, "course.etag");
+        var current = await courses.GetAsync(request.Course.Code, context.CancellationToken) ?? throw new NotFoundException("Course", request.Course.Code);
+        var updated = CourseMapper.ApplyMask(current, request.Course, request.UpdateMask);
+        var violations = new Violations();
+        CourseRules.Validate(updated, violations);
+        violations.ThrowIfAny();
+        return await idempotency.ExecuteAsync(nameof(UpdateCourse), null, request,
+            (connection, transaction) => courses.UpdateAsync(connection, transaction, CourseMapper.Normalise(updated), version, context.CancellationToken),
+            context.CancellationToken);
+    }
+
+    public override async Task<Enrollment> EnrollLearner(EnrollLearnerRequest request, ServerCallContext context)
+    {
+        var violations = new Violations();
+        RequireRequestId(request.RequestId, violations);
+        CheckLearner(request.LearnerId, violations);
+        violations.Check(SkillCode.IsValid(request.CourseCode), "course_code", "is not a course code");
+        violations.Check(CourseRules.IsTerm(request.Term), "term", "must be YYYY-YYYY-N with consecutive years and N 1 or 2");
+        violations.ThrowIfAny();
+        _ = await courses.GetAsync(request.CourseCode, context.CancellationToken) ?? throw new NotFoundException("Course", request.CourseCode);
+        return await idempotency.ExecuteAsync(nameof(EnrollLearner), request.RequestId, request,
+            (connection, transaction) => enrollments.EnrollAsync(connection, transaction, request.LearnerId, request.CourseCode, request.Term, context.CancellationToken),
+            context.CancellationToken);
+    }
+
+    public override async Task<Enrollment> RecordGrade(RecordGradeRequest request, ServerCallContext context)
+    {
+        var violations = new Violations();
+        if (request.RequestId.Length > 0) RequireRequestId(request.RequestId, violations);
+        violations.Check(request.EnrollmentId.Length is > 0 and <= 36, "enrollment_id", "is required");
+        violations.Check(request.Score is >= 0 and <= 100, "score", "must be between 0 and 100");
+        long version = 0;
+        try
+        {
+            version = Etags.Parse(request.Etag);
+        }
+        catch (ValidationException invalid)
+        {
+            violations.Add("etag", invalid.Violations[0].Description);
+        }
+        violations.ThrowIfAny();
+        var enrollment = await enrollments.GetAsync(request.EnrollmentId, context.CancellationToken) ?? throw new NotFoundException("Enrollment", request.EnrollmentId);
+        var course = await courses.GetAsync(enrollment.CourseCode, context.CancellationToken) ?? throw new NotFoundException("Course", enrollment.CourseCode);
+        if (request.Score >= CourseRules.EffectivePassMark(course.PassMark) != request.Passed)
+            throw new ValidationException("passed", $"does not agree with the course's pass mark {CourseRules.EffectivePassMark(course.PassMark)}");
+        return await idempotency.ExecuteAsync(nameof(RecordGrade), request.RequestId, request,
+            (connection, transaction) => enrollments.RecordGradeAsync(connection, transaction, request.EnrollmentId, request.Score, request.Passed, version, context.CancellationToken),
+            context.CancellationToken);
+    }
+
+    public override async Task<ListEnrollmentsResponse> ListEnrollments(ListEnrollmentsRequest request, ServerCallContext context)
+    {
+        var violations = new Violations();
+        CheckLearner(request.LearnerId, violations);
+        if (request.CourseCode.Length > 0) violations.Check(SkillCode.IsValid(request.CourseCode), "course_code", "is not a course code");
+        if (request.Term.Length > 0) violations.Check(CourseRules.IsTerm(request.Term), "term", "must be YYYY-YYYY-N");
+        violations.ThrowIfAny();
+        var pageSize = PageSize.Resolve(request.PageSize);
+        var filter = PageTokenCodec.Fingerprint(request.LearnerId, request.CourseCode, request.Term);
+        var after = pageTokens.Decode<string>(request.PageToken, filter) ?? string.Empty;
+        var page = await enrollments.ListAsync(request.LearnerId, after, request.CourseCode, request.Term, pageSize, context.CancellationToken);
+        var response = new ListEnrollmentsResponse { Enrollments = { page.Items } };
+        if (page.HasMore) response.NextPageToken = pageTokens.Encode(page.Items[^1].Id, filter);
+        return response;
+    }
+
+    public override async Task<CreditRule> CreateCreditRule(CreateCreditRuleRequest request, ServerCallContext context)
+    {
+        var violations = new Violations();
+        RequireRequestId(request.RequestId, violations);
+        if (violations.Check(request.Rule is not null, "rule", "is required")) CourseRules.Validate(request.Rule!, violations);
+        violations.ThrowIfAny();
+        return await idempotency.ExecuteAsync(nameof(CreateCreditRule), request.RequestId, request,
+            (connection, transaction) => rules.CreateAsync(connection, transaction, request.Rule!, context.CancellationToken),
+            context.CancellationToken);
+    }
+
+    public override async Task<ListCreditRulesResponse> ListCreditRules(ListCreditRulesRequest request, ServerCallContext context)
+    {
+        var violations = new Violations();
+        if (request.MajorCode.Length > 0) violations.Check(CourseRules.IsMajorCode(request.MajorCode), "major_code", "is not a 6-digit 专业目录 code");
+        violations.ThrowIfAny();
+        var pageSize = PageSize.Resolve(request.PageSize);
+        var filter = PageTokenCodec.Fingerprint(request.MajorCode);
+        var after = pageTokens.Decode<string>(request.PageToken, filter) ?? string.Empty;
+        var page = await rules.ListAsync(after, request.MajorCode, pageSize, context.CancellationToken);
+        var response = new ListCreditRulesResponse { Rules = { page.Items } };
+        if (page.HasMore) response.NextPageToken = pageTokens.Encode(page.Items[^1].Id, filter);
+        return response;
+    }
+
+    public override async Task<EvaluateCreditRecognitionResponse> EvaluateCreditRecognition(EvaluateCreditRecognitionRequest request, ServerCallContext context)
+    {
+        var violations = new Violations();
+        CheckLearner(request.LearnerId, violations);
+        violations.Check(CourseRules.IsMajorCode(request.MajorCode), "major_code", "is not a 6-digit 专业目录 code");
+        violations.Check(request.Achievements.Count <= 100, "achievements", "must list at most 100");
+        for (var i = 0; i < Math.Min(request.Achievements.Count, 100); i++)
+        {
+            var achievement = request.Achievements[i];
+            violations.Check(achievement.Id.Length is > 0 and <= 128, $"achievements[{i}].id", "is required (at most 128 characters)");
+            violations.Check(achievement.KindCase != Achievement.KindOneofCase.None, $"achievements[{i}].kind", "give a certificate or a competition award");
+        }
+        violations.ThrowIfAny();
+        var major = await courses.GetMajorAsync(request.MajorCode, context.CancellationToken) ?? throw new NotFoundException("Major", request.MajorCode);
+        var majorRules = await rules.ForMajorAsync(request.MajorCode, context.CancellationToken);
+        var facts = await courses.FactsAsync(context.CancellationToken);
+        var passed = await enrollments.PassedCoursesAsync(request.LearnerId, context.CancellationToken);
+        return engine.Evaluate(major.ProfessionalCredits, majorRules, facts, request.Achievements, request.MajorCode, passed);
+    }
+
+    public override async Task<ListLearnerSkillEvidenceResponse> ListLearnerSkillEvidence(ListLearnerSkillEvidenceRequest request, ServerCallContext context)
+    {
+        var violations = new Violations();
+        CheckLearner(request.LearnerId, violations);
+        violations.ThrowIfAny();
+        var pageSize = PageSize.Resolve(request.PageSize);
+        var filter = PageTokenCodec.Fingerprint(request.LearnerId);
+        var after = pageTokens.Decode<string[]>(request.PageToken, filter) ?? ["", ""];
+        if (after.Length != 2) throw new ValidationException("page_token", "is not a valid page token");
+        var (evidence, next) = await enrollments.ListEvidenceAsync(request.LearnerId, (after[0], after[1]), pageSize, context.CancellationToken);
+        var response = new ListLearnerSkillEvidenceResponse { Evidence = { evidence } };
+        if (next is { } cursor) response.NextPageToken = pageTokens.Encode(new[] { cursor.Id, cursor.Skill }, filter);
+        return response;
+    }
+
+    private static void RequireRequestId(string requestId, Violations violations) =>
+        violations.Check(Guid.TryParse(requestId, out _), "request_id", "must be a UUID");
+
+    private static void CheckLearner(string learnerId, Violations violations)
+    {
+        var error = LearnerId.Validate(learnerId);
+        if (error is not null) violations.Add("learner_id", error);
+    }
+
+    private static void RequireCourseCode(string code, string field)
+    {
+        if (!SkillCode.IsValid(code)) throw new ValidationException(field, "is not a course code");
+    }
+}
+
+internal static class ViolationsExtensions
+{
+    public static Violations Also(this Violations violations, Action<Violations> check)
+    {
+        check(violations);
+        return violations;
+    }
+}

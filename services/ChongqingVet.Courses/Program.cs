@@ -1,0 +1,11 @@
+using ChongqingVet.Courses;
+using ChongqingVet.Data;
+using ChongqingVet.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults("courses");
+builder.AddCourses();
+var app = builder.Build();
+app.MapServiceDefaults();
+app.MapCourses();
+return await app.RunOrMigrateAsync(args);
