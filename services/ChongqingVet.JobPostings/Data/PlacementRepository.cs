@@ -1,0 +1,188 @@
+using System.Data.Common;
+using ChongqingVet.Common.V1;
+using ChongqingVet.Data;
+using ChongqingVet.Domain.Codes;
+using ChongqingVet.Domain.Errors;
+using ChongqingVet.JobPostings.V1;
+using Dapper;
+
+namespace ChongqingVet.JobPostings.Data;
+
+/// <summary>Work placements (岗位实习) with the supervisor's rating per skill, and the skill evidence they give.</summary>
+public sealed class PlacementRepository(IDbConnectionFactory database, TimeProvider clock, SkillRepository skills)
+{
+    private const string InsertPlacementSql = """
+        INSERT INTO placements (id, learner_id, employer_credit_code, posting_id, start_date, end_date, status, created_at)
+        VALUES (@Id, @LearnerId, @EmployerCreditCode, @PostingId, @StartDate, @EndDate, @Status, @Now)
+        """;
+
+    private const string InsertRatingSql = """
+        INSERT INTO placement_ratings (placement_id, skill_code, skill_level, comment) VALUES (@PlacementId, @SkillCode, @SkillLevel, @Comment)
+        """;
+
+    private const string SelectRatingsSql = """
+        SELECT skill_code AS SkillCode, skill_level AS SkillLevel, comment AS Comment
+        FROM placement_ratings
+        WHERE placement_id = @Id
+        ORDER BY skill_code
+        """;
+
+    private const string SelectPlacementSql = """
+        SELECT id AS Id, learner_id AS LearnerId, employer_credit_code AS EmployerCreditCode, posting_id AS PostingId,
+               start_date AS StartDate, end_date AS EndDate, status AS Status, created_at AS CreatedAt
+        FROM placements
+        WHERE id = @Id
+        """;
+
+    private const string ListPlacementsSql = """
+        SELECT id AS Id, learner_id AS LearnerId, employer_credit_code AS EmployerCreditCode, posting_id AS PostingId,
+               start_date AS StartDate, end_date AS EndDate, status AS Status, created_at AS CreatedAt
+        FROM placements
+        WHERE id > @After
+          AND (@LearnerId = '' OR learner_id = @LearnerId)
+          AND (@EmployerCreditCode = '' OR employer_credit_code = @EmployerCreditCode)
+        ORDER BY id
+        """;
+
+    private const string EvidenceSql = """
+        SELECT p.id AS PlacementId, r.skill_code AS SkillCode, r.skill_level AS SkillLevel, p.end_date AS EndDate,
+               e.name AS EmployerName, e.credit_code AS EmployerCreditCode
+        FROM placements p
+        JOIN placement_ratings r ON r.placement_id = p.id
+        JOIN employers e ON e.credit_code = p.employer_credit_code
+        WHERE p.learner_id = @LearnerId AND p.status = @Completed
+          AND (p.id > @AfterId OR (p.id = @AfterId AND r.skill_code > @AfterSkill))
+        ORDER BY p.id, r.skill_code
+        """;
+
+    public async Task<Placement> RecordAsync(DbConnection connection, DbTransaction transaction, Placement placement, CancellationToken cancellationToken)
+    {
+        var violations = new Violations();
+        violations.Check(await EmployerRepository.GetAsync(connection, transaction, placement.EmployerCreditCode, cancellationToken) is not null,
+            "placement.employer_credit_code", "is not a registered employer");
+        if (placement.PostingId.Length > 0)
+            violations.Check(await JobPostingRepository.GetAsync(connection, transaction, placement.PostingId, cancellationToken) is not null,
+                "placement.posting_id", "is not a job posting");
+        for (var i = 0; i < placement.Ratings.Count; i++)
+        {
+            violations.Check(await skills.GetAsync(connection, transaction, placement.Ratings[i].SkillCode, cancellationToken) is not null,
+                $"placement.ratings[{i}].skill_code", "is not a skill of the catalog");
+        }
+        violations.ThrowIfAny();
+
+        var id = Guid.CreateVersion7(clock.GetUtcNow()).ToString("D");
+        await connection.ExecuteAsync(new CommandDefinition(InsertPlacementSql, new
+        {
+            Id = id,
+            placement.LearnerId,
+            EmployerCreditCode = UnifiedSocialCreditCode.Normalize(placement.EmployerCreditCode),
+            PostingId = placement.PostingId.Length > 0 ? placement.PostingId : null,
+            StartDate = placement.StartDate.ToDateOnly()!.Value.ToStoredDate(),
+            EndDate = placement.EndDate.ToDateOnly()!.Value.ToStoredDate(),
+            Status = (int)placement.Status,
+            Now = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+        }, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(InsertRatingSql, placement.Ratings.Select(r => new
+        {
+            PlacementId = id,
+            r.SkillCode,
+            SkillLevel = (int)r.Level,
+            Comment = r.Comment.Trim(),
+        }).ToArray(), transaction, cancellationToken: cancellationToken));
+        var row = await connection.QuerySingleAsync<PlacementRow>(new CommandDefinition(SelectPlacementSql, new { Id = id }, transaction, cancellationToken: cancellationToken));
+        return await WithRatingsAsync(connection, transaction, row, cancellationToken);
+    }
+
+    public async Task<Page<Placement>> ListAsync(string after, string learnerId, string employerCreditCode, int pageSize, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = (await connection.QueryAsync<PlacementRow>(new CommandDefinition(ListPlacementsSql + database.Dialect.Limit(), new
+        {
+            After = after,
+            LearnerId = learnerId,
+            EmployerCreditCode = employerCreditCode,
+            Limit = pageSize + 1,
+        }, cancellationToken: cancellationToken))).ToList();
+        var page = Page<PlacementRow>.FromRows(rows, pageSize);
+        var placements = new List<Placement>(page.Items.Count);
+        foreach (var row in page.Items) placements.Add(await WithRatingsAsync(connection, null, row, cancellationToken));
+        return new Page<Placement>(placements, page.HasMore);
+    }
+
+    public async Task<(IReadOnlyList<SkillEvidence> Evidence, EvidenceCursor? Next)> ListEvidenceAsync(string learnerId, EvidenceCursor after, int pageSize, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = (await connection.QueryAsync<EvidenceRow>(new CommandDefinition(EvidenceSql + database.Dialect.Limit(), new
+        {
+            LearnerId = learnerId,
+            Completed = (int)PlacementStatus.Completed,
+            AfterId = after.PlacementId,
+            AfterSkill = after.SkillCode,
+            Limit = pageSize + 1,
+        }, cancellationToken: cancellationToken))).ToList();
+        var page = Page<EvidenceRow>.FromRows(rows, pageSize);
+        var evidence = page.Items.Select(row => new SkillEvidence
+        {
+            SkillCode = row.SkillCode,
+            Level = (SkillLevel)row.SkillLevel,
+            SourceKind = EvidenceSourceKind.Placement,
+            SourceName = "placements/" + row.PlacementId,
+            Title = "岗位实习 · " + row.EmployerName,
+            Issuer = row.EmployerName,
+            AchieveTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(new DateTimeOffset(
+                DateOnly.ParseExact(row.EndDate, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture).ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(8))),
+            Weight = 1.0,
+        }).ToArray();
+        var last = page.Items.LastOrDefault();
+        return (evidence, page.HasMore && last is not null ? new EvidenceCursor(last.PlacementId, last.SkillCode) : null);
+    }
+
+    private static async Task<Placement> WithRatingsAsync(DbConnection connection, DbTransaction? transaction, PlacementRow row, CancellationToken cancellationToken)
+    {
+        var ratings = await connection.QueryAsync<RatingRow>(new CommandDefinition(SelectRatingsSql, new { row.Id }, transaction, cancellationToken: cancellationToken));
+        return new Placement
+        {
+            Id = row.Id,
+            LearnerId = row.LearnerId,
+            EmployerCreditCode = row.EmployerCreditCode,
+            PostingId = row.PostingId ?? string.Empty,
+            StartDate = ProtoConversions.ParseStoredDate(row.StartDate),
+            EndDate = ProtoConversions.ParseStoredDate(row.EndDate),
+            Status = (PlacementStatus)row.Status,
+            CreateTime = ProtoConversions.ToTimestamp(row.CreatedAt),
+            Ratings = { ratings.Select(r => new SkillRating { SkillCode = r.SkillCode, Level = (SkillLevel)r.SkillLevel, Comment = r.Comment }) },
+        };
+    }
+
+    private sealed class PlacementRow
+    {
+        public string Id { get; init; } = "";
+        public string LearnerId { get; init; } = "";
+        public string EmployerCreditCode { get; init; } = "";
+        public string? PostingId { get; init; }
+        public string StartDate { get; init; } = "";
+        public string EndDate { get; init; } = "";
+        public int Status { get; init; }
+        public long CreatedAt { get; init; }
+    }
+
+    private sealed class RatingRow
+    {
+        public string SkillCode { get; init; } = "";
+        public int SkillLevel { get; init; }
+        public string Comment { get; init; } = "";
+    }
+
+    private sealed class EvidenceRow
+    {
+        public string PlacementId { get; init; } = "";
+        public string SkillCode { get; init; } = "";
+        public int SkillLevel { get; init; }
+        public string EndDate { get; init; } = "";
+        public string EmployerName { get; init; } = "";
+        public string EmployerCreditCode { get; init; } = "";
+    }
+}
+
+/// <summary>The position after the last evidence item of a page.</summary>
+public sealed record EvidenceCursor(string PlacementId, string SkillCode);

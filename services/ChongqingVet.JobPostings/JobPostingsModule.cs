@@ -1,0 +1,26 @@
+using ChongqingVet.Data;
+using ChongqingVet.JobPostings.Data;
+using ChongqingVet.JobPostings.Grpc;
+
+namespace ChongqingVet.JobPostings;
+
+/// <summary>Registers and maps the job postings service.</summary>
+public static class JobPostingsModule
+{
+    public static WebApplicationBuilder AddJobPostings(this WebApplicationBuilder builder)
+    {
+        builder.AddDatabase(typeof(JobPostingsModule).Assembly);
+        builder.Services.AddSingleton<SkillRepository>();
+        builder.Services.AddSingleton<EmployerRepository>();
+        builder.Services.AddSingleton<JobPostingRepository>();
+        builder.Services.AddSingleton<PlacementRepository>();
+        builder.Services.AddSingleton<ISampleDataSeeder, JobPostingSampleData>();
+        return builder;
+    }
+
+    public static WebApplication MapJobPostings(this WebApplication app)
+    {
+        app.MapGrpcService<JobPostingGrpcService>();
+        return app;
+    }
+}

@@ -1,0 +1,11 @@
+using ChongqingVet.Data;
+using ChongqingVet.JobPostings;
+using ChongqingVet.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults("jobpostings");
+builder.AddJobPostings();
+var app = builder.Build();
+app.MapServiceDefaults();
+app.MapJobPostings();
+return await app.RunOrMigrateAsync(args);
