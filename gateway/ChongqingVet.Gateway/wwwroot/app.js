@@ -128,8 +128,11 @@ function drawTranscript(transcript) {
     el("ul", {}, ...recognised));
 }
 
+let generation = 0; // a newer query wins over an older one still in flight
+
 async function load(event) {
   event?.preventDefault();
+  const current = ++generation;
   const learnerId = $("learner").value.trim();
   const major = $("major").value.trim();
   $("status").className = "";
@@ -141,6 +144,7 @@ async function load(event) {
       api(`/v1/learners/${encodeURIComponent(learnerId)}/profile`),
       api(`/v1/learners/${encodeURIComponent(learnerId)}/job-matches?page_size=10`).catch((error) => ({ matches: [], error })),
     ]);
+    if (current !== generation) return;
     drawSkills(profile.skills || []);
     drawMatches(learnerId, matches.matches || []);
     const unreachable = [profile.unreachable || [], matches.unreachable || []];
@@ -152,6 +156,7 @@ async function load(event) {
     showUnreachable(unreachable);
     $("status").textContent = matches.error ? `岗位匹配不可用：${matches.error.message}` : `已加载 ${learnerId} Loaded.`;
   } catch (error) {
+    if (current !== generation) return;
     $("status").className = "error";
     $("status").textContent = error.message;
   }

@@ -1,0 +1,63 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace ChongqingVet.Suite.Tests;
+
+[Collection(SuiteCollection.Name)]
+public class SuiteTests(SuiteFixture suite)
+{
+    [Fact]
+    public async Task Rest_ProfileOfSampleLearner_HasSkillsFromSeveralSourcesAndNothingUnreachable()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(suite.GatewayHttp) };
+        using var profile = JsonDocument.Parse(await http.GetStringAsync("/v1/learners/L0001/profile"));
+        var root = profile.RootElement;
+        Assert.False(root.TryGetProperty("unreachable", out var unreachable) && unreachable.GetArrayLength() > 0, root.ToString());
+        var skills = root.GetProperty("skills").EnumerateArray().ToArray();
+        Assert.NotEmpty(skills);
+        var kinds = skills.SelectMany(s => s.GetProperty("evidence").EnumerateArray()).Select(e => e.GetProperty("sourceKind").GetString()).Distinct().ToArray();
+        Assert.True(kinds.Length >= 2, "evidence kinds: " + string.Join(",", kinds));
+
+        using var empty = JsonDocument.Parse(await http.GetStringAsync("/v1/learners/L0050/profile"));
+        Assert.False(empty.RootElement.TryGetProperty("skills", out var none) && none.GetArrayLength() > 0);
+    }
+
+    [Fact]
+    public async Task Browser_LearnerPage_ShowsSkillsMatchesAndGap()
+    {
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        await page.GotoAsync(suite.GatewayHttp + "/");
+
+        await page.Locator("#learner").FillAsync("L0002");
+        await page.Locator("button[type=submit]").ClickAsync();
+        await page.WaitForFunctionAsync("() => document.getElementById('status').textContent.includes('L0002')");
+        await page.WaitForSelectorAsync("#skills-chart .skill-row");
+        await page.WaitForSelectorAsync("#matches li.match");
+        Assert.True(await page.Locator("#skills-chart .skill-row").CountAsync() > 0);
+        Assert.Contains("已满足", await page.Locator("#matches").InnerTextAsync());
+        Assert.True(await page.Locator("#unreachable").IsHiddenAsync());
+
+        await page.Locator("#skills-chart .skill-row").First.ClickAsync();
+        Assert.Contains("证据", await page.Locator("#evidence").InnerTextAsync());
+
+        await page.Locator("#matches button").First.ClickAsync();
+        await page.WaitForFunctionAsync("() => document.getElementById('gap-title').textContent.length > 0");
+        Assert.True(await page.Locator("#gap .gap").CountAsync() > 0 || (await page.Locator("#gap").InnerTextAsync()).Contains("已满足全部要求"));
+
+        var screenshots = Environment.GetEnvironmentVariable("CHONGQINGVET_SCREENSHOTS") ?? Path.Combine(SuiteFixture.RepositoryRoot(), "TestResults", "screenshots");
+        Directory.CreateDirectory(screenshots);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(screenshots, "learner-page.png"), FullPage = true });
+
+        await page.Locator("#learner").FillAsync("bad/id");
+        await page.Locator("button[type=submit]").ClickAsync();
+        await page.WaitForSelectorAsync("#status.error");
+        Assert.Contains("learner_id", await page.Locator("#status").InnerTextAsync());
+    }
+}
