@@ -33,8 +33,17 @@ public sealed class TranscriptComposer(
         // Courses the learner took outside this major: look them up one by one (a transcript holds few).
         var outside = enrollmentsTask.Result.Select(e => e.CourseCode).Distinct().Where(code => !catalog.ContainsKey(code)).Take(100).ToArray();
         var found = await Task.WhenAll(outside.Select(code => backends.TryAsync(Backends.Courses, async token =>
-            await courses.GetCourseAsync(new GetCourseRequest { Code = code }, cancellationToken: token), cancellationToken)));
-        foreach (var course in found.Where(f => f.Reachable)) catalog[course.Value!.Code] = course.Value;
+        {
+            try
+            {
+                return await courses.GetCourseAsync(new GetCourseRequest { Code = code }, cancellationToken: token);
+            }
+            catch (Grpc.Core.RpcException exception) when (exception.StatusCode == Grpc.Core.StatusCode.NotFound)
+            {
+                return null;
+            }
+        }, cancellationToken)));
+        foreach (var course in found.Where(f => f.Reachable && f.Value is not null)) catalog[course.Value!.Code] = course.Value;
         foreach (var enrollment in enrollmentsTask.Result.OrderBy(e => e.Term, StringComparer.Ordinal).ThenBy(e => e.CourseCode, StringComparer.Ordinal))
         {
             var known = catalog.GetValueOrDefault(enrollment.CourseCode);
