@@ -38,7 +38,7 @@ public sealed class TranscriptComposer(
             {
                 return await courses.GetCourseAsync(new GetCourseRequest { Code = code }, cancellationToken: token);
             }
-            catch (Grpc.Core.RpcException exception) when (exception.StatusCode == Grpc.Core.StatusCode.NotFound)
+            catch (global::Grpc.Core.RpcException exception) when (exception.StatusCode == global::Grpc.Core.StatusCode.NotFound)
             {
                 return null;
             }
