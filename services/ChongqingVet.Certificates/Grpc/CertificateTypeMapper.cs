@@ -1,5 +1,5 @@
 using ChongqingVet.Certificates.V1;
-using ChongqingVet.Domain.Errors;
+using ChongqingVet.ServiceDefaults;
 using Google.Protobuf.WellKnownTypes;
 
 namespace ChongqingVet.Certificates.Grpc;
@@ -11,11 +11,7 @@ public static class CertificateTypeMapper
 
     public static CertificateType ApplyMask(CertificateType current, CertificateType changes, FieldMask? mask)
     {
-        var paths = mask is null || mask.Paths.Count == 0 ? Updatable : mask.Paths.ToArray();
-        var unknown = paths.Where(p => !Updatable.Contains(p)).ToArray();
-        if (unknown.Length > 0)
-            throw new ValidationException(unknown.Select(p => new FieldViolation("update_mask", $"'{p}' cannot be updated")).ToArray());
-
+        var paths = UpdateMasks.Resolve(mask, Updatable);
         var updated = current.Clone();
         foreach (var path in paths)
         {

@@ -1,3 +1,4 @@
+using ChongqingVet.ServiceDefaults;
 using ChongqingVet.Competitions.V1;
 using ChongqingVet.Domain.Errors;
 using Google.Protobuf.WellKnownTypes;
@@ -50,12 +51,5 @@ public static class CompetitionMapper
         return updated;
     }
 
-    private static string[] Paths(FieldMask? mask, string[] updatable)
-    {
-        var paths = mask is null || mask.Paths.Count == 0 ? updatable : mask.Paths.ToArray();
-        var unknown = paths.Where(p => !updatable.Contains(p)).ToArray();
-        if (unknown.Length > 0)
-            throw new ValidationException(unknown.Select(p => new FieldViolation("update_mask", $"'{p}' cannot be updated")).ToArray());
-        return paths;
-    }
+    private static IReadOnlyList<string> Paths(FieldMask? mask, string[] updatable) => UpdateMasks.Resolve(mask, updatable);
 }

@@ -1,3 +1,4 @@
+using ChongqingVet.ServiceDefaults;
 using ChongqingVet.Courses.Domain;
 using ChongqingVet.Courses.V1;
 using ChongqingVet.Domain.Errors;
@@ -12,10 +13,7 @@ public static class CourseMapper
 
     public static Course ApplyMask(Course current, Course changes, FieldMask? mask)
     {
-        var paths = mask is null || mask.Paths.Count == 0 ? Updatable : mask.Paths.ToArray();
-        var unknown = paths.Where(p => !Updatable.Contains(p)).ToArray();
-        if (unknown.Length > 0)
-            throw new ValidationException(unknown.Select(p => new FieldViolation("update_mask", $"'{p}' cannot be updated")).ToArray());
+        var paths = UpdateMasks.Resolve(mask, Updatable);
         var updated = current.Clone();
         foreach (var path in paths)
         {

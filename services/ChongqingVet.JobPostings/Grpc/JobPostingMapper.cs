@@ -1,3 +1,4 @@
+using ChongqingVet.ServiceDefaults;
 using ChongqingVet.Domain.Errors;
 using ChongqingVet.JobPostings.V1;
 using Google.Protobuf.WellKnownTypes;
@@ -13,10 +14,7 @@ public static class JobPostingMapper
     /// <summary>The current posting with the masked fields taken from <paramref name="changes"/> (all of them when the mask is empty).</summary>
     public static JobPosting ApplyMask(JobPosting current, JobPosting changes, FieldMask? mask)
     {
-        var paths = mask is null || mask.Paths.Count == 0 ? UpdatablePaths : mask.Paths;
-        var unknown = paths.Where(p => !UpdatablePaths.Contains(p)).ToArray();
-        if (unknown.Length > 0)
-            throw new ValidationException("update_mask", $"cannot update {string.Join(", ", unknown)}; allowed: {string.Join(", ", UpdatablePaths)}");
+        var paths = UpdateMasks.Resolve(mask, UpdatablePaths);
         var updated = current.Clone();
         foreach (var path in paths)
         {
