@@ -71,7 +71,7 @@ public sealed partial class ErrorInterceptor(ServiceIdentity identity, ILogger<E
             case DomainException domain:
                 LogDomainError(context.Method, domain.Reason);
                 return ErrorMapping.ToRpcException(domain, identity.ErrorDomain);
-            case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
+            case OperationCanceledException when context.CancellationToken.IsCancellationRequested || context.Deadline <= DateTime.UtcNow:
                 return new RpcException(new Status(
                     context.Deadline <= DateTime.UtcNow ? StatusCode.DeadlineExceeded : StatusCode.Cancelled,
                     "The call was cancelled or its deadline passed."));

@@ -61,6 +61,32 @@ public sealed class SuiteFixture : IAsyncLifetime
                 await Task.Delay(300);
             }
         }
+        using var slow = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        await WarmUpAsync(slow);
+    }
+
+    /// <summary>
+    /// Ready processes can still be slow on their first calls (JIT on a busy 2-core machine) and the gateway would
+    /// then report them unreachable; warm the path once, until a profile comes back complete.
+    /// </summary>
+    private async Task WarmUpAsync(HttpClient http)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                var body = await http.GetStringAsync(GatewayHttp + "/v1/learners/L0001/profile");
+                if (!body.Contains("\"unreachable\"", StringComparison.Ordinal)) return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+            await Task.Delay(500);
+        }
     }
 
     public Task DisposeAsync()
