@@ -17,7 +17,7 @@ public sealed class Script
     public TimeSpan Delay { get; set; }
     public int EvidenceCalls;
     public DateTime? LastDeadline { get; set; }
-    public bool SawCancellation { get; set; }
+    public volatile bool SawCancellation;
 
     public async Task RunAsync(ServerCallContext context)
     {
