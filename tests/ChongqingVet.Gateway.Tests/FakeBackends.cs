@@ -17,7 +17,6 @@ public sealed class Script
     public TimeSpan Delay { get; set; }
     public int EvidenceCalls;
     public DateTime? LastDeadline { get; set; }
-    public volatile bool SawCancellation;
 
     public async Task RunAsync(ServerCallContext context)
     {
@@ -25,15 +24,7 @@ public sealed class Script
         LastDeadline = context.Deadline;
         if (Delay > TimeSpan.Zero)
         {
-            try
-            {
-                await Task.Delay(Delay, context.CancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                SawCancellation = true;
-                throw;
-            }
+            await Task.Delay(Delay, context.CancellationToken);
         }
         if (Fail is { } code) throw new RpcException(new Status(code, "scripted failure"));
     }

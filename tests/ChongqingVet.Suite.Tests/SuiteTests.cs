@@ -34,10 +34,12 @@ public class SuiteTests(SuiteFixture suite)
         });
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
         await page.GotoAsync(suite.GatewayHttp + "/");
+        // The page loads L0001 by itself; let that finish before asking for another learner.
+        await page.WaitForFunctionAsync("() => document.getElementById('status').textContent.includes('L0001')", null, new PageWaitForFunctionOptions { Timeout = 60_000 });
 
         await page.Locator("#learner").FillAsync("L0002");
         await page.Locator("button[type=submit]").ClickAsync();
-        await page.WaitForFunctionAsync("() => document.getElementById('status').textContent.includes('L0002')");
+        await page.WaitForFunctionAsync("() => document.getElementById('status').textContent.includes('L0002')", null, new PageWaitForFunctionOptions { Timeout = 60_000 });
         await page.WaitForSelectorAsync("#skills-chart .skill-row");
         await page.WaitForSelectorAsync("#matches li.match");
         Assert.True(await page.Locator("#skills-chart .skill-row").CountAsync() > 0);

@@ -154,7 +154,7 @@ async function load(event) {
       $("transcript").replaceChildren(el("p", { class: "error" }, error.message));
     }
     showUnreachable(unreachable);
-    $("status").textContent = matches.error ? `岗位匹配不可用：${matches.error.message}` : `已加载 ${learnerId} Loaded.`;
+    $("status").textContent = matches.error ? `已加载 ${learnerId}；岗位匹配不可用：${matches.error.message}` : `已加载 ${learnerId} Loaded.`;
   } catch (error) {
     if (current !== generation) return;
     $("status").className = "error";
