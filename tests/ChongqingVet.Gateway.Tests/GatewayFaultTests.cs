@@ -105,10 +105,11 @@ public class GatewayFaultTests
     public async Task GetLearnerProfile_CallerDeadline_PropagatesDownstream()
     {
         await using var fakes = await FakeBackends.StartAsync();
-        fakes.Courses.Delay = TimeSpan.FromSeconds(20);
         await using var gateway = GatewayHarness.Start(fakes.Handlers, new Dictionary<string, string?> { ["Resilience:courses:AttemptTimeout"] = "00:00:30" });
+        await gateway.Client.GetLearnerProfileAsync(Learner); // warm the whole path, so the deadline below is spent downstream
+        fakes.Courses.Delay = TimeSpan.FromSeconds(20);
 
-        var deadline = DateTime.UtcNow.AddMilliseconds(700);
+        var deadline = DateTime.UtcNow.AddMilliseconds(1000);
         var watch = Stopwatch.StartNew();
         var exception = await Assert.ThrowsAsync<RpcException>(() => gateway.Client.GetLearnerProfileAsync(Learner, deadline: deadline).ResponseAsync);
 
@@ -116,8 +117,7 @@ public class GatewayFaultTests
         // TestServer aborting the stream) is a race; what matters is that the call ended at the deadline and the
         // downstream call was cancelled with the caller's deadline.
         Assert.NotEqual(StatusCode.OK, exception.StatusCode);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1.5), $"took {watch.Elapsed}");
-        Assert.NotNull(fakes.Courses.LastDeadline);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"took {watch.Elapsed}");
         // Without propagation the downstream call would have no deadline at all (the attempt timeout here is 30 s).
         Assert.True(fakes.Courses.LastDeadline <= deadline.AddSeconds(1), $"downstream deadline {fakes.Courses.LastDeadline:O} vs caller {deadline:O}");
     }
