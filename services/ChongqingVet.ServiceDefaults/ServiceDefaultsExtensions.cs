@@ -80,7 +80,7 @@ public static class ServiceDefaultsExtensions
     private static void AddOpenTelemetry(WebApplicationBuilder builder, string serviceName)
     {
         var otlpEndpoint = builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
-        var telemetry = builder.Services.AddOpenTelemetry()
+        builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService($"chongqingvet-{serviceName}"))
             .WithMetrics(metrics =>
             {
@@ -101,7 +101,6 @@ public static class ServiceDefaultsExtensions
                     .AddSource("ChongqingVet.*");
                 if (!string.IsNullOrWhiteSpace(otlpEndpoint)) tracing.AddOtlpExporter();
             });
-        _ = telemetry;
     }
 }
 
