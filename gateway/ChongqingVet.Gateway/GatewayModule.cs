@@ -1,3 +1,4 @@
+using ChongqingVet.ServiceDefaults.Security;
 using ChongqingVet.Gateway.Clients;
 using ChongqingVet.Gateway.Grpc;
 using ChongqingVet.Gateway.Matching;
@@ -14,9 +15,11 @@ public static class GatewayModule
     public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddAccessRules(ChongqingVet.Profile.V1.LearnerProfileService.Descriptor, LearnerProfileAccess.Rules);
         // Errors over REST carry the same google.rpc details as over gRPC, so the JSON writer must know their types.
         builder.Services.AddGrpc().AddJsonTranscoding(options => options.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(
             Google.Rpc.ErrorInfo.Descriptor, Google.Rpc.BadRequest.Descriptor));
+        builder.Services.AddHttpContextAccessor();
         builder.Services.AddBackendClients(builder.Configuration);
         builder.Services.AddGrpcSwagger();
         builder.Services.AddSwaggerGen(options => options.SwaggerDoc("v1", new Microsoft.OpenApi.Models.OpenApiInfo
@@ -49,7 +52,8 @@ public static class GatewayModule
         app.UseCors();
         app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
         // The OpenAPI document of the REST surface: /openapi/v1.json.
-        app.UseSwagger(options => options.RouteTemplate = "openapi/{documentName}.json");
+        if (ManagementOptions.From(app.Configuration, app.Environment).Reflection)
+            app.UseSwagger(options => options.RouteTemplate = "openapi/{documentName}.json");
         app.MapGrpcService<LearnerProfileGrpcService>().RequireCors(CorsPolicy);
         return app;
     }

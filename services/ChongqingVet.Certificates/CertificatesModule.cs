@@ -1,3 +1,4 @@
+using ChongqingVet.ServiceDefaults.Security;
 using ChongqingVet.Certificates.Data;
 using ChongqingVet.Certificates.Domain;
 using ChongqingVet.Certificates.Grpc;
@@ -11,9 +12,10 @@ public static class CertificatesModule
     public static WebApplicationBuilder AddCertificates(this WebApplicationBuilder builder)
     {
         builder.AddDatabase(typeof(CertificatesModule).Assembly);
+        builder.Services.AddAccessRules(ChongqingVet.Certificates.V1.CertificateService.Descriptor, CertificateAccess.Rules);
         builder.Services.AddSingleton(HolderIdentityProtector.FromConfiguration(builder.Configuration, builder.Environment));
-        builder.Services.AddSingleton<IHolderNameDisclosure>(new ConfiguredHolderNameDisclosure(
-            builder.Configuration.GetValue<bool>("HolderIdentity:ReturnHolderNames")));
+        builder.Services.AddSingleton(builder.Configuration.GetSection("Verification").Get<VerificationOptions>() ?? new VerificationOptions());
+        builder.Services.AddSingleton<VerificationGuard>();
         builder.Services.AddSingleton<CertificateTypeRepository>();
         builder.Services.AddSingleton<CertificateRepository>();
         builder.Services.AddSingleton<CertificateImporter>();

@@ -1,3 +1,4 @@
+using ChongqingVet.ServiceDefaults.Security;
 using ChongqingVet.Competitions.Data;
 using ChongqingVet.Competitions.Grpc;
 using ChongqingVet.Data;
@@ -10,6 +11,7 @@ public static class CompetitionsModule
     public static WebApplicationBuilder AddCompetitions(this WebApplicationBuilder builder)
     {
         builder.AddDatabase(typeof(CompetitionsModule).Assembly);
+        builder.Services.AddAccessRules(ChongqingVet.Competitions.V1.CompetitionService.Descriptor, CompetitionAccess.Rules);
         builder.Services.AddSingleton<CompetitionRepository>();
         builder.Services.AddSingleton<ResultRepository>();
         builder.Services.AddSingleton<AwardRuleRepository>();

@@ -1,3 +1,4 @@
+using ChongqingVet.ServiceDefaults.Security;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ChongqingVet.Courses.Data;
 using ChongqingVet.Courses.Domain;
@@ -12,6 +13,7 @@ public static class CoursesModule
     public static WebApplicationBuilder AddCourses(this WebApplicationBuilder builder)
     {
         builder.AddDatabase(typeof(CoursesModule).Assembly);
+        builder.Services.AddAccessRules(ChongqingVet.Courses.V1.CourseService.Descriptor, CourseAccess.Rules);
         builder.Services.AddSingleton(builder.Configuration.GetSection("CreditRecognition").Get<CreditRecognitionOptions>() ?? new CreditRecognitionOptions());
         builder.Services.AddSingleton<CourseRepository>();
         builder.Services.AddSingleton<EnrollmentRepository>();

@@ -1,3 +1,4 @@
+using ChongqingVet.ServiceDefaults.Security;
 using ChongqingVet.Data;
 using ChongqingVet.JobPostings.Data;
 using ChongqingVet.JobPostings.Grpc;
@@ -10,6 +11,7 @@ public static class JobPostingsModule
     public static WebApplicationBuilder AddJobPostings(this WebApplicationBuilder builder)
     {
         builder.AddDatabase(typeof(JobPostingsModule).Assembly);
+        builder.Services.AddAccessRules(ChongqingVet.JobPostings.V1.JobPostingService.Descriptor, JobPostingAccess.Rules);
         builder.Services.AddSingleton<SkillRepository>();
         builder.Services.AddSingleton<EmployerRepository>();
         builder.Services.AddSingleton<JobPostingRepository>();

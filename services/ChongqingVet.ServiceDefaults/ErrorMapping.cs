@@ -21,6 +21,8 @@ public static class ErrorMapping
             ConcurrencyConflictException => Code.Aborted,
             FailedPreconditionException => Code.FailedPrecondition,
             PermissionDeniedException => Code.PermissionDenied,
+            UnauthenticatedException => Code.Unauthenticated,
+            RateLimitedException => Code.ResourceExhausted,
             _ => Code.Internal,
         };
 
@@ -33,6 +35,9 @@ public static class ErrorMapping
             Message = exception.Message,
             Details = { Any.Pack(errorInfo) },
         };
+
+        if (exception is RateLimitedException limited)
+            status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(limited.RetryAfter) }));
 
         if (exception is ValidationException validation)
         {

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using ChongqingVet.ServiceDefaults.Security;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -31,10 +32,12 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddSingleton(new ServiceIdentity(serviceName));
 
         ConfigureKestrel(builder, limits);
+        builder.AddServiceSecurity();
 
         builder.Services.AddGrpc(options =>
         {
             options.Interceptors.Add<ErrorInterceptor>();
+            options.Interceptors.Add<AuthorizationInterceptor>();
             options.MaxReceiveMessageSize = limits.MaxReceiveMessageBytes;
             options.MaxSendMessageSize = limits.MaxSendMessageBytes;
             options.EnableDetailedErrors = false;
@@ -56,11 +59,14 @@ public static class ServiceDefaultsExtensions
 
     public static WebApplication MapServiceDefaults(this WebApplication app)
     {
-        app.MapGrpcReflectionService();
+        app.UseAuthentication();
+        var management = ManagementOptions.From(app.Configuration, app.Environment);
+        if (management.Reflection) app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthTags.Live) });
         app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthTags.Ready) });
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        var metrics = app.MapPrometheusScrapingEndpoint("/metrics");
+        if (management.Port is { } port) metrics.RequireHost($"*:{port}");
         return app;
     }
 

@@ -23,12 +23,13 @@ public sealed class CertificateServiceHarness : IAsyncDisposable
 
     public CertificateService.CertificateServiceClient Client { get; }
 
-    public static async Task<CertificateServiceHarness> StartAsync(DatabaseProvider provider, IDictionary<string, string?>? settings = null)
+    public static async Task<CertificateServiceHarness> StartAsync(DatabaseProvider provider, IDictionary<string, string?>? settings = null,
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? testServices = null)
     {
         var database = await TestDatabase.CreateAsync(provider);
         var configuration = database.ToConfiguration();
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) configuration[key] = value;
-        var factory = new GrpcServiceFactory<CertificateGrpcService>(configuration);
+        var factory = new GrpcServiceFactory<CertificateGrpcService>(configuration, testServices);
         _ = factory.Server; // start the host: migrations run now
         return new CertificateServiceHarness(database, factory);
     }

@@ -78,8 +78,8 @@ public class CertificateServiceTests
 
         Assert.Matches(@"^[YS]\d{4}\d{2}\d{6}\d{2}[1-5]\d{6}$", certificate.CertificateNumber);
         Assert.Equal('3', certificate.CertificateNumber[15]); // level digit: 三级
-        Assert.Equal("1101**********002X", certificate.HolderIdNumberMasked);
-        Assert.Equal(string.Empty, certificate.HolderName); // names only for authorised callers
+        Assert.Equal("1101**************", certificate.HolderIdNumberMasked);
+        Assert.Equal("张三", certificate.HolderName); // the test token holds certificates.holder.read
         Assert.Equal(CertificateStatus.Active, certificate.Status);
         Assert.Null(certificate.ExpireDate);
     }

@@ -48,9 +48,10 @@ public class NationalIdNumberTests
     }
 
     [Fact]
-    public void Mask_EighteenCharacters_KeepsFirstAndLastFour()
+    public void Mask_EighteenCharacters_ShowsOnlyTheRegionNeverTheCheckCharacter()
     {
-        Assert.Equal("1101**********002X", NationalIdNumber.Mask("11010519491231002x"));
+        Assert.Equal("1101**************", NationalIdNumber.Mask("11010519491231002x"));
+        Assert.Equal("1101**************", NationalIdNumber.Mask("1101**********002X"));
     }
 }
 

@@ -9,7 +9,8 @@ namespace ChongqingVet.Gateway.Clients;
 /// <summary>
 /// Typed gRPC clients for the four services, addressed by <c>Services:&lt;Name&gt;:Address</c> (e.g. http://127.0.0.1:5011,
 /// or dns:///certificates-headless:8080 for client-side load balancing). The caller's deadline and cancellation
-/// propagate to every downstream call; retries belong to the Polly pipelines only.
+/// propagate to every downstream call, and so does the caller's bearer token (backends authorise the original caller,
+/// never a blanket gateway identity); retries belong to the Polly pipelines only.
 /// </summary>
 public static class BackendClients
 {
@@ -34,12 +35,21 @@ public static class BackendClients
                 // Polly's attempt timeout cancels the call; surface that as OperationCanceledException so Polly sees it.
                 channel.ThrowOperationCanceledOnCancellation = true;
                 channel.MaxReceiveMessageSize = 16 * 1024 * 1024;
+                // The caller's token travels to the backend (which authorises and audits the original subject); inside
+                // the cluster the hop is cleartext h2c behind the network policies, or TLS when the address is https.
+                channel.UnsafeUseInsecureChannelCallCredentials = true;
                 if (address.StartsWith("dns:", StringComparison.Ordinal))
                 {
                     channel.Credentials = global::Grpc.Core.ChannelCredentials.Insecure;
                     channel.ServiceConfig = new global::Grpc.Net.Client.Configuration.ServiceConfig { LoadBalancingConfigs = { new global::Grpc.Net.Client.Configuration.RoundRobinConfig() } };
                 }
             })
-            .EnableCallContextPropagation(options => options.SuppressContextNotFoundErrors = true);
+            .EnableCallContextPropagation(options => options.SuppressContextNotFoundErrors = true)
+            .AddCallCredentials((_, metadata, services) =>
+            {
+                var authorization = services.GetRequiredService<IHttpContextAccessor>().HttpContext?.Request.Headers.Authorization.ToString();
+                if (!string.IsNullOrEmpty(authorization)) metadata.Add("authorization", authorization);
+                return Task.CompletedTask;
+            });
     }
 }

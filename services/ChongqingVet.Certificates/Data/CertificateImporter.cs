@@ -4,6 +4,7 @@ using ChongqingVet.Common.V1;
 using ChongqingVet.Data;
 using ChongqingVet.Domain.Codes;
 using ChongqingVet.Domain.Errors;
+using ChongqingVet.Domain.Security;
 using ChongqingVet.Domain.Time;
 
 namespace ChongqingVet.Certificates.Data;
@@ -24,7 +25,7 @@ public sealed class CertificateImporter(
 {
     private const string Operation = "ImportCertificate";
 
-    public async Task<ImportCertificatesResponse> ImportAsync(IAsyncEnumerable<ImportCertificatesRequest> items, CancellationToken cancellationToken)
+    public async Task<ImportCertificatesResponse> ImportAsync(IAsyncEnumerable<ImportCertificatesRequest> items, Caller caller, CancellationToken cancellationToken)
     {
         var batchSize = Math.Clamp(configuration.GetValue("Import:BatchSize", 500), 1, 5000);
         var response = new ImportCertificatesResponse();
@@ -34,7 +35,7 @@ public sealed class CertificateImporter(
         await foreach (var item in items.WithCancellation(cancellationToken))
         {
             var result = new ImportItemResult { ClientReference = item.ClientReference };
-            var (issue, type, key) = await ValidateAsync(item, typeCache, result, cancellationToken);
+            var (issue, type, key) = await ValidateAsync(item, caller, typeCache, result, cancellationToken);
             if (issue is null)
             {
                 Add(response, result);
@@ -48,7 +49,7 @@ public sealed class CertificateImporter(
     }
 
     private async Task<(IssueCertificateRequest?, CertificateType?, IdempotencyKey?)> ValidateAsync(
-        ImportCertificatesRequest item, Dictionary<string, CertificateType?> typeCache, ImportItemResult result, CancellationToken cancellationToken)
+        ImportCertificatesRequest item, Caller caller, Dictionary<string, CertificateType?> typeCache, ImportItemResult result, CancellationToken cancellationToken)
     {
         var issue = new IssueCertificateRequest
         {
@@ -69,6 +70,8 @@ public sealed class CertificateImporter(
             if (!typeCache.TryGetValue(item.TypeCode, out type))
                 typeCache[item.TypeCode] = type = await types.GetAsync(item.TypeCode, cancellationToken);
             CertificateRules.CheckAgainstType(type, item.Level, violations);
+            if (type is not null && !IssuerAuthority.Owns(caller, type))
+                violations.Add("type_code", "your organisation does not own this certificate type");
         }
         IdempotencyKey? key = null;
         try

@@ -272,7 +272,7 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
             Level = (CertificateLevel)row.Level,
             LearnerId = row.LearnerId,
             HolderName = includeHolderName ? identity.Decrypt(row.HolderNameEnc) : string.Empty,
-            HolderIdNumberMasked = row.HolderIdMasked,
+            HolderIdNumberMasked = NationalIdNumber.Mask(row.HolderIdMasked),
             IssuingOrganisation = row.IssuingOrganisation,
             IssueDate = ProtoConversions.ParseStoredDate(row.IssueDate),
             ExpireDate = ProtoConversions.ParseStoredDate(row.ExpireDate),

@@ -86,14 +86,3 @@ public sealed class HolderIdentityProtector(IFieldCipher cipher, byte[] blindInd
         return key.Length == 32 ? key : throw new InvalidOperationException($"{name} must decode to 32 bytes.");
     }
 }
-
-/// <summary>Whether the caller may see holder names. The seam for authorisation; today a setting.</summary>
-public interface IHolderNameDisclosure
-{
-    bool MayDisclose(global::Grpc.Core.ServerCallContext context);
-}
-
-public sealed class ConfiguredHolderNameDisclosure(bool enabled) : IHolderNameDisclosure
-{
-    public bool MayDisclose(global::Grpc.Core.ServerCallContext context) => enabled;
-}

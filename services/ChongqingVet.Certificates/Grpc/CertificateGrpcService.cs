@@ -5,6 +5,7 @@ using ChongqingVet.Data;
 using ChongqingVet.Domain.Codes;
 using ChongqingVet.Domain.Errors;
 using ChongqingVet.Domain.Time;
+using ChongqingVet.ServiceDefaults.Security;
 using Grpc.Core;
 
 namespace ChongqingVet.Certificates.Grpc;
@@ -16,7 +17,7 @@ public sealed class CertificateGrpcService(
     CertificateImporter importer,
     IdempotencyStore idempotency,
     PageTokenCodec pageTokens,
-    IHolderNameDisclosure disclosure,
+    VerificationGuard verificationGuard,
     TimeProvider clock) : CertificateService.CertificateServiceBase
 {
     public override async Task<CertificateType> CreateCertificateType(CreateCertificateTypeRequest request, ServerCallContext context)
@@ -71,21 +72,23 @@ public sealed class CertificateGrpcService(
         var violations = new Violations();
         CertificateRules.ValidateIssue(request, ChinaTime.Today(clock), violations);
         var type = SkillCode.IsValid(request.TypeCode) ? await types.GetAsync(request.TypeCode, context.CancellationToken) : null;
+        if (type is not null) IssuerAuthority.EnsureOwns(context.GetCaller(), type);
         if (SkillCode.IsValid(request.TypeCode)) CertificateRules.CheckAgainstType(type, request.Level, violations);
         violations.ThrowIfAny();
 
         var certificate = await idempotency.ExecuteAsync(nameof(IssueCertificate), request.RequestId, request,
             (connection, transaction) => certificates.IssueAsync(connection, transaction, type!, request, context.CancellationToken),
             context.CancellationToken);
-        if (disclosure.MayDisclose(context)) certificate.HolderName = request.HolderName.Trim();
-        return certificate;
+        if (HolderDisclosure.MaySee(context.GetCaller(), certificate.LearnerId)) certificate.HolderName = request.HolderName.Trim();
+        return HolderDisclosure.ForCaller(certificate, context.GetCaller());
     }
 
     public override async Task<Certificate> GetCertificate(GetCertificateRequest request, ServerCallContext context)
     {
         RequireNumber(request.CertificateNumber);
-        return await certificates.GetAsync(request.CertificateNumber, disclosure.MayDisclose(context), context.CancellationToken)
-               ?? throw new NotFoundException("Certificate", request.CertificateNumber);
+        var certificate = await certificates.GetAsync(request.CertificateNumber, HolderDisclosure.MaySee(context.GetCaller(), string.Empty), context.CancellationToken)
+                          ?? throw new NotFoundException("Certificate", request.CertificateNumber);
+        return HolderDisclosure.ForCaller(certificate, context.GetCaller());
     }
 
     public override async Task<ListCertificatesResponse> ListCertificates(ListCertificatesRequest request, ServerCallContext context)
@@ -97,8 +100,9 @@ public sealed class CertificateGrpcService(
         var pageSize = PageSize.Resolve(request.PageSize);
         var filter = PageTokenCodec.Fingerprint(request.LearnerId, request.TypeCode, request.Status);
         var after = pageTokens.Decode<string>(request.PageToken, filter) ?? string.Empty;
-        var page = await certificates.ListAsync(after, request.LearnerId, request.TypeCode, request.Status, pageSize, disclosure.MayDisclose(context), context.CancellationToken);
-        var response = new ListCertificatesResponse { Certificates = { page.Items } };
+        var caller = context.GetCaller();
+        var page = await certificates.ListAsync(after, request.LearnerId, request.TypeCode, request.Status, pageSize, HolderDisclosure.MaySee(caller, request.LearnerId), context.CancellationToken);
+        var response = new ListCertificatesResponse { Certificates = { page.Items.Select(certificate => HolderDisclosure.ForCaller(certificate, caller)) } };
         if (page.HasMore) response.NextPageToken = pageTokens.Encode(page.Items[^1].CertificateNumber, filter);
         return response;
     }
@@ -118,9 +122,14 @@ public sealed class CertificateGrpcService(
             violations.Add("etag", invalid.Violations[0].Description);
         }
         violations.ThrowIfAny();
-        return await idempotency.ExecuteAsync(nameof(RevokeCertificate), request.RequestId, request,
+        var existing = await certificates.GetAsync(request.CertificateNumber, false, context.CancellationToken)
+                       ?? throw new NotFoundException("Certificate", request.CertificateNumber);
+        var type = await types.GetAsync(existing.TypeCode, context.CancellationToken) ?? throw new NotFoundException("CertificateType", existing.TypeCode);
+        IssuerAuthority.EnsureOwns(context.GetCaller(), type);
+        var revoked = await idempotency.ExecuteAsync(nameof(RevokeCertificate), request.RequestId, request,
             (connection, transaction) => certificates.RevokeAsync(connection, transaction, request.CertificateNumber, request.Reason, version, context.CancellationToken),
             context.CancellationToken);
+        return HolderDisclosure.ForCaller(revoked, context.GetCaller());
     }
 
     public override async Task<VerifyCertificateResponse> VerifyCertificate(VerifyCertificateRequest request, ServerCallContext context)
@@ -140,14 +149,17 @@ public sealed class CertificateGrpcService(
                 break;
         }
         violations.ThrowIfAny();
-        return await certificates.VerifyAsync(request.CertificateNumber,
+        verificationGuard.Admit(request.CertificateNumber);
+        var verification = await certificates.VerifyAsync(request.CertificateNumber,
             request.HolderCase == VerifyCertificateRequest.HolderOneofCase.HolderName ? request.HolderName : null,
             request.HolderCase == VerifyCertificateRequest.HolderOneofCase.HolderIdNumber ? request.HolderIdNumber : null,
             context.CancellationToken);
+        verificationGuard.Record(request.CertificateNumber, verification.Result != VerificationResult.NotFound);
+        return verification;
     }
 
     public override Task<ImportCertificatesResponse> ImportCertificates(IAsyncStreamReader<ImportCertificatesRequest> requestStream, ServerCallContext context) =>
-        importer.ImportAsync(requestStream.ReadAllAsync(context.CancellationToken), context.CancellationToken);
+        importer.ImportAsync(requestStream.ReadAllAsync(context.CancellationToken), context.GetCaller(), context.CancellationToken);
 
     public override async Task<ListLearnerSkillEvidenceResponse> ListLearnerSkillEvidence(ListLearnerSkillEvidenceRequest request, ServerCallContext context)
     {

@@ -37,11 +37,15 @@ public static class NationalIdNumber
         return CheckCharacters[sum % 11];
     }
 
-    /// <summary>Masked for display: first 4 and last 4 characters, e.g. 5001**********123X.</summary>
+    /// <summary>
+    /// Masked for display so the mask helps no guesser: only the first 4 characters (the region) and 14 stars, never
+    /// the check character and never more than 6 of the 18 characters (DOMAIN.md §7), e.g. 5001**************.
+    /// Applying it to an older, longer-revealing mask gives the same result.
+    /// </summary>
     public static string Mask(string value)
     {
         var id = Normalize(value);
-        return id.Length <= 8 ? new string('*', id.Length) : id[..4] + new string('*', id.Length - 8) + id[^4..];
+        return id.Length < 4 ? new string('*', 18) : id[..4] + new string('*', 14);
     }
 
     private static string? Validate18(string id, DateOnly today)

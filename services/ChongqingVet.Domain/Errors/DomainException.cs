@@ -74,3 +74,13 @@ public sealed class FailedPreconditionException(string reason, string message) :
 
 /// <summary>PERMISSION_DENIED: the caller may not do this. Checked before existence.</summary>
 public sealed class PermissionDeniedException(string reason, string message) : DomainException(reason, message);
+
+/// <summary>UNAUTHENTICATED: no valid credentials came with the call.</summary>
+public sealed class UnauthenticatedException(string message = "This call needs a valid bearer token (or client certificate).")
+    : DomainException("UNAUTHENTICATED", message);
+
+/// <summary>RESOURCE_EXHAUSTED: a rate limit or lock-out; the caller may retry after <see cref="RetryAfter"/>.</summary>
+public sealed class RateLimitedException(string reason, string message, TimeSpan retryAfter) : DomainException(reason, message)
+{
+    public TimeSpan RetryAfter { get; } = retryAfter;
+}

@@ -1,0 +1,17 @@
+using ChongqingVet.Domain.Security;
+using ChongqingVet.ServiceDefaults.Security;
+using static ChongqingVet.ServiceDefaults.Security.AccessRule;
+
+namespace ChongqingVet.Gateway.Grpc;
+
+/// <summary>Who may call which method of chongqingvet.profile.v1.LearnerProfileService (docs/SECURITY.md).</summary>
+public static class LearnerProfileAccess
+{
+    public static readonly IReadOnlyDictionary<string, AccessRule> Rules = new Dictionary<string, AccessRule>
+    {
+        ["GetLearnerProfile"] = RequiresOrSelf(Scope.ProfilesRead),
+        ["MatchJobs"] = RequiresOrSelf(Scope.ProfilesRead),
+        ["GetSkillGap"] = RequiresOrSelf(Scope.ProfilesRead),
+        ["GetTranscript"] = RequiresOrSelf(Scope.ProfilesRead),
+    };
+}

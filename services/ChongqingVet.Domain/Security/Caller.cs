@@ -1,0 +1,49 @@
+namespace ChongqingVet.Domain.Security;
+
+/// <summary>
+/// Who is asking, as the use cases see it (no gRPC or ASP.NET types): the OAuth client, the subject the token speaks
+/// for, the granted scopes, the role and, for institutions, the organisation's unified social credit code.
+/// A call that came through the gateway carries the original caller, not the gateway.
+/// </summary>
+public sealed record Caller(string ClientId, string Subject, IReadOnlySet<string> Scopes, string Role, string? Organisation)
+{
+    /// <summary>An unauthenticated caller of a public method (e.g. certificate verification).</summary>
+    public static Caller Anonymous { get; } = new("anonymous", "anonymous", new HashSet<string>(), Roles.Anonymous, null);
+
+    public bool IsAuthenticated => Role != Roles.Anonymous;
+
+    public bool Has(string scope) => Scopes.Contains(scope);
+
+    /// <summary>A learner acting for themself: their token's subject is their learner id.</summary>
+    public bool IsLearner(string learnerId) => Role == Roles.Learner && Has(Scope.LearnerSelf) && Subject == learnerId;
+}
+
+/// <summary>The roles of the security model. Security administration and audit are separate roles (三权分立).</summary>
+public static class Roles
+{
+    public const string Learner = "learner";
+    public const string Institution = "institution";
+    public const string Government = "government";
+    public const string Auditor = "auditor";
+    public const string Administrator = "administrator";
+    public const string Gateway = "gateway";
+    public const string Anonymous = "anonymous";
+}
+
+/// <summary>The OAuth scopes the services understand; docs/SECURITY.md has the method × scope table.</summary>
+public static class Scope
+{
+    public const string CatalogRead = "catalog.read";
+    public const string CatalogWrite = "catalog.write";
+    public const string ProfilesRead = "profiles.read";
+    public const string LearnerSelf = "learner.self";
+    public const string CertificatesRead = "certificates.read";
+    public const string CertificatesHolderRead = "certificates.holder.read";
+    public const string CertificatesIssue = "certificates.issue";
+    public const string CertificatesRevoke = "certificates.revoke";
+    public const string ResultsWrite = "results.write";
+    public const string EnrolmentsWrite = "enrolments.write";
+    public const string JobsWrite = "jobs.write";
+    public const string PlacementsWrite = "placements.write";
+    public const string AuditRead = "audit.read";
+}
