@@ -17,11 +17,13 @@ public sealed class Script
     public TimeSpan Delay { get; set; }
     public int EvidenceCalls;
     public DateTime? LastDeadline { get; set; }
+    public string? LastAuthorization { get; set; }
 
     public async Task RunAsync(ServerCallContext context)
     {
         Interlocked.Increment(ref EvidenceCalls);
         LastDeadline = context.Deadline;
+        LastAuthorization = context.RequestHeaders.GetValue("authorization");
         if (Delay > TimeSpan.Zero)
         {
             await Task.Delay(Delay, context.CancellationToken);

@@ -1,3 +1,4 @@
+using ChongqingVet.TestKit.Security;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
@@ -169,7 +170,7 @@ public class GatewayFaultTests
     public async Task OpenApi_Document_DescribesTheRestSurface()
     {
         await using var fakes = await FakeBackends.StartAsync();
-        await using var gateway = GatewayHarness.Start(fakes.Handlers);
+        await using var gateway = GatewayHarness.Start(fakes.Handlers, new Dictionary<string, string?> { ["Management:Reflection"] = "true" });
         using var http = gateway.CreateHttpClient();
 
         using var document = JsonDocument.Parse(await http.GetStringAsync("/openapi/v1.json"));
@@ -187,7 +188,7 @@ public class GatewayFaultTests
         await using var gateway = GatewayHarness.Start(fakes.Handlers);
         using var channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
         {
-            HttpHandler = new GrpcWebHandler(GrpcWebMode.GrpcWebText, gateway.ServerHandler),
+            HttpHandler = new GrpcWebHandler(GrpcWebMode.GrpcWebText, new BearerTokenHandler(TestAuthority.Shared.Learner("L0001"), gateway.ServerHandler)),
         });
         var client = new LearnerProfileService.LearnerProfileServiceClient(channel);
 

@@ -22,6 +22,12 @@ public sealed class GatewayHarness : IAsyncDisposable
 
     public HttpClient CreateHttpClient() => _factory.CreateClient();
 
+    /// <summary>An HTTP client whose requests carry <paramref name="token"/> (null: none).</summary>
+    public HttpClient CreateHttpClient(string? token) => _factory.CreateHttpClient(token);
+
+    /// <summary>A gRPC client whose calls carry <paramref name="token"/> (null: none).</summary>
+    public LearnerProfileService.LearnerProfileServiceClient ClientWith(string? token) => new(_factory.CreateChannel(token));
+
     public HttpMessageHandler ServerHandler => _factory.Server.CreateHandler();
 
     public static GatewayHarness Start(IReadOnlyDictionary<string, HttpMessageHandler> backends, IDictionary<string, string?>? settings = null)
