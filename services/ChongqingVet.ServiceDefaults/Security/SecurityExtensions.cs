@@ -28,7 +28,10 @@ public static class SecurityExtensions
         if (auth.Algorithms.Length == 0 || auth.Algorithms.Any(a => a.Equals("none", StringComparison.OrdinalIgnoreCase) || a.StartsWith("HS", StringComparison.OrdinalIgnoreCase)))
             throw new InvalidOperationException("Auth:Algorithms must list asymmetric algorithms only (e.g. RS256, ES256).");
 
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
+        var mtls = builder.Configuration.GetSection(MutualTlsOptions.SectionName).Get<MutualTlsOptions>() ?? new MutualTlsOptions();
+        var authentication = builder.Services.AddAuthentication(mtls.Enabled ? MutualTls.BearerOrCertificateScheme : JwtBearerDefaults.AuthenticationScheme);
+        if (mtls.Enabled) MutualTls.Add(builder, authentication, mtls);
+        authentication
             .AddJwtBearer(options =>
             {
                 options.Authority = auth.Authority;
