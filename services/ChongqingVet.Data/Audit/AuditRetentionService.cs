@@ -15,10 +15,12 @@ public sealed partial class AuditRetentionService(AuditLog log, AuditOptions opt
 {
     public static readonly TimeSpan FirstRunDelay = TimeSpan.FromMinutes(1);
 
-    private readonly SemaphoreSlim _ticks = new(0);
+    // At most one pending tick: ticks that fall due during a run (or a big clock jump) coalesce into one more run.
+    private readonly SemaphoreSlim _ticks = new(0, 1);
     private readonly CancellationTokenSource _stopping = new();
     private ITimer? _timer;
     private Task _loop = Task.CompletedTask;
+    private int _disposed;
 
     /// <summary>Raised after every run (tests wait on it instead of sleeping).</summary>
     public event Action<AuditCleanup>? Cleaned;
@@ -27,7 +29,7 @@ public sealed partial class AuditRetentionService(AuditLog log, AuditOptions opt
     {
         // The timer exists when StartAsync returns, so advancing a fake clock right after start fires it.
         var first = options.CleanupInterval < FirstRunDelay ? options.CleanupInterval : FirstRunDelay;
-        _timer = clock.CreateTimer(_ => _ticks.Release(), null, first, options.CleanupInterval);
+        _timer = clock.CreateTimer(_ => Tick(), null, first, options.CleanupInterval);
         _loop = RunAsync(_stopping.Token);
         return Task.CompletedTask;
     }
@@ -37,6 +39,22 @@ public sealed partial class AuditRetentionService(AuditLog log, AuditOptions opt
         _timer?.Dispose();
         await _stopping.CancelAsync();
         await _loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    private void Tick()
+    {
+        try
+        {
+            _ticks.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // A run is already pending.
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopped.
+        }
     }
 
     private async Task RunAsync(CancellationToken stopping)
@@ -70,6 +88,8 @@ public sealed partial class AuditRetentionService(AuditLog log, AuditOptions opt
 
     public async ValueTask DisposeAsync()
     {
+        // The container may dispose it twice (as itself and as the hosted service).
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         if (_timer is not null) await _timer.DisposeAsync();
         await _stopping.CancelAsync();
         await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
