@@ -44,6 +44,8 @@ public static class DatabaseHosting
     /// <summary>With <c>--migrate</c>: runs the migrations once and returns 0 without serving (Kubernetes Job). Otherwise serves.</summary>
     public static async Task<int> RunOrMigrateAsync(this WebApplication app, string[] args)
     {
+        // --verify-audit: verifies the audit chain and exits 0 (intact), 1 (broken) or 2 (unreadable) without serving.
+        if (args.Contains(Audit.AuditCommand.VerifyAuditCommand)) return await Audit.AuditCommand.RunAsync(app.Services, Console.Out, CancellationToken.None);
         if (!args.Contains(MigrateCommand))
         {
             await app.RunAsync();

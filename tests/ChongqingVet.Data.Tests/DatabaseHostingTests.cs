@@ -77,7 +77,7 @@ public class DatabaseHostingTests
 
         await using var connection = await database.Factory.OpenAsync(CancellationToken.None);
         Assert.Equal(1L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM notes"));
-        Assert.Equal(2L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM schema_versions"));
+        Assert.Equal(DataScriptCount(provider) + 1L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM schema_versions"));
     }
 
     [Fact]
@@ -142,7 +142,7 @@ public class DatabaseHostingTests
 
         Assert.Equal(0, exitCode);
         await using var connection = await database.Factory.OpenAsync(CancellationToken.None);
-        Assert.Equal(2L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM schema_versions"));
+        Assert.Equal(DataScriptCount(DatabaseProvider.Sqlite) + 1L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM schema_versions"));
     }
 
     [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
@@ -169,11 +169,17 @@ public class DatabaseHostingTests
     {
         foreach (var provider in Enum.GetValues<DatabaseProvider>())
         {
-            var (name, sql) = Assert.Single(MigrationRunner.ReadScripts(typeof(MigrationRunner).Assembly, provider));
+            var scripts = MigrationRunner.ReadScripts(typeof(MigrationRunner).Assembly, provider);
+            var (name, sql) = scripts[0];
             Assert.EndsWith($".Migrations.{MigrationRunner.DialectFolder(provider)}.0001_idempotency_keys.sql", name, StringComparison.Ordinal);
             Assert.Contains("CREATE TABLE idempotency_keys", sql, StringComparison.Ordinal);
+            Assert.Contains(scripts, s => s.Name.EndsWith($".{MigrationRunner.DialectFolder(provider)}.0003_audit_log.sql", StringComparison.Ordinal)
+                                          && s.Sql.Contains("CREATE TABLE audit_log", StringComparison.Ordinal));
         }
     }
+
+    // The shared scripts of ChongqingVet.Data (idempotency keys, audit log …) run before every service's own.
+    private static long DataScriptCount(DatabaseProvider provider) => MigrationRunner.ReadScripts(typeof(MigrationRunner).Assembly, provider).Count;
 
     private static IHost BuildHost(Dictionary<string, string?> settings, string environment)
     {
