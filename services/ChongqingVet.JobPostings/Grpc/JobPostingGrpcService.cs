@@ -1,3 +1,4 @@
+using ChongqingVet.Common.V1;
 using ChongqingVet.Data;
 using ChongqingVet.Domain.Codes;
 using ChongqingVet.Domain.Errors;
