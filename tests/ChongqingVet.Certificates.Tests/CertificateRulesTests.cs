@@ -21,19 +21,26 @@ public class CertificateRulesTests
     [Fact]
     public void FormatNumber_Mohrss_MatchesNationalFormat()
     {
-        var type = new CertificateType { Code = "MOHRSS-ELEC", Kind = CertificateKind.MohrssSkillLevel, OrganisationCreditCode = "91350100M000100Y43" };
-        var number = CertificateRules.FormatNumber(type, "重庆某考核站", CertificateLevel.National2, 2026, 42);
+        var number = CertificateRules.FormatNumber(CertificateRules.MohrssPrefix("0007", "000123", CertificateLevel.National2, 2026), 42);
         Assert.True(CertificateRules.IsMohrssNumber(number), number);
-        Assert.Equal(22, number.Length);
-        Assert.EndsWith("262000042", number); // year 26, level digit 2 (二级), serial 000042
+        Assert.Equal("S000750000123262000042", number); // body 0007, province 50, site 000123, year 26, 二级, serial 000042
     }
 
     [Fact]
-    public void FormatNumber_OnePlusX_IsTypeYearSerial()
-    {
-        var type = new CertificateType { Code = "1X-BIM", Kind = CertificateKind.OnePlusX };
-        Assert.Equal("1X-BIM-2025-000007", CertificateRules.FormatNumber(type, "x", CertificateLevel.XJunior, 2025, 7));
-    }
+    public void FormatNumber_OnePlusX_IsTypeYearSerial() =>
+        Assert.Equal("1X-BIM-2025-000007", CertificateRules.FormatNumber(CertificateRules.TypeYearPrefix("1X-BIM", 2025), 7));
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1_000_000)]
+    public void FormatNumber_SerialOutsideSixDigits_IsRefused(long serial) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => CertificateRules.FormatNumber("1X-BIM-2025-", serial));
+
+    [Theory]
+    [InlineData("123", "000001")] // body code too short
+    [InlineData("0001", "12345X")] // site code not digits
+    public void MohrssPrefix_MalformedCodes_AreRefused(string body, string site) =>
+        Assert.Throws<ArgumentException>(() => CertificateRules.MohrssPrefix(body, site, CertificateLevel.National3, 2026));
 
     [Theory]
     [InlineData(0, null)]

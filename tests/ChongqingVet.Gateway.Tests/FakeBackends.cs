@@ -19,6 +19,14 @@ public sealed class Script
     public DateTime? LastDeadline { get; set; }
     public string? LastAuthorization { get; set; }
 
+    /// <summary>The next_page_token the record lists answer with: non-empty means "more than this page".</summary>
+    public string RecordsNextPageToken { get; set; } = "";
+
+    /// <summary>When set, every evidence page says there is another one.</summary>
+    public bool EvidenceNeverEnds { get; set; }
+
+    public string EvidenceNextPageToken => EvidenceNeverEnds ? "more" : "";
+
     public async Task RunAsync(ServerCallContext context)
     {
         Interlocked.Increment(ref EvidenceCalls);
@@ -83,11 +91,11 @@ public sealed class FakeBackends : IAsyncDisposable
         public override async Task<Certificates.V1.ListLearnerSkillEvidenceResponse> ListLearnerSkillEvidence(Certificates.V1.ListLearnerSkillEvidenceRequest request, ServerCallContext context)
         {
             await script.RunAsync(context);
-            return new() { Evidence = { Script.Evidence("IR-OPS", SkillLevel._3Advanced, EvidenceSourceKind.Certificate, "certificates/S1") } };
+            return new() { Evidence = { Script.Evidence("IR-OPS", SkillLevel._3Advanced, EvidenceSourceKind.Certificate, "certificates/S1") }, NextPageToken = script.EvidenceNextPageToken };
         }
 
         public override Task<ListCertificatesResponse> ListCertificates(ListCertificatesRequest request, ServerCallContext context) =>
-            Task.FromResult(new ListCertificatesResponse { Certificates = { new Certificate { CertificateNumber = "S1", TypeCode = "MOHRSS-IR-OPS", Status = CertificateStatus.Active } } });
+            Task.FromResult(new ListCertificatesResponse { Certificates = { new Certificate { CertificateNumber = "S1", TypeCode = "MOHRSS-IR-OPS", Status = CertificateStatus.Active } }, NextPageToken = script.RecordsNextPageToken });
     }
 
     private sealed class FakeCompetitions(Script script) : CompetitionService.CompetitionServiceBase
@@ -95,11 +103,11 @@ public sealed class FakeBackends : IAsyncDisposable
         public override async Task<Competitions.V1.ListLearnerSkillEvidenceResponse> ListLearnerSkillEvidence(Competitions.V1.ListLearnerSkillEvidenceRequest request, ServerCallContext context)
         {
             await script.RunAsync(context);
-            return new() { Evidence = { Script.Evidence("IR-PROG", SkillLevel._2Technician, EvidenceSourceKind.Competition, "results/1") } };
+            return new() { Evidence = { Script.Evidence("IR-PROG", SkillLevel._2Technician, EvidenceSourceKind.Competition, "results/1") }, NextPageToken = script.EvidenceNextPageToken };
         }
 
         public override Task<ListResultsResponse> ListResults(ListResultsRequest request, ServerCallContext context) =>
-            Task.FromResult(new ListResultsResponse { Results = { new Result { Id = "1", CompetitionId = "c1", EventCode = "GZ013", AwardGrade = AwardGrade.FirstPrize } } });
+            Task.FromResult(new ListResultsResponse { Results = { new Result { Id = "1", CompetitionId = "c1", EventCode = "GZ013", AwardGrade = AwardGrade.FirstPrize } }, NextPageToken = script.RecordsNextPageToken });
     }
 
     private sealed class FakeCourses(Script script) : CourseService.CourseServiceBase
@@ -107,11 +115,11 @@ public sealed class FakeBackends : IAsyncDisposable
         public override async Task<Courses.V1.ListLearnerSkillEvidenceResponse> ListLearnerSkillEvidence(Courses.V1.ListLearnerSkillEvidenceRequest request, ServerCallContext context)
         {
             await script.RunAsync(context);
-            return new() { Evidence = { Script.Evidence("IR-OPS", SkillLevel._4Intermediate, EvidenceSourceKind.Course, "enrollments/1", 0.85) } };
+            return new() { Evidence = { Script.Evidence("IR-OPS", SkillLevel._4Intermediate, EvidenceSourceKind.Course, "enrollments/1", 0.85) }, NextPageToken = script.EvidenceNextPageToken };
         }
 
         public override Task<ListEnrollmentsResponse> ListEnrollments(ListEnrollmentsRequest request, ServerCallContext context) =>
-            Task.FromResult(new ListEnrollmentsResponse { Enrollments = { new Enrollment { Id = "1", CourseCode = "IR-101", Status = EnrollmentStatus.Passed } } });
+            Task.FromResult(new ListEnrollmentsResponse { Enrollments = { new Enrollment { Id = "1", CourseCode = "IR-101", Status = EnrollmentStatus.Passed } }, NextPageToken = script.RecordsNextPageToken });
     }
 
     private sealed class FakeJobPostings(Script script) : JobPostingService.JobPostingServiceBase
@@ -119,11 +127,11 @@ public sealed class FakeBackends : IAsyncDisposable
         public override async Task<JobPostings.V1.ListLearnerSkillEvidenceResponse> ListLearnerSkillEvidence(JobPostings.V1.ListLearnerSkillEvidenceRequest request, ServerCallContext context)
         {
             await script.RunAsync(context);
-            return new() { Evidence = { Script.Evidence("PLC-PROG", SkillLevel._4Intermediate, EvidenceSourceKind.Placement, "placements/1", 0.75) } };
+            return new() { Evidence = { Script.Evidence("PLC-PROG", SkillLevel._4Intermediate, EvidenceSourceKind.Placement, "placements/1", 0.75) }, NextPageToken = script.EvidenceNextPageToken };
         }
 
         public override Task<ListPlacementsResponse> ListPlacements(ListPlacementsRequest request, ServerCallContext context) =>
-            Task.FromResult(new ListPlacementsResponse());
+            Task.FromResult(new ListPlacementsResponse { NextPageToken = script.RecordsNextPageToken });
 
         public override async Task<BatchGetSkillsResponse> BatchGetSkills(BatchGetSkillsRequest request, ServerCallContext context)
         {

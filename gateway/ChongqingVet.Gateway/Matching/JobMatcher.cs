@@ -111,7 +111,9 @@ public sealed class JobMatcher(
         if (courseTask.Result.Reachable)
         {
             recommendations.AddRange(courseTask.Result.Value!.Courses
-                .Select(c => (Course: c, Level: c.SkillOutcomes.First(o => o.SkillCode == requirement.SkillCode).Level))
+                .Select(c => (Course: c, Outcome: c.SkillOutcomes.FirstOrDefault(o => o.SkillCode == requirement.SkillCode)))
+                .Where(x => x.Outcome is not null) // a course listed without the skill asked for is no recommendation
+                .Select(x => (x.Course, x.Outcome!.Level))
                 .OrderBy(x => x.Level - requirement.MinLevel).ThenBy(x => x.Course.Credits).ThenBy(x => x.Course.Code, StringComparer.Ordinal)
                 .Take(PerKind)
                 .Select(x => new Recommendation
@@ -138,7 +140,9 @@ public sealed class JobMatcher(
         if (eventTask.Result.Reachable)
         {
             recommendations.AddRange(eventTask.Result.Value!.Events
-                .Select(e => (Event: e, Level: e.SkillsTested.First(s => s.SkillCode == requirement.SkillCode).Level))
+                .Select(e => (Event: e, Tested: e.SkillsTested.FirstOrDefault(s => s.SkillCode == requirement.SkillCode)))
+                .Where(x => x.Tested is not null) // an event listed without the skill asked for is no recommendation
+                .Select(x => (x.Event, x.Tested!.Level))
                 .OrderByDescending(x => x.Level >= requirement.MinLevel).ThenBy(x => x.Event.CompetitionId, StringComparer.Ordinal).ThenBy(x => x.Event.Code, StringComparer.Ordinal)
                 .Take(PerKind)
                 .Select(x => new Recommendation

@@ -26,45 +26,48 @@ public sealed class ProfileComposer(
     /// <summary>At most this many evidence pages (of 200) per backend and learner.</summary>
     private const int MaxEvidencePages = 10;
 
+    /// <summary>Records read per section (one page); a section with more is marked in truncated_sections.</summary>
+    private const int RecordLimit = 200;
+
     public async Task<LearnerProfile> ComposeAsync(string learnerId, CancellationToken cancellationToken)
     {
         var certificateEvidence = backends.TryAsync(Backends.Certificates, async token =>
             (Evidence: await AllEvidenceAsync((request, t) => certificates.ListLearnerSkillEvidenceAsync(ToCertificates(request), cancellationToken: t).ResponseAsync, learnerId, r => (r.Evidence, r.NextPageToken), token),
-             Records: (await certificates.ListCertificatesAsync(new ListCertificatesRequest { LearnerId = learnerId, PageSize = 200 }, cancellationToken: token)).Certificates),
+             Records: Page(await certificates.ListCertificatesAsync(new ListCertificatesRequest { LearnerId = learnerId, PageSize = RecordLimit }, cancellationToken: token), r => r.Certificates, r => r.NextPageToken)),
             cancellationToken);
         var competitionEvidence = backends.TryAsync(Backends.Competitions, async token =>
             (Evidence: await AllEvidenceAsync((request, t) => competitions.ListLearnerSkillEvidenceAsync(ToCompetitions(request), cancellationToken: t).ResponseAsync, learnerId, r => (r.Evidence, r.NextPageToken), token),
-             Records: (await competitions.ListResultsAsync(new ListResultsRequest { LearnerId = learnerId, PageSize = 200 }, cancellationToken: token)).Results),
+             Records: Page(await competitions.ListResultsAsync(new ListResultsRequest { LearnerId = learnerId, PageSize = RecordLimit }, cancellationToken: token), r => r.Results, r => r.NextPageToken)),
             cancellationToken);
         var courseEvidence = backends.TryAsync(Backends.Courses, async token =>
             (Evidence: await AllEvidenceAsync((request, t) => courses.ListLearnerSkillEvidenceAsync(ToCourses(request), cancellationToken: t).ResponseAsync, learnerId, r => (r.Evidence, r.NextPageToken), token),
-             Records: (await courses.ListEnrollmentsAsync(new ListEnrollmentsRequest { LearnerId = learnerId, PageSize = 200 }, cancellationToken: token)).Enrollments),
+             Records: Page(await courses.ListEnrollmentsAsync(new ListEnrollmentsRequest { LearnerId = learnerId, PageSize = RecordLimit }, cancellationToken: token), r => r.Enrollments, r => r.NextPageToken)),
             cancellationToken);
         var placementEvidence = backends.TryAsync(Backends.JobPostings, async token =>
             (Evidence: await AllEvidenceAsync((request, t) => jobPostings.ListLearnerSkillEvidenceAsync(ToJobPostings(request), cancellationToken: t).ResponseAsync, learnerId, r => (r.Evidence, r.NextPageToken), token),
-             Records: (await jobPostings.ListPlacementsAsync(new ListPlacementsRequest { LearnerId = learnerId, PageSize = 200 }, cancellationToken: token)).Placements),
+             Records: Page(await jobPostings.ListPlacementsAsync(new ListPlacementsRequest { LearnerId = learnerId, PageSize = RecordLimit }, cancellationToken: token), r => r.Placements, r => r.NextPageToken)),
             cancellationToken);
         await Task.WhenAll(certificateEvidence, competitionEvidence, courseEvidence, placementEvidence);
 
         var profile = new LearnerProfile { LearnerId = learnerId, GenerateTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(clock.GetUtcNow()) };
         var evidence = new List<SkillEvidence>();
         var reachable = 0;
-        if (Collect(certificateEvidence.Result, Backends.Certificates, profile, evidence, out var certificateRecords))
+        if (Collect(certificateEvidence.Result, Backends.Certificates, "certificates", profile, evidence, out var certificateRecords))
         {
             reachable++;
             profile.Certificates.AddRange(certificateRecords!.Select(Summaries.Certificate));
         }
-        if (Collect(competitionEvidence.Result, Backends.Competitions, profile, evidence, out var results))
+        if (Collect(competitionEvidence.Result, Backends.Competitions, "awards", profile, evidence, out var results))
         {
             reachable++;
             profile.Awards.AddRange(results!.Select(Summaries.Award));
         }
-        if (Collect(courseEvidence.Result, Backends.Courses, profile, evidence, out var enrollments))
+        if (Collect(courseEvidence.Result, Backends.Courses, "courses", profile, evidence, out var enrollments))
         {
             reachable++;
             profile.Courses.AddRange(enrollments!.Select(Summaries.Course));
         }
-        if (Collect(placementEvidence.Result, Backends.JobPostings, profile, evidence, out var placements))
+        if (Collect(placementEvidence.Result, Backends.JobPostings, "placements", profile, evidence, out var placements))
         {
             reachable++;
             profile.Placements.AddRange(placements!.Select(Summaries.Placement));
@@ -97,21 +100,32 @@ public sealed class ProfileComposer(
         }
     }
 
-    private static bool Collect<TRecords>(BackendResult<(List<SkillEvidence> Evidence, TRecords Records)> result, string backend,
-        LearnerProfile profile, List<SkillEvidence> evidence, out TRecords? records)
+    private static bool Collect<TRecord>(BackendResult<(EvidencePages Evidence, RecordPage<TRecord> Records)> result, string backend, string section,
+        LearnerProfile profile, List<SkillEvidence> evidence, out IReadOnlyList<TRecord>? records)
     {
         if (!result.Reachable)
         {
             profile.Unreachable.Add(backend);
-            records = default;
+            records = null;
             return false;
         }
-        evidence.AddRange(result.Value.Evidence);
-        records = result.Value.Records;
+        evidence.AddRange(result.Value.Evidence.Items);
+        if (result.Value.Evidence.Truncated && !profile.TruncatedSections.Contains("skills")) profile.TruncatedSections.Add("skills");
+        if (result.Value.Records.Truncated) profile.TruncatedSections.Add(section);
+        records = result.Value.Records.Items;
         return true;
     }
 
-    private static async Task<List<SkillEvidence>> AllEvidenceAsync<TResponse>(
+    /// <summary>One page of records; <c>Truncated</c> when the backend has more than the gateway read.</summary>
+    internal sealed record RecordPage<T>(IReadOnlyList<T> Items, bool Truncated);
+
+    /// <summary>The evidence read; <c>Truncated</c> when pages were left unread at <see cref="MaxEvidencePages"/>.</summary>
+    internal sealed record EvidencePages(List<SkillEvidence> Items, bool Truncated);
+
+    private static RecordPage<T> Page<TResponse, T>(TResponse response, Func<TResponse, IEnumerable<T>> items, Func<TResponse, string> nextPageToken) =>
+        new(items(response).ToList(), !string.IsNullOrEmpty(nextPageToken(response)));
+
+    private static async Task<EvidencePages> AllEvidenceAsync<TResponse>(
         Func<(string LearnerId, string PageToken), CancellationToken, Task<TResponse>> page,
         string learnerId, Func<TResponse, (IEnumerable<SkillEvidence> Items, string Next)> read, CancellationToken cancellationToken)
     {
@@ -121,10 +135,10 @@ public sealed class ProfileComposer(
         {
             var (items, next) = read(await page((learnerId, token), cancellationToken));
             all.AddRange(items);
-            if (string.IsNullOrEmpty(next)) break;
+            if (string.IsNullOrEmpty(next)) return new EvidencePages(all, Truncated: false);
             token = next;
         }
-        return all;
+        return new EvidencePages(all, Truncated: true);
     }
 
     private static Certificates.V1.ListLearnerSkillEvidenceRequest ToCertificates((string LearnerId, string PageToken) r) => new() { LearnerId = r.LearnerId, PageToken = r.PageToken, PageSize = 200 };

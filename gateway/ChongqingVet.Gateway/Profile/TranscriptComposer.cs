@@ -20,18 +20,22 @@ public sealed class TranscriptComposer(
     public async Task<Transcript> ComposeAsync(string learnerId, string majorCode, CancellationToken cancellationToken)
     {
         var enrollmentsTask = backends.CallAsync(Backends.Courses, async token =>
-            (await courses.ListEnrollmentsAsync(new ListEnrollmentsRequest { LearnerId = learnerId, PageSize = 200 }, cancellationToken: token)).Enrollments, cancellationToken);
+            await courses.ListEnrollmentsAsync(new ListEnrollmentsRequest { LearnerId = learnerId, PageSize = RecordLimit }, cancellationToken: token), cancellationToken);
         var coursesTask = backends.CallAsync(Backends.Courses, async token =>
-            (await courses.ListCoursesAsync(new ListCoursesRequest { MajorCode = majorCode, PageSize = 200 }, cancellationToken: token)).Courses, cancellationToken);
+            await courses.ListCoursesAsync(new ListCoursesRequest { MajorCode = majorCode, PageSize = RecordLimit }, cancellationToken: token), cancellationToken);
         var certificatesTask = backends.TryAsync(Backends.Certificates, async token =>
-            (await certificates.ListCertificatesAsync(new ListCertificatesRequest { LearnerId = learnerId, Status = CertificateStatus.Active, PageSize = 200 }, cancellationToken: token)).Certificates, cancellationToken);
+            await certificates.ListCertificatesAsync(new ListCertificatesRequest { LearnerId = learnerId, Status = CertificateStatus.Active, PageSize = RecordLimit }, cancellationToken: token), cancellationToken);
         var resultsTask = backends.TryAsync(Backends.Competitions, async token => await AwardedResultsAsync(learnerId, token), cancellationToken);
         await Task.WhenAll(enrollmentsTask, coursesTask, certificatesTask, resultsTask);
 
         var transcript = new Transcript { LearnerId = learnerId, MajorCode = majorCode };
-        var catalog = coursesTask.Result.ToDictionary(c => c.Code, StringComparer.Ordinal);
+        var enrollmentList = enrollmentsTask.Result.Enrollments;
+        if (enrollmentsTask.Result.NextPageToken.Length > 0) transcript.TruncatedSections.Add("courses");
+        if (coursesTask.Result.NextPageToken.Length > 0) transcript.TruncatedSections.Add("catalog");
+        var catalog = new Dictionary<string, Course>(StringComparer.Ordinal);
+        foreach (var course in coursesTask.Result.Courses) catalog.TryAdd(course.Code, course);
         // Courses the learner took outside this major: look them up one by one (a transcript holds few).
-        var outside = enrollmentsTask.Result.Select(e => e.CourseCode).Distinct().Where(code => !catalog.ContainsKey(code)).Take(100).ToArray();
+        var outside = enrollmentList.Select(e => e.CourseCode).Distinct().Where(code => !catalog.ContainsKey(code)).Take(100).ToArray();
         var found = await Task.WhenAll(outside.Select(code => backends.TryAsync(Backends.Courses, async token =>
         {
             try
@@ -44,7 +48,7 @@ public sealed class TranscriptComposer(
             }
         }, cancellationToken)));
         foreach (var course in found.Where(f => f.Reachable && f.Value is not null)) catalog[course.Value!.Code] = course.Value;
-        foreach (var enrollment in enrollmentsTask.Result.OrderBy(e => e.Term, StringComparer.Ordinal).ThenBy(e => e.CourseCode, StringComparer.Ordinal))
+        foreach (var enrollment in enrollmentList.OrderBy(e => e.Term, StringComparer.Ordinal).ThenBy(e => e.CourseCode, StringComparer.Ordinal))
         {
             var known = catalog.GetValueOrDefault(enrollment.CourseCode);
             transcript.Courses.Add(new TranscriptCourse
@@ -64,7 +68,8 @@ public sealed class TranscriptComposer(
         var titles = new Dictionary<string, string>(StringComparer.Ordinal);
         if (certificatesTask.Result.Reachable)
         {
-            foreach (var certificate in certificatesTask.Result.Value!)
+            if (certificatesTask.Result.Value!.NextPageToken.Length > 0) transcript.TruncatedSections.Add("certificates");
+            foreach (var certificate in certificatesTask.Result.Value!.Certificates)
             {
                 achievements.Add(new Achievement { Id = certificate.CertificateNumber, Title = certificate.TypeCode, Certificate = new CertificateAchievement { TypeCode = certificate.TypeCode, Level = certificate.Level } });
                 titles[certificate.CertificateNumber] = $"{certificate.TypeCode} {certificate.Level}";
@@ -73,7 +78,8 @@ public sealed class TranscriptComposer(
         else transcript.Unreachable.Add(Backends.Certificates);
         if (resultsTask.Result.Reachable)
         {
-            foreach (var (result, tier) in resultsTask.Result.Value!)
+            if (resultsTask.Result.Value!.Truncated) transcript.TruncatedSections.Add("awards");
+            foreach (var (result, tier) in resultsTask.Result.Value!.Awarded)
             {
                 var id = "results/" + result.Id;
                 achievements.Add(new Achievement { Id = id, Title = result.EventCode, Competition = new CompetitionAchievement { Tier = tier, AwardGrade = result.AwardGrade, Team = result.Participants.Count > 1 } });
@@ -101,13 +107,26 @@ public sealed class TranscriptComposer(
         return transcript;
     }
 
-    private async Task<List<(Result Result, CompetitionTier Tier)>> AwardedResultsAsync(string learnerId, CancellationToken cancellationToken)
+    /// <summary>Records read per section (one page); a section with more is marked in truncated_sections.</summary>
+    private const int RecordLimit = 200;
+
+    private async Task<(List<(Result Result, CompetitionTier Tier)> Awarded, bool Truncated)> AwardedResultsAsync(string learnerId, CancellationToken cancellationToken)
     {
-        var results = (await competitions.ListResultsAsync(new ListResultsRequest { LearnerId = learnerId, PageSize = 200 }, cancellationToken: cancellationToken)).Results
-            .Where(r => r.AwardGrade is not (AwardGrade.Unspecified or AwardGrade.Participation)).ToArray();
+        var page = await competitions.ListResultsAsync(new ListResultsRequest { LearnerId = learnerId, PageSize = RecordLimit }, cancellationToken: cancellationToken);
+        var results = page.Results.Where(r => r.AwardGrade is not (AwardGrade.Unspecified or AwardGrade.Participation)).ToArray();
         var tiers = new Dictionary<string, CompetitionTier>(StringComparer.Ordinal);
         foreach (var competitionId in results.Select(r => r.CompetitionId).Distinct())
-            tiers[competitionId] = (await competitions.GetCompetitionAsync(new GetCompetitionRequest { Id = competitionId }, cancellationToken: cancellationToken)).Tier;
-        return results.Select(r => (r, tiers[r.CompetitionId])).ToList();
+        {
+            try
+            {
+                tiers[competitionId] = (await competitions.GetCompetitionAsync(new GetCompetitionRequest { Id = competitionId }, cancellationToken: cancellationToken)).Tier;
+            }
+            catch (global::Grpc.Core.RpcException exception) when (exception.StatusCode == global::Grpc.Core.StatusCode.NotFound)
+            {
+                // A result whose competition is gone cannot be weighed by tier: it is left out, not a failure.
+            }
+        }
+        var awarded = results.Where(r => tiers.ContainsKey(r.CompetitionId)).Select(r => (r, tiers[r.CompetitionId])).ToList();
+        return (awarded, !string.IsNullOrEmpty(page.NextPageToken));
     }
 }

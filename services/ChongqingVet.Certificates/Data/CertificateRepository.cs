@@ -22,10 +22,23 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
         revoked_at AS RevokedAt, version AS Version, created_at AS CreatedAt
         """;
 
-    // Increment first: the UPDATE locks the counter row, so concurrent issuers never read the same serial.
-    private const string IncrementCounterSql = "UPDATE certificate_counters SET next_serial = next_serial + 1 WHERE type_code = @TypeCode AND year = @Year";
-    private const string ReadCounterSql = "SELECT next_serial FROM certificate_counters WHERE type_code = @TypeCode AND year = @Year";
-    private const string InsertCounterSql = "INSERT INTO certificate_counters (type_code, year, next_serial) VALUES (@TypeCode, @Year, 2)";
+    // Serials are allocated per number prefix (DOMAIN.md §8), never per type: two types of one body share a prefix.
+    // Increment first: the UPDATE locks the prefix's row, so concurrent issuers never read the same serial.
+    private const string IncrementSerialSql = "UPDATE certificate_serials SET next_serial = next_serial + 1 WHERE prefix = @Prefix";
+    private const string ReadSerialSql = "SELECT next_serial FROM certificate_serials WHERE prefix = @Prefix";
+    private const string InsertSerialSql = "INSERT INTO certificate_serials (prefix, next_serial) VALUES (@Prefix, 2)";
+    private const string NumberTakenSql = "SELECT COUNT(*) FROM certificates WHERE certificate_number = @Number";
+
+    // Body and site codes are assigned from a table with a unique index, one per owner; assigners of one kind queue on
+    // the kind's counter row (the no-op UPDATE takes its row lock), so two owners can never get the same code.
+    private const string LockCodeCounterSql = "UPDATE certificate_code_counters SET next_code = next_code WHERE kind = @Kind";
+    private const string ReadCodeCounterSql = "SELECT next_code FROM certificate_code_counters WHERE kind = @Kind";
+    private const string AdvanceCodeCounterSql = "UPDATE certificate_code_counters SET next_code = next_code + 1 WHERE kind = @Kind";
+    private const string SelectCodeSql = "SELECT code FROM certificate_number_codes WHERE kind = @Kind AND owner = @Owner";
+    private const string InsertCodeSql = "INSERT INTO certificate_number_codes (kind, owner, code) VALUES (@Kind, @Owner, @Code)";
+
+    /// <summary>The lock row taken before a prefix gets its first serial row, so two issuers never insert the same prefix.</summary>
+    private const string PrefixLockKind = "prefix";
 
     private const string ExpireOldSql = """
         UPDATE certificates SET status = 3, version = version + 1
@@ -102,8 +115,24 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
             Today = today.ToStoredDate(),
         }, transaction, cancellationToken: cancellationToken));
 
-        var serial = await NextSerialAsync(connection, transaction, type.Code, issueDate.Year, cancellationToken);
-        var number = CertificateRules.FormatNumber(type, request.IssuingOrganisation, request.Level, issueDate.Year, serial);
+        var prefix = type.Kind == CertificateKind.MohrssSkillLevel
+            ? CertificateRules.MohrssPrefix(
+                await CodeForAsync(connection, transaction, "body", type.OrganisationCreditCode, CertificateRules.BodyCodeDigits, cancellationToken),
+                await CodeForAsync(connection, transaction, "site", SiteOwner(request.IssuingOrganisation), CertificateRules.SiteCodeDigits, cancellationToken),
+                request.Level, issueDate.Year)
+            : CertificateRules.TypeYearPrefix(type.Code, issueDate.Year);
+        var number = await NextNumberAsync(connection, transaction, prefix, cancellationToken);
+
+        // The one-active-certificate rule, checked after the serial row lock (a concurrent twin has committed by now);
+        // the unique index below still guards the race on databases where the check cannot see it.
+        var active = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(ActiveHolderSql, new
+        {
+            HolderIdIndex = holderIdIndex,
+            TypeCode = type.Code,
+            Level = (int)request.Level,
+        }, transaction, cancellationToken: cancellationToken));
+        if (active is not null) throw ActiveCertificateExists(type, request.Level);
+
         var expireDate = CertificateRules.ExpiryDate(issueDate, type.ValidityMonths);
         try
         {
@@ -113,7 +142,7 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
                 TypeCode = type.Code,
                 Level = (int)request.Level,
                 request.LearnerId,
-                HolderNameEnc = identity.Encrypt(request.HolderName.Trim()),
+                HolderNameEnc = identity.Encrypt(PersonName.Normalize(request.HolderName)),
                 HolderNameIndex = identity.NameIndex(request.HolderName),
                 HolderIdEnc = identity.Encrypt(idNumber),
                 HolderIdIndex = holderIdIndex,
@@ -126,9 +155,12 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
         }
         catch (Exception exception) when (database.Dialect.IsUniqueViolation(exception))
         {
-            throw new AlreadyExistsException(Resource, "holder/type/level", "ACTIVE_CERTIFICATE_EXISTS")
+            // Only the active-holder index means "already holds one"; a taken number is never reported as that rule.
+            if (IsActiveHolderViolation(exception)) throw ActiveCertificateExists(type, request.Level);
+            throw new FailedPreconditionException("CERTIFICATE_NUMBER_TAKEN",
+                $"The certificate number '{number}' allocated for this issuance is already taken; nothing was issued.")
             {
-                Metadata = new Dictionary<string, string> { ["type_code"] = type.Code, ["level"] = request.Level.ToString() },
+                Metadata = new Dictionary<string, string> { ["certificate_number"] = number },
             };
         }
         // Without the name: this response is also stored for idempotent replay, and names are stored only encrypted.
@@ -250,16 +282,91 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
         Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(new DateTimeOffset(
             DateOnly.ParseExact(date, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture).ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(8)));
 
-    private static async Task<long> NextSerialAsync(DbConnection connection, DbTransaction transaction, string typeCode, int year, CancellationToken cancellationToken)
+    private static AlreadyExistsException ActiveCertificateExists(CertificateType type, CertificateLevel level) =>
+        new(Resource, "holder/type/level", "ACTIVE_CERTIFICATE_EXISTS")
+        {
+            Metadata = new Dictionary<string, string> { ["type_code"] = type.Code, ["level"] = level.ToString() },
+        };
+
+    /// <summary>
+    /// Whether a unique violation comes from ux_certificates_active_holder: PostgreSQL and SQL Server name the index
+    /// in the message, SQLite names its columns (certificates.holder_id_index, ...).
+    /// </summary>
+    private static bool IsActiveHolderViolation(Exception exception) =>
+        exception.Message.Contains("ux_certificates_active_holder", StringComparison.Ordinal)
+        || exception.Message.Contains("certificates.holder_id_index", StringComparison.Ordinal);
+
+    /// <summary>The site's identity for its code: the issuing organisation as stored (trimmed), NFKC-normalised.</summary>
+    private static string SiteOwner(string issuingOrganisation) =>
+        issuingOrganisation.Trim().Normalize(System.Text.NormalizationForm.FormKC);
+
+    /// <summary>
+    /// The code of <paramref name="owner"/> (an evaluation body's credit code, or a site), assigned on first use from the
+    /// kind's counter. Assigners queue on the counter row, then look again, so one owner never gets two codes and two
+    /// owners never one (the unique index on (kind, code) makes that impossible, not merely unlikely).
+    /// </summary>
+    private static async Task<string> CodeForAsync(DbConnection connection, DbTransaction transaction, string kind, string owner, int digits, CancellationToken cancellationToken)
     {
-        var key = new { TypeCode = typeCode, Year = year };
-        var updated = await connection.ExecuteAsync(new CommandDefinition(IncrementCounterSql, key, transaction, cancellationToken: cancellationToken));
+        var key = new { Kind = kind, Owner = owner };
+        var code = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(SelectCodeSql, key, transaction, cancellationToken: cancellationToken));
+        if (code is not null) return code;
+
+        await connection.ExecuteAsync(new CommandDefinition(LockCodeCounterSql, new { Kind = kind }, transaction, cancellationToken: cancellationToken));
+        code = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(SelectCodeSql, key, transaction, cancellationToken: cancellationToken));
+        if (code is not null) return code; // assigned by the transaction we queued behind
+
+        var next = await connection.ExecuteScalarAsync<long>(new CommandDefinition(ReadCodeCounterSql, new { Kind = kind }, transaction, cancellationToken: cancellationToken));
+        if (next >= (long)Math.Pow(10, digits))
+        {
+            throw new FailedPreconditionException("CERTIFICATE_CODES_EXHAUSTED",
+                $"Every {digits}-digit {kind} code of the national certificate number is assigned; no new {kind} can be numbered.")
+            {
+                Metadata = new Dictionary<string, string> { ["kind"] = kind },
+            };
+        }
+        code = CertificateRules.FormatCode(next, digits);
+        await connection.ExecuteAsync(new CommandDefinition(InsertCodeSql, new { Kind = kind, Owner = owner, Code = code }, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(AdvanceCodeCounterSql, new { Kind = kind }, transaction, cancellationToken: cancellationToken));
+        return code;
+    }
+
+    /// <summary>The next free number of the prefix. Numbers taken outside the counter (none should be) are skipped.</summary>
+    private static async Task<string> NextNumberAsync(DbConnection connection, DbTransaction transaction, string prefix, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var serial = await NextSerialAsync(connection, transaction, prefix, cancellationToken);
+            if (serial > CertificateRules.MaxSerial)
+            {
+                throw new FailedPreconditionException("CERTIFICATE_SERIALS_EXHAUSTED",
+                    $"The 6-digit serials of certificate number prefix '{prefix}' are used up.")
+                {
+                    Metadata = new Dictionary<string, string> { ["prefix"] = prefix },
+                };
+            }
+            var number = CertificateRules.FormatNumber(prefix, serial);
+            var taken = await connection.ExecuteScalarAsync<long>(new CommandDefinition(NumberTakenSql, new { Number = number }, transaction, cancellationToken: cancellationToken));
+            if (taken == 0) return number;
+        }
+    }
+
+    private static async Task<long> NextSerialAsync(DbConnection connection, DbTransaction transaction, string prefix, CancellationToken cancellationToken)
+    {
+        var key = new { Prefix = prefix };
+        var updated = await connection.ExecuteAsync(new CommandDefinition(IncrementSerialSql, key, transaction, cancellationToken: cancellationToken));
         if (updated == 0)
         {
-            await connection.ExecuteAsync(new CommandDefinition(InsertCounterSql, key, transaction, cancellationToken: cancellationToken));
-            return 1;
+            // First use of the prefix: queue on the prefix lock row, then look again (the issuer we queued behind may
+            // have created it), so two issuers never both insert the row.
+            await connection.ExecuteAsync(new CommandDefinition(LockCodeCounterSql, new { Kind = PrefixLockKind }, transaction, cancellationToken: cancellationToken));
+            updated = await connection.ExecuteAsync(new CommandDefinition(IncrementSerialSql, key, transaction, cancellationToken: cancellationToken));
+            if (updated == 0)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(InsertSerialSql, key, transaction, cancellationToken: cancellationToken));
+                return 1;
+            }
         }
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(ReadCounterSql, key, transaction, cancellationToken: cancellationToken)) - 1;
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(ReadSerialSql, key, transaction, cancellationToken: cancellationToken)) - 1;
     }
 
     private Certificate ToMessage(CertificateRow row, bool includeHolderName)

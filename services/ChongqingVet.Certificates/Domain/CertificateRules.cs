@@ -32,7 +32,7 @@ public static class CertificateRules
         var codeError = SkillCode.Validate(type.Code);
         if (codeError is not null) violations.Add(prefix + "code", codeError);
         violations.RequireText(type.Name, prefix + "name");
-        violations.Check(type.Kind != CertificateKind.Unspecified, prefix + "kind", "is required");
+        violations.CheckEnum(type.Kind, prefix + "kind", required: true);
         violations.RequireText(type.OrganisationName, prefix + "organisation_name");
         var creditError = UnifiedSocialCreditCode.Validate(type.OrganisationCreditCode);
         if (creditError is not null) violations.Add(prefix + "organisation_credit_code", creditError);
@@ -48,7 +48,11 @@ public static class CertificateRules
         {
             var level = type.Levels[i];
             var path = $"{prefix}levels[{i}]";
-            if (!KindAllows(type.Kind, level.Level))
+            if (!violations.CheckEnum(level.Level, path + ".level", required: true))
+            {
+                // reported: not a known level
+            }
+            else if (!KindAllows(type.Kind, level.Level))
                 violations.Add(path + ".level", type.Kind == CertificateKind.OnePlusX
                     ? "a 1+X type allows only X_JUNIOR, X_INTERMEDIATE and X_SENIOR"
                     : "is not allowed for this kind of certificate");
@@ -62,7 +66,7 @@ public static class CertificateRules
                 var error = SkillCode.Validate(skill.SkillCode);
                 if (error is not null) violations.Add(skillPath + ".skill_code", error);
                 else if (!skills.Add(skill.SkillCode)) violations.Add(skillPath + ".skill_code", "is listed twice");
-                violations.Check(skill.Level != SkillLevel.Unspecified && Enum.IsDefined(skill.Level), skillPath + ".level", "is required");
+                violations.CheckEnum(skill.Level, skillPath + ".level", required: true);
             }
         }
     }
@@ -72,16 +76,17 @@ public static class CertificateRules
     {
         var typeError = SkillCode.Validate(request.TypeCode);
         if (typeError is not null) violations.Add("type_code", typeError);
-        violations.Check(request.Level != CertificateLevel.Unspecified && Enum.IsDefined(request.Level), "level", "is required");
+        violations.CheckEnum(request.Level, "level", required: true);
         var learnerError = LearnerId.Validate(request.LearnerId);
         if (learnerError is not null) violations.Add("learner_id", learnerError);
-        violations.RequireText(request.HolderName, "holder_name", 100);
+        var nameError = PersonName.Validate(request.HolderName);
+        if (nameError is not null) violations.Add("holder_name", nameError);
         var idError = NationalIdNumber.Validate(request.HolderIdNumber, today);
         if (idError is not null) violations.Add("holder_id_number", idError);
         violations.RequireText(request.IssuingOrganisation, "issuing_organisation");
         var issueDate = request.IssueDate.ToDateOnly();
-        if (issueDate is null) violations.Add("issue_date", "is required and must be a real date");
-        else violations.Check(issueDate <= today, "issue_date", "must not be in the future");
+        if (issueDate is { } date && date > today) violations.Add("issue_date", "must not be in the future");
+        else violations.CheckDate(issueDate, "issue_date", DateBounds.Earliest, today);
     }
 
     /// <summary>The type must exist, be active and allow the level.</summary>
@@ -107,27 +112,44 @@ public static class CertificateRules
     /// <summary>National level digit (5 … 1) used in the MOHRSS number; 0 for 1+X levels.</summary>
     public static int NationalLevelDigit(CertificateLevel level) => IsNationalLevel(level) ? 5 - (level - CertificateLevel.National5) : 0;
 
+    /// <summary>Digits of the serial at the end of every certificate number.</summary>
+    public const int SerialDigits = 6;
+
+    /// <summary>The largest serial a number prefix can give (6 digits).</summary>
+    public const long MaxSerial = 999_999;
+
+    /// <summary>Digits of the evaluation-body code and of the site code in a MOHRSS number.</summary>
+    public const int BodyCodeDigits = 4, SiteCodeDigits = 6;
+
+    /// <summary>Chongqing's province code in MOHRSS numbers.</summary>
+    public const string ProvinceCode = "50";
+
     /// <summary>
-    /// Certificate numbers. MOHRSS types: the 22-character national format S + evaluation body (4) + province (50,
-    /// Chongqing) + site (6) + year (2) + level (1) + serial (6). Other types: TYPECODE-YYYY-NNNNNN.
+    /// The prefix of a MOHRSS number — S + evaluation body (4) + province (50) + site (6) + year (2) + level (1) —
+    /// everything but the serial. Body and site codes are assigned from a table (unique by construction), never
+    /// derived. Two certificate types of one body share the prefix, so serials are allocated per prefix.
     /// </summary>
-    public static string FormatNumber(CertificateType type, string issuingOrganisation, CertificateLevel level, int year, long serial)
+    public static string MohrssPrefix(string bodyCode, string siteCode, CertificateLevel level, int year)
     {
-        if (type.Kind == CertificateKind.MohrssSkillLevel)
-        {
-            var body = StableDigits(type.OrganisationCreditCode, 4);
-            var site = StableDigits(issuingOrganisation, 6);
-            return string.Create(CultureInfo.InvariantCulture, $"S{body}50{site}{year % 100:D2}{NationalLevelDigit(level)}{serial:D6}");
-        }
-        return string.Create(CultureInfo.InvariantCulture, $"{type.Code}-{year:D4}-{serial:D6}");
+        if (bodyCode.Length != BodyCodeDigits || !bodyCode.All(char.IsAsciiDigit)) throw new ArgumentException("A body code has 4 digits.", nameof(bodyCode));
+        if (siteCode.Length != SiteCodeDigits || !siteCode.All(char.IsAsciiDigit)) throw new ArgumentException("A site code has 6 digits.", nameof(siteCode));
+        if (!IsNationalLevel(level)) throw new ArgumentException("A MOHRSS number needs a national level.", nameof(level));
+        return string.Create(CultureInfo.InvariantCulture, $"S{bodyCode}{ProvinceCode}{siteCode}{year % 100:D2}{NationalLevelDigit(level)}");
     }
+
+    /// <summary>The prefix of a non-MOHRSS number: TYPECODE-YYYY- (the type code is unique, so is the prefix).</summary>
+    public static string TypeYearPrefix(string typeCode, int year) => string.Create(CultureInfo.InvariantCulture, $"{typeCode}-{year:D4}-");
+
+    /// <summary>Prefix + 6-digit serial. A serial outside 1 … 999999 would break the format, so it is refused.</summary>
+    public static string FormatNumber(string prefix, long serial)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(serial, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(serial, MaxSerial);
+        return string.Create(CultureInfo.InvariantCulture, $"{prefix}{serial:D6}");
+    }
+
+    /// <summary>The code number <paramref name="value"/> written with <paramref name="digits"/> digits (1 → 0001).</summary>
+    public static string FormatCode(long value, int digits) => value.ToString("D" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
     public static bool IsMohrssNumber(string number) => System.Text.RegularExpressions.Regex.IsMatch(number, @"^[YS]\d{4}\d{2}\d{6}\d{2}[1-5]\d{6}$");
-
-    private static string StableDigits(string text, int count)
-    {
-        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text));
-        var value = BitConverter.ToUInt32(hash, 0) % (uint)Math.Pow(10, count);
-        return value.ToString("D" + count, CultureInfo.InvariantCulture);
-    }
 }

@@ -50,11 +50,11 @@ public sealed class HolderIdentityProtector(IFieldCipher cipher, byte[] blindInd
 
     public string Decrypt(byte[] value) => cipher.Decrypt(value);
 
-    /// <summary>Blind index of a normalised ID number (upper-case X).</summary>
-    public byte[] IdNumberIndex(string idNumber) => Index("id:" + idNumber.Trim().ToUpperInvariant());
+    /// <summary>Blind index of the normalised ID number (upper-case X; a legacy 15-digit number as its 18-digit form).</summary>
+    public byte[] IdNumberIndex(string idNumber) => Index("id:" + ChongqingVet.Domain.Codes.NationalIdNumber.Normalize(idNumber));
 
-    /// <summary>Blind index of a name, ignoring white space (names are compared exactly otherwise).</summary>
-    public byte[] NameIndex(string name) => Index("name:" + string.Concat(name.Where(c => !char.IsWhiteSpace(c))));
+    /// <summary>Blind index of a name in its index form (NFKC, middle dots unified, no white space; see PersonName).</summary>
+    public byte[] NameIndex(string name) => Index("name:" + ChongqingVet.Domain.Codes.PersonName.IndexForm(name));
 
     private byte[] Index(string value) => HMACSHA256.HashData(blindIndexKey, Encoding.UTF8.GetBytes(value));
 

@@ -41,6 +41,8 @@ public sealed class CertificateGrpcService(
     {
         var violations = new Violations();
         if (request.SkillCode.Length > 0) violations.Check(SkillCode.IsValid(request.SkillCode), "skill_code", "is not a skill code");
+        violations.CheckEnum(request.Kind, "kind");
+        violations.CheckEnum(request.MinSkillLevel, "min_skill_level");
         violations.ThrowIfAny();
         var pageSize = PageSize.Resolve(request.PageSize);
         var filter = PageTokenCodec.Fingerprint(request.Kind, request.ActiveOnly, request.SkillCode, request.MinSkillLevel);
@@ -96,6 +98,7 @@ public sealed class CertificateGrpcService(
         var violations = new Violations();
         if (request.LearnerId.Length > 0) violations.Check(LearnerId.IsValid(request.LearnerId), "learner_id", "is not a learner id");
         if (request.TypeCode.Length > 0) violations.Check(SkillCode.IsValid(request.TypeCode), "type_code", "is not a certificate type code");
+        violations.CheckEnum(request.Status, "status");
         violations.ThrowIfAny();
         var pageSize = PageSize.Resolve(request.PageSize);
         var filter = PageTokenCodec.Fingerprint(request.LearnerId, request.TypeCode, request.Status);
@@ -139,7 +142,8 @@ public sealed class CertificateGrpcService(
         switch (request.HolderCase)
         {
             case VerifyCertificateRequest.HolderOneofCase.HolderName:
-                violations.RequireText(request.HolderName, "holder_name", 100);
+                var nameError = PersonName.Validate(request.HolderName);
+                if (nameError is not null) violations.Add("holder_name", nameError);
                 break;
             case VerifyCertificateRequest.HolderOneofCase.HolderIdNumber:
                 violations.Check(request.HolderIdNumber.Length is > 0 and <= 18, "holder_id_number", "is required (at most 18 characters)");

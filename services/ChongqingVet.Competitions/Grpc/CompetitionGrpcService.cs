@@ -23,7 +23,10 @@ public sealed class CompetitionGrpcService(
     {
         var violations = new Violations();
         if (violations.Check(request.Competition is not null, "competition", "is required"))
+        {
             CompetitionRules.Validate(request.Competition!, violations);
+            CheckDates(request.Competition!, violations);
+        }
         violations.ThrowIfAny();
         return await idempotency.ExecuteAsync(nameof(CreateCompetition), request.RequestId, request,
             (connection, transaction) => competitions.CreateAsync(connection, transaction, request.Competition!, context.CancellationToken),
@@ -41,7 +44,10 @@ public sealed class CompetitionGrpcService(
         var violations = new Violations();
         if (request.DistrictCode.Length > 0)
             violations.Check(ChongqingDistricts.Find(request.DistrictCode) is not null, "district_code", "is not a Chongqing district or county code (GB/T 2260)");
-        violations.Check(request.Year >= 0, "year", "must not be negative");
+        if (request.Year != 0)
+            violations.Check(DateBounds.IsYear(request.Year, ChinaTime.Today(clock)), "year", $"must be between {DateBounds.EarliestYear} and next year (or 0 for any)");
+        violations.CheckEnum(request.Tier, "tier");
+        violations.CheckEnum(request.Status, "status");
         violations.ThrowIfAny();
         var pageSize = PageSize.Resolve(request.PageSize);
         var filter = new CompetitionRepository.CompetitionFilter(request.Series, request.Tier, request.Year, request.DistrictCode, request.Status);
@@ -67,6 +73,7 @@ public sealed class CompetitionGrpcService(
         var updated = CompetitionMapper.ApplyMask(current, request.Competition, request.UpdateMask);
         var violations = new Violations();
         CompetitionRules.Validate(updated, violations);
+        CheckDates(updated, violations);
         violations.ThrowIfAny();
         return await idempotency.ExecuteAsync(nameof(UpdateCompetition), null, request,
             (connection, transaction) => competitions.UpdateAsync(connection, transaction, updated, version, context.CancellationToken),
@@ -144,8 +151,7 @@ public sealed class CompetitionGrpcService(
         var current = await results.GetAsync(request.Result.Id, context.CancellationToken) ?? throw new NotFoundException("Result", request.Result.Id);
         var updated = CompetitionMapper.ApplyMask(current, request.Result, request.UpdateMask);
         var violations = new Violations();
-        violations.Check(updated.AwardGrade != AwardGrade.Unspecified && Enum.IsDefined(updated.AwardGrade), "result.award_grade",
-            "is required (PARTICIPATION when there is no award)");
+        violations.CheckEnum(updated.AwardGrade, "result.award_grade", required: true);
         CompetitionRules.ValidateRankAndScore(updated.Rank, updated.HasScore ? updated.Score : null, violations);
         violations.Check(updated.TeamName.Length <= 200, "result.team_name", "must be at most 200 characters");
         var competitionEvent = (await competitions.GetEventAsync(current.CompetitionId, current.EventCode, context.CancellationToken))!;
@@ -174,7 +180,9 @@ public sealed class CompetitionGrpcService(
 
     public override async Task<ListAwardRulesResponse> ListAwardRules(ListAwardRulesRequest request, ServerCallContext context)
     {
-        if (!Enum.IsDefined(request.Tier)) throw new ValidationException("tier", "is not a competition tier");
+        var violations = new Violations();
+        violations.CheckEnum(request.Tier, "tier");
+        violations.ThrowIfAny();
         var pageSize = PageSize.Resolve(request.PageSize);
         var fingerprint = PageTokenCodec.Fingerprint(request.Tier);
         var after = pageTokens.Decode<RuleCursor>(request.PageToken, fingerprint) ?? new RuleCursor(0, 0);
@@ -190,9 +198,9 @@ public sealed class CompetitionGrpcService(
         if (violations.Check(request.Rule is not null, "rule", "is required"))
         {
             var rule = request.Rule!;
-            violations.Check(rule.Tier != CompetitionTier.Unspecified && Enum.IsDefined(rule.Tier), "rule.tier", "is required");
-            violations.Check(rule.AwardGrade != AwardGrade.Unspecified && Enum.IsDefined(rule.AwardGrade), "rule.award_grade", "is required");
-            violations.Check(Enum.IsDefined(rule.CreditedLevel), "rule.credited_level", "is not a skill level (UNSPECIFIED credits nothing)");
+            violations.CheckEnum(rule.Tier, "rule.tier", required: true);
+            violations.CheckEnum(rule.AwardGrade, "rule.award_grade", required: true);
+            violations.CheckEnum(rule.CreditedLevel, "rule.credited_level"); // UNSPECIFIED credits nothing
         }
         violations.ThrowIfAny();
         return await awardRules.UpdateAsync(request.Rule!, context.CancellationToken);
@@ -218,6 +226,19 @@ public sealed class CompetitionGrpcService(
     private sealed record RuleCursor(int Tier, int Grade);
 
     private sealed record EvidenceCursor(string ResultId, string Skill);
+
+    /// <summary>
+    /// Date bounds of a competition (DateBounds): start and end not before 1949-10-01, and the year, start and end not
+    /// after next year (competitions are announced ahead, never further).
+    /// </summary>
+    private void CheckDates(Competition competition, Violations violations)
+    {
+        var today = ChinaTime.Today(clock);
+        var latest = new DateOnly(DateBounds.LatestYear(today), 12, 31);
+        violations.Check(competition.Year <= DateBounds.LatestYear(today), "competition.year", "must not be after next year");
+        violations.CheckDate(competition.StartDate.ToDateOnly(), "competition.start_date", DateBounds.Earliest, latest, required: false);
+        violations.CheckDate(competition.EndDate.ToDateOnly(), "competition.end_date", DateBounds.Earliest, latest, required: false);
+    }
 
     private static void RequireId(string id, string field)
     {

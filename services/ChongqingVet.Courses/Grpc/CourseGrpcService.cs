@@ -25,7 +25,7 @@ public sealed class CourseGrpcService(
 
     public override async Task<ListMajorsResponse> ListMajors(ListMajorsRequest request, ServerCallContext context)
     {
-        new Violations().Also(v => v.Check(Enum.IsDefined(request.Level), "level", "is not a level")).ThrowIfAny();
+        new Violations().Also(v => v.CheckEnum(request.Level, "level")).ThrowIfAny();
         var pageSize = PageSize.Resolve(request.PageSize);
         var filter = PageTokenCodec.Fingerprint(request.Level);
         var after = pageTokens.Decode<string>(request.PageToken, filter) ?? string.Empty;
@@ -58,8 +58,8 @@ public sealed class CourseGrpcService(
         var violations = new Violations();
         if (request.MajorCode.Length > 0) violations.Check(CourseRules.IsMajorCode(request.MajorCode), "major_code", "is not a 6-digit 专业目录 code");
         if (request.SkillCode.Length > 0) violations.Check(SkillCode.IsValid(request.SkillCode), "skill_code", "is not a skill code");
-        violations.Check(Enum.IsDefined(request.Category), "category", "is not a category");
-        violations.Check(Enum.IsDefined(request.MinSkillLevel), "min_skill_level", "is not a skill level");
+        violations.CheckEnum(request.Category, "category");
+        violations.CheckEnum(request.MinSkillLevel, "min_skill_level");
         violations.ThrowIfAny();
         var pageSize = PageSize.Resolve(request.PageSize);
         var filter = PageTokenCodec.Fingerprint(request.MajorCode, request.Category, request.SkillCode, request.MinSkillLevel);

@@ -4,7 +4,9 @@ namespace ChongqingVet.Domain.Codes;
 
 /// <summary>
 /// 公民身份号码 (GB 11643-1999): 6-digit address, 8-digit birth date, 3-digit sequence, 1 check character.
-/// Also accepts the legacy 15-digit form (6 address + YYMMDD + 3 sequence, no check, 19xx births).
+/// Also accepts the legacy 15-digit form (6 address + YYMMDD + 3 sequence, no check, 19xx births), which is the
+/// same person as its 18-digit form: <see cref="Normalize"/> converts it (insert "19" after the address code, compute
+/// the check character; 110105491231002 → 11010519491231002X), so indexes, masks and comparisons see one identity.
 /// The address code is not checked against today's district list: codes keep the value they had at issue.
 /// </summary>
 public static class NationalIdNumber
@@ -12,8 +14,28 @@ public static class NationalIdNumber
     private static readonly int[] Weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     private const string CheckCharacters = "10X98765432";
 
-    /// <summary>Upper-cases a trailing x and trims blanks; returns the input unchanged otherwise.</summary>
-    public static string Normalize(string value) => value.Trim().ToUpperInvariant();
+    /// <summary>
+    /// The one form of a number for indexing, masking and comparing: trimmed, upper-case X, and a legacy 15-digit
+    /// number that is valid in form (15 digits, a real 19YYMMDD birth date) converted to 18 digits. Anything else is
+    /// returned trimmed and upper-cased (validation reports it).
+    /// </summary>
+    public static string Normalize(string value)
+    {
+        var id = value.Trim().ToUpperInvariant();
+        return id.Length == 15 && IsLegacyInForm(id) ? ToEighteen(id) : id;
+    }
+
+    /// <summary>The 18-digit form of a legacy 15-digit number: address (6) + "19" + YYMMDD + sequence (3) + check.</summary>
+    public static string ToEighteen(string fifteen)
+    {
+        if (fifteen.Length != 15 || !fifteen.All(char.IsAsciiDigit)) throw new ArgumentException("A legacy number has 15 digits.", nameof(fifteen));
+        var first17 = string.Concat(fifteen.AsSpan(0, 6), "19", fifteen.AsSpan(6));
+        return first17 + ComputeCheckCharacter(first17);
+    }
+
+    private static bool IsLegacyInForm(string id) =>
+        id.All(char.IsAsciiDigit) && id[0] != '0'
+        && DateOnly.TryParseExact("19" + id.Substring(6, 6), "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
 
     /// <summary>Returns null when valid, otherwise a description of what is wrong (never containing the number).</summary>
     public static string? Validate(string? value, DateOnly today)

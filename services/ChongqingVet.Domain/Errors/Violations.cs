@@ -31,6 +31,31 @@ public sealed class Violations
         return Check(value.Length <= maxLength, field, $"must be at most {maxLength} characters");
     }
 
+    /// <summary>
+    /// An enum field or filter: a number that is not a defined value (a client may send any int, e.g. status: 77) is a
+    /// violation; with <paramref name="required"/> the zero value (…_UNSPECIFIED) is one too. Returns whether it is fine.
+    /// </summary>
+    public bool CheckEnum<TEnum>(TEnum value, string field, bool required = false)
+        where TEnum : struct, Enum
+    {
+        if (!Enum.IsDefined(value)) return Check(false, field, $"is not a known value ({Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture)})");
+        return !required || Check(!EqualityComparer<TEnum>.Default.Equals(value, default), field, "is required");
+    }
+
+    /// <summary>
+    /// A calendar date between <paramref name="earliest"/> and <paramref name="latest"/> (inclusive; null = unbounded).
+    /// A null <paramref name="value"/> is a violation only when <paramref name="required"/>.
+    /// </summary>
+    public bool CheckDate(DateOnly? value, string field, DateOnly? earliest, DateOnly? latest, bool required = true)
+    {
+        if (value is not { } date) return !required || Check(false, field, "is required and must be a real date");
+        if (earliest is { } min && date < min)
+            return Check(false, field, $"must not be before {min:yyyy-MM-dd}");
+        if (latest is { } max && date > max)
+            return Check(false, field, max == DateOnly.MaxValue ? "is out of range" : $"must not be after {max:yyyy-MM-dd}");
+        return true;
+    }
+
     /// <summary>Adds the violations of a nested item, prefixing each field with <paramref name="prefix"/>.</summary>
     public void AddNested(string prefix, IEnumerable<FieldViolation> nested)
     {

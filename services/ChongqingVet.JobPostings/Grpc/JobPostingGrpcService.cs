@@ -1,6 +1,8 @@
+using ChongqingVet.Common.V1;
 using ChongqingVet.Data;
 using ChongqingVet.Domain.Codes;
 using ChongqingVet.Domain.Errors;
+using ChongqingVet.Domain.Time;
 using ChongqingVet.JobPostings.Data;
 using ChongqingVet.JobPostings.Domain;
 using ChongqingVet.JobPostings.V1;
@@ -144,6 +146,9 @@ public sealed class JobPostingGrpcService(
 
     public override async Task<ListJobPostingsResponse> ListJobPostings(ListJobPostingsRequest request, ServerCallContext context)
     {
+        var violations = new Violations();
+        violations.CheckEnum(request.Status, "status");
+        violations.ThrowIfAny();
         var pageSize = PageSize.Resolve(request.PageSize);
         var filter = PageTokenCodec.Fingerprint(request.EmployerCreditCode, request.DistrictCode, request.OccupationCode, request.Cluster, request.Status);
         var after = pageTokens.Decode<string>(request.PageToken, filter) ?? string.Empty;
@@ -211,7 +216,11 @@ public sealed class JobPostingGrpcService(
     public override async Task<Placement> RecordPlacement(RecordPlacementRequest request, ServerCallContext context)
     {
         var violations = new Violations();
-        if (violations.Check(request.Placement is not null, "placement", "is required")) JobPostingRules.Validate(request.Placement!, violations);
+        if (violations.Check(request.Placement is not null, "placement", "is required"))
+        {
+            JobPostingRules.Validate(request.Placement!, violations);
+            CheckPlacementDates(request.Placement!, violations);
+        }
         violations.ThrowIfAny();
         return await idempotency.ExecuteAsync(nameof(RecordPlacement), request.RequestId, request,
             (connection, transaction) => placements.RecordAsync(connection, transaction, request.Placement!, context.CancellationToken),
@@ -246,6 +255,18 @@ public sealed class JobPostingGrpcService(
         var response = new ListLearnerSkillEvidenceResponse { Evidence = { evidence } };
         if (next is not null) response.NextPageToken = pageTokens.Encode(next, filter);
         return response;
+    }
+
+    /// <summary>
+    /// Date bounds of a placement (DateBounds): it has started, so its start lies between 1949-10-01 and today; a
+    /// completed placement has also ended by today (one in progress may name a planned end).
+    /// </summary>
+    private void CheckPlacementDates(Placement placement, Violations violations)
+    {
+        var today = ChinaTime.Today(clock);
+        violations.CheckDate(placement.StartDate.ToDateOnly(), "placement.start_date", DateBounds.Earliest, today, required: false);
+        violations.CheckDate(placement.EndDate.ToDateOnly(), "placement.end_date", DateBounds.Earliest,
+            placement.Status == PlacementStatus.Completed ? today : null, required: false);
     }
 
     private static bool IsPostingId(string id) => id.Length is > 0 and <= 36;
