@@ -4,6 +4,8 @@ using ChongqingVet.Gateway.Grpc;
 using ChongqingVet.Gateway.Matching;
 using ChongqingVet.Gateway.Profile;
 using ChongqingVet.Gateway.Resilience;
+using ChongqingVet.ServiceDefaults;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace ChongqingVet.Gateway;
 
@@ -21,6 +23,8 @@ public static class GatewayModule
             Google.Rpc.ErrorInfo.Descriptor, Google.Rpc.BadRequest.Descriptor));
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddBackendClients(builder.Configuration);
+        // Readiness is "this gateway can serve": its process (ServiceDefaults) and its configuration — not its backends.
+        builder.Services.AddHealthChecks().AddCheck<BackendAddressesCheck>("backend-addresses", tags: [HealthTags.Ready]);
         builder.Services.AddGrpcSwagger();
         builder.Services.AddSwaggerGen(options => options.SwaggerDoc("v1", new Microsoft.OpenApi.Models.OpenApiInfo
         {
@@ -56,5 +60,24 @@ public static class GatewayModule
             app.UseSwagger(options => options.RouteTemplate = "openapi/{documentName}.json");
         app.MapGrpcService<LearnerProfileGrpcService>().RequireCors(CorsPolicy);
         return app;
+    }
+}
+
+/// <summary>
+/// Ready when every configured backend address is a URI the gRPC clients can dial (http, https or dns). Deliberately
+/// not whether the backends answer: a backend outage is answered per call (partial profile, UNAVAILABLE), and taking
+/// every gateway out of the Service when one backend is down would turn a partial outage into a total one.
+/// </summary>
+internal sealed class BackendAddressesCheck(IConfiguration configuration) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var unusable = configuration.GetSection("Services").GetChildren()
+            .Where(backend => !Uri.TryCreate(backend["Address"], UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or "dns"))
+            .Select(backend => backend.Key)
+            .ToList();
+        return Task.FromResult(unusable.Count == 0
+            ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Unhealthy($"Backend address not usable: {string.Join(", ", unusable)} (Services:<Name>:Address)."));
     }
 }

@@ -1,6 +1,5 @@
-using System.Data.Common;
 using System.Reflection;
-using Dapper;
+using ChongqingVet.Domain.Errors;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,6 +20,9 @@ public static class DatabaseHosting
 {
     public const string MigrateCommand = "--migrate";
 
+    /// <summary>The health-check tag readiness probes select (ServiceDefaults' HealthTags.Ready).</summary>
+    public const string ReadinessTag = "readiness";
+
     /// <summary>
     /// Registers the database of a service: options (failing fast on a missing connection string), the connection
     /// factory, page tokens, the idempotency store, a readiness health check, and a start-up step that migrates
@@ -37,7 +39,10 @@ public static class DatabaseHosting
         builder.Services.AddSingleton<IdempotencyStore>();
         builder.Services.AddSingleton(new MigrationsAssembly(migrationsAssembly));
         builder.Services.AddHostedService<DatabaseStartup>();
-        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["readiness"]);
+        // The dialect knows which engine errors are transient; the gRPC error interceptor asks it (UNAVAILABLE/ABORTED).
+        builder.Services.AddSingleton<ITransientFaultClassifier>(provider => provider.GetRequiredService<IDbConnectionFactory>().Dialect);
+        builder.Services.AddSingleton<DatabaseReadiness>();
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [ReadinessTag]);
         return builder;
     }
 
@@ -85,7 +90,7 @@ public static class DatabaseHosting
         return options;
     }
 
-    private sealed record MigrationsAssembly(Assembly Assembly);
+    internal sealed record MigrationsAssembly(Assembly Assembly);
 
     private sealed class DatabaseStartup(
         DatabaseOptions options,
@@ -109,23 +114,73 @@ public static class DatabaseHosting
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
-    private sealed class DatabaseHealthCheck(IDbConnectionFactory database) : IHealthCheck
+    private sealed class DatabaseHealthCheck(DatabaseReadiness readiness) : IHealthCheck
     {
-        private const string ProbeSql = "SELECT COUNT(*) FROM schema_versions";
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            readiness.CheckAsync(cancellationToken);
+    }
 
-        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Ready means the database answers and its DbUp journal lists every script embedded in this release (the Data
+    /// assembly's and the service's): a pod of a new release must not take traffic before its migration Job ran. The
+    /// result is kept for <see cref="CacheFor"/> (by the injected clock) and concurrent probes share one check, so
+    /// probes from every replica cost the database one journal read per replica every few seconds.
+    /// </summary>
+    internal sealed class DatabaseReadiness(DatabaseOptions options, MigrationsAssembly migrations, TimeProvider time)
+    {
+        public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(3);
+
+        private readonly SemaphoreSlim _gate = new(1, 1);
+        private volatile Snapshot? _last;
+
+        public async Task<HealthCheckResult> CheckAsync(CancellationToken cancellationToken)
+        {
+            if (TryCached(out var cached)) return cached;
+            await _gate.WaitAsync(cancellationToken);
+            try
+            {
+                if (TryCached(out cached)) return cached;
+                // DbUp reads the journal synchronously; keep it off the request thread.
+                var result = await Task.Run(Evaluate, CancellationToken.None);
+                _last = new Snapshot(result, time.GetTimestamp());
+                return result;
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        private bool TryCached(out HealthCheckResult result)
+        {
+            var last = _last;
+            result = last?.Result ?? default;
+            return last is not null && time.GetElapsedTime(last.CheckedAt) < CacheFor;
+        }
+
+        private sealed record Snapshot(HealthCheckResult Result, long CheckedAt);
+
+        private HealthCheckResult Evaluate()
         {
             try
             {
-                await using DbConnection connection = await database.OpenAsync(cancellationToken);
-                var scripts = await connection.ExecuteScalarAsync<long>(new CommandDefinition(ProbeSql, cancellationToken: cancellationToken));
-                return scripts > 0 ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("The database has no schema yet.");
+                var pending = MigrationRunner.PendingScripts(options, migrations.Assembly);
+                if (pending.Count == 0) return HealthCheckResult.Healthy("The schema is current.");
+                // Script names are not secret and tell the operator which migration Job has not run.
+                return HealthCheckResult.Unhealthy(
+                    $"{pending.Count} migration script(s) of this release have not run: {string.Join(", ", pending.Select(ShortName))}.");
             }
-            catch (Exception exception) when (exception is DbException or InvalidOperationException or TimeoutException)
+            catch (Exception exception) when (exception is not OutOfMemoryException)
             {
                 // The description goes to probes; keep it free of connection details.
-                return HealthCheckResult.Unhealthy("The database cannot be reached or has no schema.");
+                return HealthCheckResult.Unhealthy("The database cannot be reached.");
             }
+        }
+
+        private static string ShortName(string resourceName)
+        {
+            var marker = resourceName.LastIndexOf(".Migrations.", StringComparison.Ordinal);
+            return marker < 0 ? resourceName : resourceName[(marker + ".Migrations.".Length)..];
         }
     }
 }

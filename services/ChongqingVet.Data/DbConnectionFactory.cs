@@ -25,18 +25,27 @@ public sealed class DbConnectionFactory : IDbConnectionFactory, IDisposable, IAs
 {
     // Durability and concurrency settings for SQLite, applied on every connection: WAL lets readers run beside
     // the one writer, synchronous=FULL makes an acknowledged commit survive power loss, and the busy timeout
-    // makes concurrent writers queue (up to 30 s) instead of failing. journal_mode is stored in the file, so repeating it is a no-op.
+    // makes concurrent writers queue instead of failing. journal_mode is stored in the file, so repeating it is a no-op.
+    // The busy timeout is the connection string's "Default Timeout" (seconds, 30 unless set), the same bound
+    // Microsoft.Data.Sqlite's own busy retry uses; a writer still locked out after it fails with SQLITE_BUSY,
+    // which the dialect reports as transient (UNAVAILABLE).
     private const string SqlitePragmas =
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=";
 
     private readonly DatabaseOptions _options;
     private readonly NpgsqlDataSource? _postgres;
+    private readonly string _sqlitePragmas = string.Empty;
 
     public DbConnectionFactory(DatabaseOptions options)
     {
         _options = options;
         Dialect = SqlDialect.For(options.Provider);
         if (options.Provider == DatabaseProvider.Postgres) _postgres = NpgsqlDataSource.Create(options.ConnectionString);
+        if (options.Provider == DatabaseProvider.Sqlite)
+        {
+            var busyTimeout = TimeSpan.FromSeconds(new SqliteConnectionStringBuilder(options.ConnectionString).DefaultTimeout);
+            _sqlitePragmas = SqlitePragmas + (long)busyTimeout.TotalMilliseconds + ";";
+        }
     }
 
     public DatabaseProvider Provider => _options.Provider;
@@ -67,7 +76,7 @@ public sealed class DbConnectionFactory : IDbConnectionFactory, IDisposable, IAs
                 {
                     await sqlite.OpenAsync(cancellationToken);
                     await using var pragma = sqlite.CreateCommand();
-                    pragma.CommandText = SqlitePragmas;
+                    pragma.CommandText = _sqlitePragmas;
                     await pragma.ExecuteNonQueryAsync(cancellationToken);
                 }
                 catch

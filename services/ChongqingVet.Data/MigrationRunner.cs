@@ -29,14 +29,7 @@ public static class MigrationRunner
         if (options.Provider == DatabaseProvider.Postgres) EnsureDatabase.For.PostgresqlDatabase(options.ConnectionString, new NoOpUpgradeLog());
         if (options.Provider == DatabaseProvider.Sqlite) EnsureSqliteDirectory(options.ConnectionString);
 
-        var upgrader = Configure(options)
-            .WithScriptsEmbeddedInAssembly(typeof(MigrationRunner).Assembly, IsScriptFor(options.Provider), new SqlScriptOptions { RunGroupOrder = 0 })
-            .WithScriptsEmbeddedInAssembly(serviceAssembly, IsScriptFor(options.Provider), new SqlScriptOptions { RunGroupOrder = 1 })
-            .WithTransactionPerScript()
-            .WithExecutionTimeout(TimeSpan.FromMinutes(5))
-            .LogTo(new LoggerUpgradeLog(logger))
-            .Build();
-
+        var upgrader = Build(options, serviceAssembly, new LoggerUpgradeLog(logger));
         var result = upgrader.PerformUpgrade();
         if (!result.Successful)
         {
@@ -46,6 +39,14 @@ public static class MigrationRunner
         }
         return result.Scripts.Select(s => s.Name).ToArray();
     }
+
+    /// <summary>
+    /// The embedded scripts of this release that the database's journal does not list yet, in run order; empty when the
+    /// schema is current. Reads only (the journal table is not created). Throws when the database cannot be reached.
+    /// The same script set and journal as <see cref="Run"/>, so "pending" here means exactly "what --migrate would run".
+    /// </summary>
+    public static IReadOnlyList<string> PendingScripts(DatabaseOptions options, Assembly serviceAssembly) =>
+        Build(options, serviceAssembly, new NoOpUpgradeLog()).GetScriptsToExecute().Select(s => s.Name).ToArray();
 
     /// <summary>The scripts of one dialect in an assembly, in name order, for tests (parsing, dialects in step).</summary>
     public static IReadOnlyList<(string Name, string Sql)> ReadScripts(Assembly assembly, DatabaseProvider provider)
@@ -68,6 +69,15 @@ public static class MigrationRunner
         var marker = ".Migrations." + DialectFolder(provider) + ".";
         return name => name.Contains(marker, StringComparison.Ordinal) && name.EndsWith(".sql", StringComparison.Ordinal);
     }
+
+    private static UpgradeEngine Build(DatabaseOptions options, Assembly serviceAssembly, IUpgradeLog log) =>
+        Configure(options)
+            .WithScriptsEmbeddedInAssembly(typeof(MigrationRunner).Assembly, IsScriptFor(options.Provider), new SqlScriptOptions { RunGroupOrder = 0 })
+            .WithScriptsEmbeddedInAssembly(serviceAssembly, IsScriptFor(options.Provider), new SqlScriptOptions { RunGroupOrder = 1 })
+            .WithTransactionPerScript()
+            .WithExecutionTimeout(TimeSpan.FromMinutes(5))
+            .LogTo(log)
+            .Build();
 
     private static UpgradeEngineBuilder Configure(DatabaseOptions options) => options.Provider switch
     {

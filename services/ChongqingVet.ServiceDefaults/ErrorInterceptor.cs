@@ -7,10 +7,14 @@ using Microsoft.Extensions.Logging;
 namespace ChongqingVet.ServiceDefaults;
 
 /// <summary>
-/// Turns domain errors into rich statuses and unexpected exceptions into INTERNAL without exception text
-/// (the exception is logged with the trace id).
+/// Turns domain errors into rich statuses, transient database faults (as the registered
+/// <see cref="ITransientFaultClassifier"/>s judge them: the data layer's SQL dialect) into UNAVAILABLE or ABORTED with
+/// RetryInfo, and unexpected exceptions into INTERNAL without exception text (the exception is logged with the trace id).
 /// </summary>
-public sealed partial class ErrorInterceptor(ServiceIdentity identity, ILogger<ErrorInterceptor> logger) : Interceptor
+public sealed partial class ErrorInterceptor(
+    ServiceIdentity identity,
+    IEnumerable<ITransientFaultClassifier> classifiers,
+    ILogger<ErrorInterceptor> logger) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -75,12 +79,30 @@ public sealed partial class ErrorInterceptor(ServiceIdentity identity, ILogger<E
                 return new RpcException(new Status(
                     context.Deadline <= DateTime.UtcNow ? StatusCode.DeadlineExceeded : StatusCode.Cancelled,
                     "The call was cancelled or its deadline passed."));
-            default:
-                var traceId = Activity.Current?.TraceId.ToString() ?? context.GetHttpContext().TraceIdentifier;
-                LogUnexpected(exception, context.Method, traceId);
-                return ErrorMapping.Internal(identity.ErrorDomain, traceId);
         }
+        var traceId = Activity.Current?.TraceId.ToString() ?? context.GetHttpContext().TraceIdentifier;
+        var fault = Classify(exception);
+        if (fault != TransientFault.None)
+        {
+            LogTransient(exception, context.Method, fault, traceId);
+            return ErrorMapping.Transient(fault, identity.ErrorDomain, traceId);
+        }
+        LogUnexpected(exception, context.Method, traceId);
+        return ErrorMapping.Internal(identity.ErrorDomain, traceId);
     }
+
+    private TransientFault Classify(Exception exception)
+    {
+        foreach (var classifier in classifiers)
+        {
+            var fault = classifier.Classify(exception);
+            if (fault != TransientFault.None) return fault;
+        }
+        return TransientFault.None;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {Method} failed on a transient fault ({Fault}, trace id {TraceId})")]
+    private partial void LogTransient(Exception exception, string method, TransientFault fault, string traceId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Call {Method} refused: {Reason}")]
     private partial void LogDomainError(string method, string reason);

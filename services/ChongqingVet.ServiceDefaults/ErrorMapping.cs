@@ -56,6 +56,39 @@ public static class ErrorMapping
         return status.ToRpcException();
     }
 
+    /// <summary>How long a client should wait before retrying a call that failed on a transient database fault.</summary>
+    public static readonly TimeSpan TransientRetryDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// A transient database fault: UNAVAILABLE with reason DATABASE_UNAVAILABLE (unreachable, busy, failing over) or
+    /// ABORTED with reason DATABASE_CONFLICT (lost against a concurrent transaction). Both carry a google.rpc.RetryInfo;
+    /// the write did not commit, or if the connection broke during the commit, a retry with the same request_id is
+    /// answered from the idempotency record. No driver text reaches the caller.
+    /// </summary>
+    public static RpcException Transient(TransientFault fault, string errorDomain, string traceId)
+    {
+        var (code, reason, message) = fault switch
+        {
+            TransientFault.Conflict => (Code.Aborted, "DATABASE_CONFLICT",
+                "The call conflicted with a concurrent transaction and was rolled back; retry it."),
+            TransientFault.Unavailable => (Code.Unavailable, "DATABASE_UNAVAILABLE",
+                "The database is temporarily unavailable; retry the call after the delay in RetryInfo."),
+            _ => throw new ArgumentOutOfRangeException(nameof(fault), fault, "Only transient faults map here."),
+        };
+        var errorInfo = new ErrorInfo { Reason = reason, Domain = errorDomain };
+        errorInfo.Metadata.Add("trace_id", traceId);
+        return new Google.Rpc.Status
+        {
+            Code = (int)code,
+            Message = message,
+            Details =
+            {
+                Any.Pack(errorInfo),
+                Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(TransientRetryDelay) }),
+            },
+        }.ToRpcException();
+    }
+
     /// <summary>INTERNAL without any exception text; the trace id lets operators find the logged exception.</summary>
     public static RpcException Internal(string errorDomain, string traceId)
     {

@@ -17,7 +17,10 @@ namespace ChongqingVet.ServiceDefaults;
 /// <summary>
 /// <c>builder.AddServiceDefaults("certificates")</c> and <c>app.MapServiceDefaults()</c>: what every service
 /// and the gateway share. Health checks tagged <see cref="HealthTags.Live"/> feed liveness; those tagged
-/// <see cref="HealthTags.Ready"/> (the database check, downstream checks) feed readiness.
+/// <see cref="HealthTags.Ready"/> feed readiness. Every process has at least one check of each kind ("self" and
+/// "serving" below), so every gRPC health service name answers SERVING or NOT_SERVING, never UNKNOWN (which the
+/// kubelet's gRPC probe counts as a failure). Services add the database check (reachable, schema current); the
+/// gateway adds its configuration check — never its backends, whose outages the gateway answers itself.
 /// </summary>
 public static class ServiceDefaultsExtensions
 {
@@ -44,13 +47,17 @@ public static class ServiceDefaultsExtensions
         });
         builder.Services.AddGrpcReflection();
 
+        builder.Services.AddSingleton<ServingHealthCheck>();
         builder.Services.AddHealthChecks()
-            .AddCheck("self", () => HealthCheckResult.Healthy(), tags: [HealthTags.Live]);
+            .AddCheck("self", () => HealthCheckResult.Healthy(), tags: [HealthTags.Live])
+            .AddCheck<ServingHealthCheck>("serving", tags: [HealthTags.Ready]);
         builder.Services.AddGrpcHealthChecks(options =>
         {
-            options.Services.Map("", result => result.Tags.Contains(HealthTags.Ready));
-            options.Services.Map(HealthTags.Live, result => result.Tags.Contains(HealthTags.Live));
-            options.Services.Map(HealthTags.Ready, result => result.Tags.Contains(HealthTags.Ready));
+            // The predicates select which checks run (not which results count), so "liveness" never touches the database.
+            // "" is the whole server: every check.
+            options.Services.Map("", _ => true);
+            options.Services.Map(HealthTags.Live, check => check.Tags.Contains(HealthTags.Live));
+            options.Services.Map(HealthTags.Ready, check => check.Tags.Contains(HealthTags.Ready));
         });
 
         AddOpenTelemetry(builder, serviceName);
@@ -108,6 +115,19 @@ public static class ServiceDefaultsExtensions
                 if (!string.IsNullOrWhiteSpace(otlpEndpoint)) tracing.AddOtlpExporter();
             });
     }
+}
+
+/// <summary>
+/// Ready while the host runs: unhealthy until the application has started (start-up work such as seeding is done and
+/// Kestrel listens) and again from the moment shutdown begins, so a draining pod leaves the endpoints at once.
+/// </summary>
+internal sealed class ServingHealthCheck(IHostApplicationLifetime lifetime) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(
+            lifetime.ApplicationStopping.IsCancellationRequested ? HealthCheckResult.Unhealthy("The server is shutting down.")
+            : lifetime.ApplicationStarted.IsCancellationRequested ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Unhealthy("The server is starting."));
 }
 
 /// <summary>Health-check tags and the gRPC health service names that report them.</summary>

@@ -1,0 +1,164 @@
+using ChongqingVet.AppHost;
+using ChongqingVet.Reliability.Tests.Kubernetes;
+using ChongqingVet.TestKit.Databases;
+using Dapper;
+using Grpc.Health.V1;
+using k8s.Models;
+using Npgsql;
+
+namespace ChongqingVet.Reliability.Tests;
+
+/// <summary>The whole dev overlay running locally and healthy: four migrated services and the gateway.</summary>
+public sealed class HealthyDevCluster : IAsyncLifetime
+{
+    private readonly List<TestDatabase> _databases = [];
+
+    public Dictionary<string, LocalPod> Pods { get; } = [];
+
+    public async Task InitializeAsync()
+    {
+        var databases = new Dictionary<string, TestDatabase>();
+        foreach (var service in SuiteLayout.Services)
+        {
+            var database = await DevCluster.Instance.MigratedDatabaseAsync(service.Name);
+            _databases.Add(database);
+            databases[service.Name] = database;
+        }
+        var servers = DevCluster.Instance.Servers(name => databases.GetValueOrDefault(name));
+        Assert.Equal(SuiteLayout.All.Select(m => m.Name).Order(), servers.Select(s => s.Deployable).Order());
+        var started = await Task.WhenAll(servers.Select(DevCluster.StartAsync));
+        foreach (var pod in started) Pods[pod.Specification.Deployable] = pod;
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var pod in Pods.Values) await pod.DisposeAsync();
+        foreach (var database in _databases) await database.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ProbeCollection : ICollectionFixture<HealthyDevCluster>
+{
+    public const string Name = "dev cluster";
+}
+
+/// <summary>
+/// Probe conformance: every deployable of k8s/overlays/dev, started as a process with the environment its Deployment
+/// sets, answers the probes its manifest declares exactly as the kubelet calls them.
+/// </summary>
+[Collection(ProbeCollection.Name)]
+public sealed class ProbeConformanceTests(HealthyDevCluster cluster)
+{
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(30);
+
+    public static TheoryData<string> Deployables => new(SuiteLayout.All.Select(m => m.Name));
+
+    public static TheoryData<string> DatabaseServices => new(SuiteLayout.Services.Select(m => m.Name));
+
+    [Theory, MemberData(nameof(Deployables))]
+    public async Task ManifestProbes_HealthyDeployable_Succeed(string deployable)
+    {
+        var pod = cluster.Pods[deployable];
+        var container = pod.Specification.Container;
+        var probes = new (string Kind, V1Probe? Probe)[] { ("startup", container.StartupProbe), ("liveness", container.LivenessProbe), ("readiness", container.ReadinessProbe) };
+        Assert.All(probes, p => Assert.NotNull(p.Probe));
+
+        foreach (var (kind, probe) in probes)
+        {
+            var result = await Kubelet.ProbeAsync(probe!, pod.Specification);
+            Assert.True(result.Success, $"{deployable} {kind} probe: {result.Observed}");
+        }
+        // The gateway's backends (dns:///…-headless.chongqingvet.svc.cluster.local) do not resolve here: its readiness
+        // is its own, not its backends'.
+    }
+
+    [Theory, MemberData(nameof(Deployables))]
+    public async Task EveryHealthName_HealthyDeployable_AnswersServingAndOk(string deployable)
+    {
+        var pod = cluster.Pods[deployable].Specification;
+        var grpcPort = pod.LocalPort("grpc");
+        var httpPort = pod.LocalPort("http");
+        foreach (var service in new[] { "", "liveness", "readiness" })
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await Kubelet.GrpcHealthAsync(grpcPort, service, TimeSpan.FromSeconds(5)));
+        foreach (var path in new[] { "/healthz/live", "/healthz/ready" })
+            Assert.Equal(200, await Kubelet.HttpGetAsync(httpPort, path, TimeSpan.FromSeconds(5)));
+    }
+
+    [Theory, MemberData(nameof(DatabaseServices))]
+    public async Task ReadinessProbe_MigrationsBehind_NotServingWhileLive(string service)
+    {
+        await using var database = await DevCluster.Instance.MigratedDatabaseAsync(service);
+        var last = await DeleteLastJournalRowAsync(database);
+        await using var pod = await DevCluster.StartAsync(DevCluster.Instance.Server(service, database));
+        var container = pod.Specification.Container;
+
+        var readiness = await Kubelet.ProbeAsync(container.ReadinessProbe!, pod.Specification);
+        Assert.False(readiness.Success, readiness.Observed);
+        Assert.Contains("NotServing", readiness.Observed, StringComparison.Ordinal);
+        Assert.Equal(503, await Kubelet.HttpGetAsync(pod.Specification.LocalPort("http"), "/healthz/ready", TimeSpan.FromSeconds(5)));
+        var liveness = await Kubelet.ProbeAsync(container.LivenessProbe!, pod.Specification);
+        Assert.True(liveness.Success, "a pod waiting for its migration must not be restarted: " + liveness.Observed);
+
+        // The migration Job catches up (its journal row is back): ready again, without a restart.
+        await RestoreJournalRowAsync(database, last);
+        var recovered = await Kubelet.EventuallyAsync(() => Kubelet.ProbeAsync(container.ReadinessProbe!, pod.Specification), r => r.Success, Within);
+        Assert.True(recovered.Success, recovered.Observed);
+    }
+
+    [Theory, MemberData(nameof(DatabaseServices))]
+    public async Task ReadinessProbe_DatabaseUnreachable_NotServingWhileLive(string service)
+    {
+        await using var database = await DevCluster.Instance.MigratedDatabaseAsync(service);
+        await using var pod = await DevCluster.StartAsync(DevCluster.Instance.Server(service, database));
+        var container = pod.Specification.Container;
+        var httpPort = pod.Specification.LocalPort("http");
+        var ready = await Kubelet.EventuallyAsync(() => Kubelet.ProbeAsync(container.ReadinessProbe!, pod.Specification), r => r.Success, Within);
+        Assert.True(ready.Success, ready.Observed);
+
+        await SetConnectionsAllowedAsync(database, allowed: false);
+        try
+        {
+            var readiness = await Kubelet.EventuallyAsync(() => Kubelet.ProbeAsync(container.ReadinessProbe!, pod.Specification), r => !r.Success, Within);
+            Assert.False(readiness.Success, readiness.Observed);
+            Assert.Contains("NotServing", readiness.Observed, StringComparison.Ordinal);
+            Assert.Equal(503, await Kubelet.HttpGetAsync(httpPort, "/healthz/ready", TimeSpan.FromSeconds(5)));
+            var liveness = await Kubelet.ProbeAsync(container.LivenessProbe!, pod.Specification);
+            Assert.True(liveness.Success, "a database outage must not restart the pod: " + liveness.Observed);
+            Assert.Equal(200, await Kubelet.HttpGetAsync(httpPort, "/healthz/live", TimeSpan.FromSeconds(5)));
+        }
+        finally
+        {
+            await SetConnectionsAllowedAsync(database, allowed: true);
+        }
+        var recovered = await Kubelet.EventuallyAsync(() => Kubelet.ProbeAsync(container.ReadinessProbe!, pod.Specification), r => r.Success, Within);
+        Assert.True(recovered.Success, recovered.Observed);
+    }
+
+    private sealed record JournalRow(string ScriptName, DateTime Applied);
+
+    private static async Task<JournalRow> DeleteLastJournalRowAsync(TestDatabase database)
+    {
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        var last = await connection.QuerySingleAsync<JournalRow>(
+            "SELECT scriptname AS ScriptName, applied AS Applied FROM schema_versions ORDER BY schemaversionsid DESC LIMIT 1");
+        Assert.Equal(1, await connection.ExecuteAsync("DELETE FROM schema_versions WHERE scriptname = @ScriptName", last));
+        return last;
+    }
+
+    private static async Task RestoreJournalRowAsync(TestDatabase database, JournalRow row)
+    {
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await connection.ExecuteAsync("INSERT INTO schema_versions (scriptname, applied) VALUES (@ScriptName, @Applied)", row);
+    }
+
+    /// <summary>The database stops (or resumes) accepting connections, and the service's open ones are cut.</summary>
+    private static async Task SetConnectionsAllowedAsync(TestDatabase database, bool allowed)
+    {
+        var name = new NpgsqlConnectionStringBuilder(database.ConnectionString).Database!;
+        await using var admin = new NpgsqlConnection(Environment.GetEnvironmentVariable(TestDatabase.PostgresVariable));
+        await admin.ExecuteAsync($"ALTER DATABASE {name} WITH ALLOW_CONNECTIONS {(allowed ? "true" : "false")}"); // generated name, not input
+        if (!allowed)
+            await admin.ExecuteAsync("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = @name AND pid <> pg_backend_pid()", new { name });
+    }
+}
