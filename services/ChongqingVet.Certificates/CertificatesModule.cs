@@ -1,3 +1,4 @@
+using ChongqingVet.Data.Audit;
 using ChongqingVet.ServiceDefaults.Security;
 using ChongqingVet.Certificates.Data;
 using ChongqingVet.Certificates.Domain;
@@ -12,6 +13,8 @@ public static class CertificatesModule
     public static WebApplicationBuilder AddCertificates(this WebApplicationBuilder builder)
     {
         builder.AddDatabase(typeof(CertificatesModule).Assembly);
+        builder.AddAudit();
+        builder.Services.AddAccessRules(ChongqingVet.Audit.V1.AuditService.Descriptor, AuditAccess.Rules);
         builder.Services.AddAccessRules(ChongqingVet.Certificates.V1.CertificateService.Descriptor, CertificateAccess.Rules);
         builder.Services.AddSingleton(HolderIdentityProtector.FromConfiguration(builder.Configuration, builder.Environment));
         builder.Services.AddSingleton(builder.Configuration.GetSection("Verification").Get<VerificationOptions>() ?? new VerificationOptions());
@@ -26,6 +29,7 @@ public static class CertificatesModule
     public static WebApplication MapCertificates(this WebApplication app)
     {
         app.MapGrpcService<CertificateGrpcService>();
+        app.MapAudit();
         return app;
     }
 }

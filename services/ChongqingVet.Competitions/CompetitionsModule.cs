@@ -1,3 +1,4 @@
+using ChongqingVet.Data.Audit;
 using ChongqingVet.ServiceDefaults.Security;
 using ChongqingVet.Competitions.Data;
 using ChongqingVet.Competitions.Grpc;
@@ -11,6 +12,8 @@ public static class CompetitionsModule
     public static WebApplicationBuilder AddCompetitions(this WebApplicationBuilder builder)
     {
         builder.AddDatabase(typeof(CompetitionsModule).Assembly);
+        builder.AddAudit();
+        builder.Services.AddAccessRules(ChongqingVet.Audit.V1.AuditService.Descriptor, AuditAccess.Rules);
         builder.Services.AddAccessRules(ChongqingVet.Competitions.V1.CompetitionService.Descriptor, CompetitionAccess.Rules);
         builder.Services.AddSingleton<CompetitionRepository>();
         builder.Services.AddSingleton<ResultRepository>();
@@ -22,6 +25,7 @@ public static class CompetitionsModule
     public static WebApplication MapCompetitions(this WebApplication app)
     {
         app.MapGrpcService<CompetitionGrpcService>();
+        app.MapAudit();
         return app;
     }
 }

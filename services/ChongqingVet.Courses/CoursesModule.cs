@@ -1,3 +1,4 @@
+using ChongqingVet.Data.Audit;
 using ChongqingVet.ServiceDefaults.Security;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ChongqingVet.Courses.Data;
@@ -13,6 +14,8 @@ public static class CoursesModule
     public static WebApplicationBuilder AddCourses(this WebApplicationBuilder builder)
     {
         builder.AddDatabase(typeof(CoursesModule).Assembly);
+        builder.AddAudit();
+        builder.Services.AddAccessRules(ChongqingVet.Audit.V1.AuditService.Descriptor, AuditAccess.Rules);
         builder.Services.AddAccessRules(ChongqingVet.Courses.V1.CourseService.Descriptor, CourseAccess.Rules);
         builder.Services.AddSingleton(builder.Configuration.GetSection("CreditRecognition").Get<CreditRecognitionOptions>() ?? new CreditRecognitionOptions());
         builder.Services.AddSingleton<CourseRepository>();
@@ -27,6 +30,7 @@ public static class CoursesModule
     public static WebApplication MapCourses(this WebApplication app)
     {
         app.MapGrpcService<CourseGrpcService>();
+        app.MapAudit();
         return app;
     }
 }

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Security.Cryptography;
 using ChongqingVet.Domain.Errors;
+using ChongqingVet.Domain.Security;
 using Dapper;
 using Google.Protobuf;
 
@@ -15,7 +16,7 @@ namespace ChongqingVet.Data;
 /// so the second finds the first's row; elsewhere the loser hits a unique index (the idempotency key's or the write's
 /// own), is rolled back, and returns the winner's stored response. Rows stay until <see cref="DeleteOlderThanAsync"/>.
 /// </summary>
-public sealed class IdempotencyStore(IDbConnectionFactory connections, TimeProvider clock)
+public sealed class IdempotencyStore(IDbConnectionFactory connections, TimeProvider clock, IAuditSink? audit = null)
 {
     private const string SelectSql = """
         SELECT request_hash AS RequestHash, response AS Response
@@ -51,7 +52,7 @@ public sealed class IdempotencyStore(IDbConnectionFactory connections, TimeProvi
 
             var response = await write(connection, transaction);
             await SaveAsync(connection, transaction, key, response, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await CommitWithAuditAsync(connection, transaction, cancellationToken);
             return response;
         }
         catch (Exception exception) when (IsLostRace(exception))
@@ -78,8 +79,24 @@ public sealed class IdempotencyStore(IDbConnectionFactory connections, TimeProvi
         await using var connection = await connections.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var response = await write(connection, transaction);
-        await transaction.CommitAsync(cancellationToken);
+        await CommitWithAuditAsync(connection, transaction, cancellationToken);
         return response;
+    }
+
+    /// <summary>The audit record of the write being served (if any) commits with the write, or neither does.</summary>
+    private async Task CommitWithAuditAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        var pending = audit is null ? null : PendingWriteAudit.Current;
+        if (pending is not null) await pending.AppendAsync(audit!, connection, transaction, cancellationToken);
+        try
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch
+        {
+            pending?.RolledBack();
+            throw;
+        }
     }
 
     /// <summary>The key of one write; a malformed request_id is INVALID_ARGUMENT on <paramref name="field"/>.</summary>

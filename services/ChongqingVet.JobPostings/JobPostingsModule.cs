@@ -1,3 +1,4 @@
+using ChongqingVet.Data.Audit;
 using ChongqingVet.ServiceDefaults.Security;
 using ChongqingVet.Data;
 using ChongqingVet.JobPostings.Data;
@@ -11,6 +12,8 @@ public static class JobPostingsModule
     public static WebApplicationBuilder AddJobPostings(this WebApplicationBuilder builder)
     {
         builder.AddDatabase(typeof(JobPostingsModule).Assembly);
+        builder.AddAudit();
+        builder.Services.AddAccessRules(ChongqingVet.Audit.V1.AuditService.Descriptor, AuditAccess.Rules);
         builder.Services.AddAccessRules(ChongqingVet.JobPostings.V1.JobPostingService.Descriptor, JobPostingAccess.Rules);
         builder.Services.AddSingleton<SkillRepository>();
         builder.Services.AddSingleton<EmployerRepository>();
@@ -23,6 +26,7 @@ public static class JobPostingsModule
     public static WebApplication MapJobPostings(this WebApplication app)
     {
         app.MapGrpcService<JobPostingGrpcService>();
+        app.MapAudit();
         return app;
     }
 }

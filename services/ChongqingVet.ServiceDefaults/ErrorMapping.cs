@@ -13,18 +13,7 @@ public static class ErrorMapping
 {
     public static RpcException ToRpcException(DomainException exception, string errorDomain)
     {
-        var code = exception switch
-        {
-            ValidationException => Code.InvalidArgument,
-            NotFoundException => Code.NotFound,
-            AlreadyExistsException => Code.AlreadyExists,
-            ConcurrencyConflictException => Code.Aborted,
-            FailedPreconditionException => Code.FailedPrecondition,
-            PermissionDeniedException => Code.PermissionDenied,
-            UnauthenticatedException => Code.Unauthenticated,
-            RateLimitedException => Code.ResourceExhausted,
-            _ => Code.Internal,
-        };
+        var code = CodeOf(exception);
 
         var errorInfo = new ErrorInfo { Reason = exception.Reason, Domain = errorDomain };
         foreach (var (key, value) in exception.Metadata) errorInfo.Metadata[key] = value;
@@ -88,6 +77,20 @@ public static class ErrorMapping
             },
         }.ToRpcException();
     }
+
+    /// <summary>The status code of a domain error.</summary>
+    public static Code CodeOf(DomainException exception) => exception switch
+    {
+        ValidationException => Code.InvalidArgument,
+        NotFoundException => Code.NotFound,
+        AlreadyExistsException => Code.AlreadyExists,
+        ConcurrencyConflictException => Code.Aborted,
+        FailedPreconditionException => Code.FailedPrecondition,
+        PermissionDeniedException => Code.PermissionDenied,
+        UnauthenticatedException => Code.Unauthenticated,
+        RateLimitedException => Code.ResourceExhausted,
+        _ => Code.Internal,
+    };
 
     /// <summary>INTERNAL without any exception text; the trace id lets operators find the logged exception.</summary>
     public static RpcException Internal(string errorDomain, string traceId)

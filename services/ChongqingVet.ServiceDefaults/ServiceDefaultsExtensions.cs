@@ -40,6 +40,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddGrpc(options =>
         {
             options.Interceptors.Add<ErrorInterceptor>();
+            options.Interceptors.Add<AuditInterceptor>();
             options.Interceptors.Add<AuthorizationInterceptor>();
             options.MaxReceiveMessageSize = limits.MaxReceiveMessageBytes;
             options.MaxSendMessageSize = limits.MaxSendMessageBytes;

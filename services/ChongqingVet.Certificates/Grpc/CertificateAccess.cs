@@ -16,7 +16,7 @@ public static class CertificateAccess
         ["IssueCertificate"] = Requires(Scope.CertificatesIssue),
         ["ImportCertificates"] = Requires(Scope.CertificatesIssue),
         ["RevokeCertificate"] = Requires(Scope.CertificatesRevoke),
-        ["GetCertificate"] = Requires(Scope.CertificatesRead),
+        ["GetCertificate"] = Requires(Scope.CertificatesRead) with { PersonalData = true },
         ["ListCertificates"] = RequiresOrSelf(Scope.CertificatesRead),
         ["VerifyCertificate"] = Anonymous,
         ["ListLearnerSkillEvidence"] = RequiresOrSelf(Scope.ProfilesRead),

@@ -23,6 +23,7 @@ public static class AuditHosting
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new AuditChain(options.HmacKey));
         builder.Services.AddSingleton<AuditLog>();
+        builder.Services.AddSingleton<ChongqingVet.Domain.Security.IAuditSink, AuditLogSink>();
         builder.Services.AddSingleton<AuditRetentionService>();
         builder.Services.AddHostedService(provider => provider.GetRequiredService<AuditRetentionService>());
         return builder;

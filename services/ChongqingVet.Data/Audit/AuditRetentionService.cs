@@ -36,6 +36,7 @@ public sealed partial class AuditRetentionService(AuditLog log, AuditOptions opt
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (Volatile.Read(ref _disposed) == 1) return; // a test host may dispose the container before stopping
         _timer?.Dispose();
         await _stopping.CancelAsync();
         await _loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);

@@ -46,4 +46,8 @@ public static class Scope
     public const string JobsWrite = "jobs.write";
     public const string PlacementsWrite = "placements.write";
     public const string AuditRead = "audit.read";
+
+    /// <summary>Scopes that allow changing data (every call under them is an audited write).</summary>
+    public static bool IsWrite(string scope) => scope is CatalogWrite or CertificatesIssue or CertificatesRevoke
+        or ResultsWrite or EnrolmentsWrite or JobsWrite or PlacementsWrite;
 }

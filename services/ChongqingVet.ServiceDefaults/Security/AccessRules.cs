@@ -9,6 +9,12 @@ namespace ChongqingVet.ServiceDefaults.Security;
 /// </summary>
 public sealed record AccessRule(string? Scope, bool LearnerSelf, bool Public)
 {
+    /// <summary>A write: audited inside its own transaction.</summary>
+    public bool IsWrite => Scope is not null && ChongqingVet.Domain.Security.Scope.IsWrite(Scope);
+
+    /// <summary>A read of personal data: audited. Every learner-scoped read is one; others say so.</summary>
+    public bool PersonalData { get; init; } = LearnerSelf;
+
     public static AccessRule Requires(string scope) => new(scope, false, false);
 
     /// <summary>The scope, or a learner token (<c>learner.self</c>) whose subject is the request's learner_id.</summary>

@@ -1,0 +1,7 @@
+using ChongqingVet.Identity;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddDevelopmentIdentityProvider();
+var app = builder.Build();
+app.MapDevelopmentIdentityProvider();
+app.Run();
