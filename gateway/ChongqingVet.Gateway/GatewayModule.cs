@@ -53,6 +53,14 @@ public static class GatewayModule
     {
         app.UseDefaultFiles();
         app.UseStaticFiles();
+        // What the learner page needs to sign in (public: the authority's address and the page's OAuth client id).
+        var webConfig = new
+        {
+            authority = app.Configuration["Auth:Authority"],
+            clientId = app.Configuration["WebPage:ClientId"] ?? "learner-web",
+            scope = "openid learner.self catalog.read",
+        };
+        app.MapGet("/web-config.json", () => Results.Json(webConfig));
         app.UseCors();
         app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
         // The OpenAPI document of the REST surface: /openapi/v1.json.

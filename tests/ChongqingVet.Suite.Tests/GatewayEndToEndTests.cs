@@ -29,7 +29,7 @@ public class GatewayEndToEndTests(SuiteFixture suite)
     [Fact]
     public async Task Profile_MatchGapAndTranscript_ComeFromAllFourServices()
     {
-        using var http = new HttpClient { BaseAddress = new Uri(suite.GatewayHttp) };
+        using var http = suite.CreateHttpClient();
         var (learner, profile) = await LearnerWithAllFourKindsAsync(http);
 
         foreach (var skill in profile.GetProperty("skills").EnumerateArray())

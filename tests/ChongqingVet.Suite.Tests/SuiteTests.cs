@@ -9,7 +9,7 @@ public class SuiteTests(SuiteFixture suite)
     [Fact]
     public async Task Rest_ProfileOfSampleLearner_HasSkillsFromSeveralSourcesAndNothingUnreachable()
     {
-        using var http = new HttpClient { BaseAddress = new Uri(suite.GatewayHttp) };
+        using var http = suite.CreateHttpClient();
         using var profile = JsonDocument.Parse(await http.GetStringAsync("/v1/learners/L0001/profile"));
         var root = profile.RootElement;
         Assert.False(root.TryGetProperty("unreachable", out var unreachable) && unreachable.GetArrayLength() > 0, root.ToString());
@@ -34,11 +34,12 @@ public class SuiteTests(SuiteFixture suite)
         });
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
         await page.GotoAsync(suite.GatewayHttp + "/");
-        // The page loads L0001 by itself; let that finish before asking for another learner.
-        await page.WaitForFunctionAsync("() => document.getElementById('status').textContent.includes('L0001')", null, new PageWaitForFunctionOptions { Timeout = 60_000 });
-
-        await page.Locator("#learner").FillAsync("L0002");
-        await page.Locator("button[type=submit]").ClickAsync();
+        // Signed out, the page shows nothing; signing in goes through the identity provider (code + PKCE).
+        await page.WaitForFunctionAsync("() => document.getElementById('status').textContent.includes('sign in')", null, new PageWaitForFunctionOptions { Timeout = 60_000 });
+        await page.Locator("#sign-in").ClickAsync();
+        await page.Locator("#username").FillAsync("L0002");
+        await page.Locator("#password").FillAsync("learner-dev-password");
+        await page.Locator("#sign-in").ClickAsync();
         await page.WaitForFunctionAsync("() => document.getElementById('status').textContent.includes('L0002')", null, new PageWaitForFunctionOptions { Timeout = 60_000 });
         await page.WaitForSelectorAsync("#skills-chart .skill-row");
         await page.WaitForSelectorAsync("#matches li.match");
@@ -57,9 +58,12 @@ public class SuiteTests(SuiteFixture suite)
         Directory.CreateDirectory(screenshots);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(screenshots, "learner-page.png"), FullPage = true });
 
-        await page.Locator("#learner").FillAsync("bad/id");
+        Assert.Contains("L0002", await page.Locator("#signed-in").InnerTextAsync());
+
+        // A signed-in learner sees only themself: asking for another learner is refused by the gateway.
+        await page.Locator("#learner").FillAsync("L0001");
         await page.Locator("button[type=submit]").ClickAsync();
         await page.WaitForSelectorAsync("#status.error");
-        Assert.Contains("learner_id", await page.Locator("#status").InnerTextAsync());
+        Assert.Contains("403", await page.Locator("#status").InnerTextAsync());
     }
 }

@@ -6,10 +6,17 @@ var repositoryRoot = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..
 var dataDirectory = Path.Combine(repositoryRoot, "data");
 Directory.CreateDirectory(dataDirectory);
 
+var identity = builder.AddProject(SuiteLayout.Identity.Name,
+        Path.Combine(repositoryRoot, SuiteLayout.Identity.Project, SuiteLayout.Identity.Assembly + ".csproj"),
+        options => options.ExcludeLaunchProfile = true)
+    .WithHttpEndpoint(port: SuiteLayout.Identity.HttpPort, name: "http", isProxied: false)
+    .WithHttpHealthCheck("/healthz", endpointName: "http");
+foreach (var (key, value) in SuiteLayout.IdentityEnvironment(dataDirectory)) identity.WithEnvironment(key, value);
+
 var backends = new List<IResourceBuilder<ProjectResource>>();
 foreach (var member in SuiteLayout.Services)
 {
-    backends.Add(AddMember(member));
+    backends.Add(AddMember(member).WaitFor(identity));
 }
 
 var gateway = AddMember(SuiteLayout.Gateway);
@@ -18,8 +25,9 @@ foreach (var backend in backends) gateway.WaitFor(backend);
 Console.WriteLine($"""
 
     ChongqingVet suite (sample data, SQLite files in {dataDirectory})
-      Web page:      http://127.0.0.1:{SuiteLayout.Gateway.HttpPort}/
-      REST API:      http://127.0.0.1:{SuiteLayout.Gateway.HttpPort}/v1/learners/L0001/profile
+      Web page:      http://127.0.0.1:{SuiteLayout.Gateway.HttpPort}/   (sign in as L0001 … L0010, password learner-dev-password)
+      Identity:      {SuiteLayout.Authority()}   (development OIDC provider; clients in tools/ChongqingVet.Identity/README.md)
+      REST API:      http://127.0.0.1:{SuiteLayout.Gateway.HttpPort}/v1/learners/L0001/profile   (needs a bearer token)
       OpenAPI:       http://127.0.0.1:{SuiteLayout.Gateway.HttpPort}/openapi/v1.json
       gRPC (h2c):    127.0.0.1:{SuiteLayout.Gateway.GrpcPort}   (reflection on; try: npx buf curl --protocol grpc --http2-prior-knowledge ...)
       Dashboard:     see the "Login to the dashboard" line below

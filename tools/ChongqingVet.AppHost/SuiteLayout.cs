@@ -21,6 +21,20 @@ public static class SuiteLayout
 
     public static IEnumerable<Member> All => Services.Append(Gateway);
 
+    /// <summary>The development identity provider (OpenIddict): the authority every member trusts. HTTP only, no gRPC.</summary>
+    public static Member Identity { get; } = new("identity", "tools/ChongqingVet.Identity", "ChongqingVet.Identity", 0, 5090, false);
+
+    public static string Authority(int portOffset = 0) => $"http://127.0.0.1:{Identity.HttpPort + portOffset}/";
+
+    /// <summary>Environment of the identity provider; run it with its project folder as content root (its settings live there).</summary>
+    public static Dictionary<string, string> IdentityEnvironment(string dataDirectory, int portOffset = 0) => new()
+    {
+        ["ASPNETCORE_ENVIRONMENT"] = "Development",
+        ["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{Identity.HttpPort + portOffset}",
+        ["Identity__Issuer"] = Authority(portOffset),
+        ["Identity__SigningKeyPath"] = Path.Combine(dataDirectory, "identity-signing-key.json"),
+    };
+
     /// <summary>The gateway's configuration key for each backend's address.</summary>
     private static readonly Dictionary<string, string> GatewayKeys = new()
     {
@@ -39,6 +53,8 @@ public static class SuiteLayout
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{member.GrpcPort + portOffset}",
             ["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{member.HttpPort + portOffset}",
+            ["Auth__Authority"] = Authority(portOffset),
+            ["Auth__RequireHttpsMetadata"] = "false",
         };
         if (member.HasDatabase)
         {

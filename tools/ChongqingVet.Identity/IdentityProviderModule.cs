@@ -36,6 +36,10 @@ public static class IdentityProviderModule
         builder.Services.AddSingleton(catalogue);
         builder.Services.AddLearnerSession();
         builder.Services.AddHealthChecks();
+        // Browser clients (the learner page) redeem their code at the token endpoint from their own origin.
+        var origins = catalogue.Clients.SelectMany(client => client.RedirectUris)
+            .Select(uri => new Uri(uri).GetLeftPart(UriPartial.Authority)).Distinct().ToArray();
+        builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy.WithOrigins(origins).WithMethods("POST").WithHeaders("content-type")));
 
         builder.Services.AddOpenIddict().AddServer(options =>
         {
@@ -80,6 +84,7 @@ public static class IdentityProviderModule
 
     public static WebApplication MapDevelopmentIdentityProvider(this WebApplication app)
     {
+        app.UseCors();
         app.UseAuthentication();
         app.UseAntiforgery();
         app.MapConnectEndpoints();

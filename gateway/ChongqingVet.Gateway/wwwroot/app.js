@@ -21,8 +21,57 @@ const el = (tag, attrs = {}, ...children) => {
   return node;
 };
 
+// Sign-in: authorization code + PKCE at the identity provider; the access token lives in this tab only.
+const b64url = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const tokenClaims = (token) => JSON.parse(decodeURIComponent(escape(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")))));
+let webConfig;
+const config = async () => (webConfig ??= await (await fetch("/web-config.json")).json());
+const redirectUri = () => `${location.origin}/`;
+
+async function signIn() {
+  const { authority, clientId, scope } = await config();
+  const verifier = b64url(crypto.getRandomValues(new Uint8Array(32)));
+  const challenge = b64url(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier))));
+  const state = b64url(crypto.getRandomValues(new Uint8Array(16)));
+  sessionStorage.setItem("pkce", JSON.stringify({ verifier, state }));
+  location.assign(`${authority}connect/authorize?${new URLSearchParams({
+    client_id: clientId, response_type: "code", redirect_uri: redirectUri(), scope, state,
+    code_challenge: challenge, code_challenge_method: "S256",
+  })}`);
+}
+
+async function completeSignIn() {
+  const params = new URLSearchParams(location.search);
+  if (!params.has("code")) return;
+  const { verifier, state } = JSON.parse(sessionStorage.getItem("pkce") || "{}");
+  sessionStorage.removeItem("pkce");
+  history.replaceState(null, "", "/");
+  if (!verifier || params.get("state") !== state) throw new Error("登录状态不匹配 Sign-in state mismatch; please sign in again.");
+  const { authority, clientId } = await config();
+  const response = await fetch(`${authority}connect/token`, {
+    method: "POST",
+    body: new URLSearchParams({ grant_type: "authorization_code", code: params.get("code"), redirect_uri: redirectUri(), client_id: clientId, code_verifier: verifier }),
+  });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(`登录失败 Sign-in failed: ${body.error_description || body.error || response.status}`);
+  sessionStorage.setItem("access_token", body.access_token);
+}
+
+function showSignedIn() {
+  const token = sessionStorage.getItem("access_token");
+  const learner = token ? tokenClaims(token).sub : null;
+  $("signed-in").textContent = learner ? `已登录 Signed in: ${learner}` : "未登录 Not signed in";
+  $("sign-in").hidden = Boolean(learner);
+  $("sign-out").hidden = !learner;
+  if (learner) $("learner").value = learner;
+  return learner;
+}
+
 async function api(path) {
-  const response = await fetch(path, { headers: { accept: "application/json" } });
+  const token = sessionStorage.getItem("access_token");
+  const headers = { accept: "application/json" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(path, { headers });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) {
     const violations = (body.details || []).flatMap((d) => d.fieldViolations || []);
@@ -164,4 +213,8 @@ async function load(event) {
 
 for (let i = 1; i <= 50; i++) $("learners").append(el("option", { value: `L${String(i).padStart(4, "0")}` }));
 $("learner-form").addEventListener("submit", load);
-load();
+$("sign-in").addEventListener("click", () => signIn().catch((error) => { $("status").textContent = error.message; }));
+$("sign-out").addEventListener("click", () => { sessionStorage.removeItem("access_token"); showSignedIn(); $("status").textContent = "已退出 Signed out."; });
+completeSignIn()
+  .then(() => { if (showSignedIn()) load(); else $("status").textContent = "请先登录 Please sign in to see a profile."; })
+  .catch((error) => { showSignedIn(); $("status").className = "error"; $("status").textContent = error.message; });
