@@ -1,3 +1,5 @@
+using ChongqingVet.ServiceDefaults.Security;
+using ChongqingVet.TestKit.Security;
 using ChongqingVet.Audit.V1;
 using ChongqingVet.Data.Audit;
 using ChongqingVet.ServiceDefaults;
@@ -25,7 +27,10 @@ public class AuditGrpcServiceTests
         {
             Database = database;
             App = app;
-            Channel = GrpcChannel.ForAddress(app.GetTestServer().BaseAddress, new GrpcChannelOptions { HttpHandler = app.GetTestServer().CreateHandler() });
+            Channel = GrpcChannel.ForAddress(app.GetTestServer().BaseAddress, new GrpcChannelOptions
+            {
+                HttpHandler = new BearerTokenHandler(TestAuthority.Shared.Issue("auditor-console", "auditor", ["audit.read"]), app.GetTestServer().CreateHandler()),
+            });
             Client = new AuditService.AuditServiceClient(Channel);
         }
 
@@ -49,7 +54,9 @@ public class AuditGrpcServiceTests
             var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
             builder.WebHost.UseTestServer();
             builder.Configuration.AddInMemoryCollection(database.ToConfiguration());
+            TestAuthority.Shared.TrustedBy(builder);
             builder.AddServiceDefaults("audit-test");
+            builder.Services.AddAccessRules(AuditService.Descriptor, AuditAccess.Rules);
             builder.AddDatabase(typeof(AuditGrpcServiceTests).Assembly);
             builder.AddAudit();
             return builder.Build();

@@ -25,7 +25,7 @@ public class ReliabilityTests
         Assert.Equal(HealthStatus.Healthy, (await ReadinessAsync(host)).Status);
 
         await using (var connection = await database.Factory.OpenAsync(CancellationToken.None))
-            Assert.Equal(1, await connection.ExecuteAsync("DELETE FROM schema_versions"));
+            Assert.True(await connection.ExecuteAsync("DELETE FROM schema_versions") > 0);
 
         // Within the cache window the last answer stands: probes do not reach the database.
         clock.Advance(TimeSpan.FromSeconds(2));

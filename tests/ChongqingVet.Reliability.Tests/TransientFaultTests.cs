@@ -1,3 +1,5 @@
+using ChongqingVet.ServiceDefaults.Security;
+using ChongqingVet.TestKit.Security;
 using System.Data;
 using ChongqingVet.Data;
 using ChongqingVet.JobPostings.Grpc;
@@ -102,14 +104,16 @@ public sealed class TransientFaultTests
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.WebHost.UseTestServer();
         builder.Configuration.AddInMemoryCollection(database.ToConfiguration());
+        TestAuthority.Shared.TrustedBy(builder);
         builder.AddServiceDefaults("faults");
+        builder.Services.AddAccessRules(JobPostingService.Descriptor, ChongqingVet.JobPostings.Grpc.JobPostingAccess.Rules);
         builder.AddDatabase(typeof(TransientFaultTests).Assembly); // no scripts of its own: the shared ones only
         await using var app = builder.Build();
         app.MapServiceDefaults();
         app.MapGrpcService<SerializationConflictService>();
         await app.StartAsync();
         var client = new JobPostingService.JobPostingServiceClient(
-            GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = app.GetTestServer().CreateHandler() }));
+            GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = new BearerTokenHandler(TestAuthority.Shared.SuperUserToken(), app.GetTestServer().CreateHandler()) }));
 
         var error = await RpcAssert.ThrowsAsync(StatusCode.Aborted, async () => await client.CreateSkillAsync(NewSkillRequest("IR-OPS")));
 

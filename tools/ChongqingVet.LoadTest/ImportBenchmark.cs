@@ -3,6 +3,7 @@ using ChongqingVet.Certificates;
 using ChongqingVet.Certificates.V1;
 using ChongqingVet.Common.V1;
 using ChongqingVet.Domain.Codes;
+using ChongqingVet.Identity;
 using ChongqingVet.ServiceDefaults;
 using Grpc.Net.Client;
 using Npgsql;
@@ -18,11 +19,16 @@ public static class ImportBenchmark
     public static async Task RunAsync(string provider, int count)
     {
         var (connectionString, cleanup) = await CreateDatabaseAsync(provider);
+        var (identity, authority, token) = await StartIdentityProviderAsync();
         var port = FreePort();
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Benchmark" });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{port}",
+            ["Auth:Authority"] = authority,
+            ["Auth:RequireHttpsMetadata"] = "false",
+            ["RateLimits:PerClientBurst"] = "1000000",
+            ["RateLimits:PerClientPerSecond"] = "1000000",
             ["Database:Provider"] = provider == "sqlite" ? "Sqlite" : "Postgres",
             ["ConnectionStrings:Database"] = connectionString,
             ["Database:MigrateOnStartup"] = "true",
@@ -35,7 +41,11 @@ public static class ImportBenchmark
         app.MapCertificates();
         await app.StartAsync();
 
-        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 });
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions
+        {
+            MaxReceiveMessageSize = 64 * 1024 * 1024,
+            HttpHandler = new BearerHandler(token, new SocketsHttpHandler()),
+        });
         var client = new CertificateService.CertificateServiceClient(channel);
         await client.CreateCertificateTypeAsync(new CreateCertificateTypeRequest
         {
@@ -43,7 +53,7 @@ public static class ImportBenchmark
             CertificateType = new CertificateType
             {
                 Code = "BENCH-ELEC", Name = "电工", Kind = CertificateKind.MohrssSkillLevel, OrganisationName = "重庆市职业技能鉴定指导中心",
-                OrganisationCreditCode = "91350100M000100Y43", Active = true,
+                OrganisationCreditCode = BenchOrganisation, Active = true,
                 Levels = { new CertificateTypeLevel { Level = CertificateLevel.National4, AttestedSkills = { new SkillRef { SkillCode = "ELEC-INST", Level = SkillLevel._4Intermediate } } } },
             },
         });
@@ -58,7 +68,59 @@ public static class ImportBenchmark
         Console.WriteLine($"import {provider,-8} {count,7} items: created {response.CreatedCount}, duplicate {response.DuplicateCount}, invalid {response.InvalidCount}; " +
                           $"{watch.Elapsed.TotalSeconds,6:0.0} s, {count / watch.Elapsed.TotalSeconds,7:0} certificates/s, peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024)} MiB");
         await app.StopAsync();
+        await identity.StopAsync();
         await cleanup();
+    }
+
+    /// <summary>
+    /// The development identity provider in this process, with one institution client that owns the benchmark's
+    /// certificate type, and a client-credentials token of it: the benchmark calls the service as a real caller would.
+    /// </summary>
+    private static async Task<(WebApplication App, string Authority, string Token)> StartIdentityProviderAsync()
+    {
+        var port = FreePort();
+        var authority = $"http://127.0.0.1:{port}/";
+        var secret = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{port}",
+            ["Identity:Issuer"] = authority,
+            ["Identity:SigningKeyPath"] = "",
+            ["Identity:Learners:Password"] = secret,
+            ["Identity:Clients:bench-institution:ClientSecret"] = secret,
+            ["Identity:Clients:bench-institution:Role"] = "institution",
+            ["Identity:Clients:bench-institution:Organisation"] = BenchOrganisation,
+            ["Identity:Clients:bench-institution:AllowedScopes:0"] = "catalog.write",
+            ["Identity:Clients:bench-institution:AllowedScopes:1"] = "certificates.issue",
+            ["Identity:Clients:bench-institution:GrantTypes:0"] = "client_credentials",
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+        builder.AddDevelopmentIdentityProvider();
+        var app = builder.Build();
+        app.MapDevelopmentIdentityProvider();
+        await app.StartAsync();
+
+        using var http = new HttpClient();
+        using var response = await http.PostAsync(authority + "connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials", ["client_id"] = "bench-institution", ["client_secret"] = secret,
+            ["scope"] = "catalog.write certificates.issue",
+        }));
+        response.EnsureSuccessStatusCode();
+        using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return (app, authority, body.RootElement.GetProperty("access_token").GetString()!);
+    }
+
+    private const string BenchOrganisation = "91350100M000100Y43";
+
+    private sealed class BearerHandler(string token, HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 
     private static ImportCertificatesRequest Item(int i)

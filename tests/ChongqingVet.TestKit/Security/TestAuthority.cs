@@ -42,6 +42,19 @@ public sealed class TestAuthority
 
     public HttpMessageHandler Handler { get; }
 
+    /// <summary>Makes a host built by hand trust this authority; call it before <c>AddServiceDefaults</c>.</summary>
+    public void TrustedBy(Microsoft.AspNetCore.Builder.WebApplicationBuilder builder)
+    {
+        Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(builder.Configuration, new Dictionary<string, string?>
+        {
+            ["Auth:Authority"] = Issuer,
+            ["Auth:Audience"] = Audience,
+            ["Auth:RequireHttpsMetadata"] = "false",
+        });
+        Microsoft.Extensions.DependencyInjection.OptionsServiceCollectionExtensions.Configure<Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerOptions>(
+            builder.Services, Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerDefaults.AuthenticationScheme, options => options.BackchannelHttpHandler = Handler);
+    }
+
     /// <summary>A token with every scope, for tests about something other than permissions.</summary>
     public string SuperUserToken() => Issue("test-all", "administrator", AllScopes, organisation: TestOrganisation);
 
