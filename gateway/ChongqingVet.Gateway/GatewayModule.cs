@@ -39,6 +39,7 @@ public static class GatewayModule
         builder.Services.AddScoped<ProfileComposer>();
         builder.Services.AddScoped<JobMatcher>();
         builder.Services.AddScoped<TranscriptComposer>();
+        builder.Services.AddSingleton<BoundedFanOut>();
 
         var origins = builder.Configuration.GetSection("Cors:AllowedOrigins").Get<string[]>() ?? [];
         builder.Services.AddCors(options => options.AddPolicy(CorsPolicy, policy => policy

@@ -16,6 +16,14 @@ public sealed class Script
     public StatusCode? Fail { get; set; }
     public TimeSpan Delay { get; set; }
     public int EvidenceCalls;
+
+    /// <summary>Extra enrolments in courses outside the major (each makes the transcript look the course up).</summary>
+    public int OutsideCourses { get; set; }
+
+    /// <summary>Course look-ups wait here until the test opens it; InFlight/MaxInFlight count them.</summary>
+    public TaskCompletionSource CourseGate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public int InFlight;
+    public int MaxInFlight;
     public DateTime? LastDeadline { get; set; }
     public string? LastAuthorization { get; set; }
 
@@ -108,6 +116,9 @@ public sealed class FakeBackends : IAsyncDisposable
 
         public override Task<ListResultsResponse> ListResults(ListResultsRequest request, ServerCallContext context) =>
             Task.FromResult(new ListResultsResponse { Results = { new Result { Id = "1", CompetitionId = "c1", EventCode = "GZ013", AwardGrade = AwardGrade.FirstPrize } }, NextPageToken = script.RecordsNextPageToken });
+
+        public override Task<Competition> GetCompetition(GetCompetitionRequest request, ServerCallContext context) =>
+            Task.FromResult(new Competition { Id = request.Id, Tier = CompetitionTier.National });
     }
 
     private sealed class FakeCourses(Script script) : CourseService.CourseServiceBase
@@ -118,8 +129,42 @@ public sealed class FakeBackends : IAsyncDisposable
             return new() { Evidence = { Script.Evidence("IR-OPS", SkillLevel._4Intermediate, EvidenceSourceKind.Course, "enrollments/1", 0.85) }, NextPageToken = script.EvidenceNextPageToken };
         }
 
-        public override Task<ListEnrollmentsResponse> ListEnrollments(ListEnrollmentsRequest request, ServerCallContext context) =>
-            Task.FromResult(new ListEnrollmentsResponse { Enrollments = { new Enrollment { Id = "1", CourseCode = "IR-101", Status = EnrollmentStatus.Passed } }, NextPageToken = script.RecordsNextPageToken });
+        public override Task<ListEnrollmentsResponse> ListEnrollments(ListEnrollmentsRequest request, ServerCallContext context)
+        {
+            var response = new ListEnrollmentsResponse { Enrollments = { new Enrollment { Id = "1", CourseCode = "IR-101", Status = EnrollmentStatus.Passed } }, NextPageToken = script.RecordsNextPageToken };
+            for (var i = 0; i < script.OutsideCourses; i++)
+                response.Enrollments.Add(new Enrollment { Id = $"x{i}", CourseCode = $"OUT-{i:D3}", Status = EnrollmentStatus.Passed });
+            return Task.FromResult(response);
+        }
+
+        public override Task<ListCoursesResponse> ListCourses(ListCoursesRequest request, ServerCallContext context) =>
+            Task.FromResult(new ListCoursesResponse());
+
+        public override Task<EvaluateCreditRecognitionResponse> EvaluateCreditRecognition(EvaluateCreditRecognitionRequest request, ServerCallContext context) =>
+            Task.FromResult(new EvaluateCreditRecognitionResponse());
+
+        public override async Task<Course> GetCourse(GetCourseRequest request, ServerCallContext context)
+        {
+            var now = Interlocked.Increment(ref script.InFlight);
+            InterlockedMax(ref script.MaxInFlight, now);
+            try
+            {
+                await script.CourseGate.Task.WaitAsync(context.CancellationToken);
+                return new Course { Code = request.Code, Name = request.Code, Credits = 2 };
+            }
+            finally
+            {
+                Interlocked.Decrement(ref script.InFlight);
+            }
+        }
+
+        private static void InterlockedMax(ref int target, int value)
+        {
+            int seen;
+            while (value > (seen = Volatile.Read(ref target)) && Interlocked.CompareExchange(ref target, value, seen) != seen)
+            {
+            }
+        }
     }
 
     private sealed class FakeJobPostings(Script script) : JobPostingService.JobPostingServiceBase

@@ -17,7 +17,8 @@ public sealed class JobMatcher(
     CompetitionService.CompetitionServiceClient competitions,
     CourseService.CourseServiceClient courses,
     JobPostingService.JobPostingServiceClient jobPostings,
-    BackendCaller backends)
+    BackendCaller backends,
+    BoundedFanOut fanOut)
 {
     /// <summary>Recommendations per gap and kind.</summary>
     private const int PerKind = 3;
@@ -66,7 +67,7 @@ public sealed class JobMatcher(
             Unreachable = { profile.Unreachable },
         };
         var unreachable = new HashSet<string>(profile.Unreachable);
-        var gaps = await Task.WhenAll(unmet.Select(requirement => GapForAsync(requirement, held, unreachable, cancellationToken)));
+        var gaps = await fanOut.SelectAsync(unmet, requirement => GapForAsync(requirement, held, unreachable, cancellationToken));
         report.Gaps.AddRange(gaps);
         foreach (var backend in unreachable.Except(report.Unreachable).Order()) report.Unreachable.Add(backend);
 

@@ -15,7 +15,8 @@ public sealed class TranscriptComposer(
     CertificateService.CertificateServiceClient certificates,
     CompetitionService.CompetitionServiceClient competitions,
     CourseService.CourseServiceClient courses,
-    BackendCaller backends)
+    BackendCaller backends,
+    BoundedFanOut fanOut)
 {
     public async Task<Transcript> ComposeAsync(string learnerId, string majorCode, CancellationToken cancellationToken)
     {
@@ -36,7 +37,7 @@ public sealed class TranscriptComposer(
         foreach (var course in coursesTask.Result.Courses) catalog.TryAdd(course.Code, course);
         // Courses the learner took outside this major: look them up one by one (a transcript holds few).
         var outside = enrollmentList.Select(e => e.CourseCode).Distinct().Where(code => !catalog.ContainsKey(code)).Take(100).ToArray();
-        var found = await Task.WhenAll(outside.Select(code => backends.TryAsync(Backends.Courses, async token =>
+        var found = await fanOut.SelectAsync(outside, code => backends.TryAsync(Backends.Courses, async token =>
         {
             try
             {
@@ -46,7 +47,7 @@ public sealed class TranscriptComposer(
             {
                 return null;
             }
-        }, cancellationToken)));
+        }, cancellationToken));
         foreach (var course in found.Where(f => f.Reachable && f.Value is not null)) catalog[course.Value!.Code] = course.Value;
         foreach (var enrollment in enrollmentList.OrderBy(e => e.Term, StringComparer.Ordinal).ThenBy(e => e.CourseCode, StringComparer.Ordinal))
         {
