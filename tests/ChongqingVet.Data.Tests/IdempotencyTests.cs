@@ -47,19 +47,20 @@ public class IdempotencyTests
         var requestId = Guid.NewGuid().ToString();
         var request = new StringValue { Value = "revoke a1 at version 1" };
         var writes = 0;
-        using var start = new ManualResetEventSlim();
+        await ConnectionPool.WarmAsync(database.Factory); // open connections wait in the pool, so the twins really overlap
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        var calls = Enumerable.Range(0, 64).Select(_ => Task.Run(async () =>
+        var calls = Enumerable.Range(0, 64).Select(async _ =>
         {
-            start.Wait();
+            await start.Task;
             var response = await store.ExecuteAsync("RevokeAccount", requestId, request, (connection, transaction) =>
             {
                 Interlocked.Increment(ref writes);
                 return RevokeAsync(connection, transaction, "a1", 1);
             }, CancellationToken.None);
             return response.ToByteArray();
-        })).ToArray();
-        start.Set();
+        }).ToArray();
+        start.SetResult(); // all twins leave the gate together
         var responses = await Task.WhenAll(calls);
 
         Assert.Equal(1, writes);
