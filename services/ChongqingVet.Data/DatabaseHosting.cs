@@ -25,7 +25,7 @@ public static class DatabaseHosting
 
     /// <summary>
     /// Registers the database of a service: options (failing fast on a missing connection string), the connection
-    /// factory, page tokens, the idempotency store, a readiness health check, and a start-up step that migrates
+    /// factory, page tokens, the idempotency store and its hourly cleanup, a readiness health check, and a start-up step that migrates
     /// (Database:MigrateOnStartup) and seeds sample data (SampleData:Enabled) before the server listens.
     /// </summary>
     public static IHostApplicationBuilder AddDatabase(this IHostApplicationBuilder builder, Assembly migrationsAssembly)
@@ -36,6 +36,8 @@ public static class DatabaseHosting
         builder.Services.AddSingleton<IDbConnectionFactory, DbConnectionFactory>();
         builder.Services.AddSingleton(provider => PageTokenCodec.FromConfiguration(
             provider.GetRequiredService<IConfiguration>(), provider.GetRequiredService<IHostEnvironment>(), provider.GetRequiredService<ILogger<PageTokenCodec>>()));
+        builder.Services.AddSingleton(provider => IdempotencyOptions.FromConfiguration(
+            provider.GetRequiredService<IConfiguration>(), provider.GetRequiredService<IHostEnvironment>(), provider.GetRequiredService<ILogger<IdempotencyStore>>()));
         builder.Services.AddSingleton<IdempotencyStore>();
         builder.Services.AddSingleton(new MigrationsAssembly(migrationsAssembly));
         builder.Services.AddHostedService<DatabaseStartup>();
@@ -43,6 +45,7 @@ public static class DatabaseHosting
         builder.Services.AddSingleton<ITransientFaultClassifier>(provider => provider.GetRequiredService<IDbConnectionFactory>().Dialect);
         builder.Services.AddSingleton<DatabaseReadiness>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [ReadinessTag]);
+        builder.Services.AddHostedService<IdempotencyCleanupService>(); // after DatabaseStartup: the schema is migrated first
         return builder;
     }
 

@@ -8,28 +8,81 @@ using Google.Protobuf;
 namespace ChongqingVet.Data;
 
 /// <summary>
-/// Makes writes idempotent by request_id (AIP-155): the first response is stored in the same transaction as the
-/// change, and a retry with the same request_id gets exactly those bytes back without changing anything. The same
-/// request_id with a different request is INVALID_ARGUMENT. An empty request_id runs the write in one transaction
-/// without this guard. "The same request" means the same SHA-256 over the request's protobuf bytes (request_id
-/// included, which a retry repeats anyway). Concurrent twins: on SQLite write transactions queue (BEGIN IMMEDIATE),
-/// so the second finds the first's row; elsewhere the loser hits a unique index (the idempotency key's or the write's
-/// own), is rolled back, and returns the winner's stored response. Rows stay until <see cref="DeleteOlderThanAsync"/>.
+/// Makes writes exactly-once by request_id (AIP-155): the first response is stored in the same transaction as the
+/// change, and every other call with the same request_id — a later retry or a concurrent twin — gets exactly those
+/// bytes back without changing anything. The same request_id with a different request is INVALID_ARGUMENT. An empty
+/// request_id runs the write in one transaction without this guard (request_id is optional on every write).
+/// <para>
+/// How concurrent twins agree: a write first <em>reserves</em> its (operation, request_id) by inserting a pending row
+/// (state 0) with <see cref="SqlDialect.InsertIfAbsent"/> at the start of its transaction, then runs, then completes the
+/// row with its response and commits. A twin's reservation waits for the first transaction to end (PostgreSQL: the
+/// ON CONFLICT insert waits on the uncommitted key; SQL Server: the UPDLOCK/HOLDLOCK key-range lock; SQLite: BEGIN
+/// IMMEDIATE lets one writer in at a time), then finds the committed row and returns its stored response. A pending
+/// row is never seen by anyone else: it is completed or rolled back with its write. Errors are not stored — after a
+/// failed write a twin (or retry) runs the write itself.
+/// </para>
+/// <para>
+/// Replay before validation: services call <see cref="TryReplayAsync{TResponse}"/> first, so a retry whose request
+/// would no longer pass validation (a rule changed, a referenced row moved on) still gets its stored answer.
+/// </para>
+/// <para>
+/// "The same request" means the same HMAC-SHA256 under <c>Idempotency:HashKey</c> over the request's protobuf bytes
+/// (request_id included, which a retry repeats anyway). Keyed, so the stored fingerprint does not reveal the request's
+/// personal data to someone who holds a backup. Rows written before migration 0002 carry an unkeyed SHA-256 (state 1)
+/// and are still honoured until they expire. Rows are deleted after <c>Idempotency:Retention</c> by
+/// <see cref="IdempotencyCleanupService"/>.
+/// </para>
 /// </summary>
-public sealed class IdempotencyStore(IDbConnectionFactory connections, TimeProvider clock, IAuditSink? audit = null)
+public sealed class IdempotencyStore(IDbConnectionFactory connections, TimeProvider clock, IdempotencyOptions options, IAuditSink? audit = null)
 {
+    /// <summary>Row states (column <c>state</c>).</summary>
+    internal const short Pending = 0;
+    internal const short CompletedLegacyHash = 1;
+    internal const short Completed = 2;
+
     private const string SelectSql = """
-        SELECT request_hash AS RequestHash, response AS Response
+        SELECT request_hash AS RequestHash, response AS Response, state AS State
         FROM idempotency_keys
         WHERE operation = @Operation AND request_id = @RequestId
         """;
 
     private const string InsertSql = """
-        INSERT INTO idempotency_keys (operation, request_id, request_hash, response, created_at)
-        VALUES (@Operation, @RequestId, @RequestHash, @Response, @CreatedAt)
+        INSERT INTO idempotency_keys (operation, request_id, request_hash, response, state, created_at)
+        VALUES (@Operation, @RequestId, @RequestHash, @Response, @State, @CreatedAt)
+        """;
+
+    private const string CompleteSql = """
+        UPDATE idempotency_keys SET response = @Response, state = @State
+        WHERE operation = @Operation AND request_id = @RequestId AND state = @Pending
         """;
 
     private const string DeleteOlderThanSql = "DELETE FROM idempotency_keys WHERE created_at < @Before";
+
+    private readonly string _reserveSql = ReserveSql(connections.Dialect);
+
+    /// <summary>The reservation statement on a dialect: insert a pending row unless the key exists (waiting for an uncommitted twin).</summary>
+    public static string ReserveSql(SqlDialect dialect) => dialect.InsertIfAbsent(
+        "idempotency_keys",
+        "operation, request_id, request_hash, response, state, created_at",
+        "@Operation, @RequestId, @RequestHash, @Response, @State, @CreatedAt",
+        "operation, request_id",
+        "operation = @Operation AND request_id = @RequestId");
+
+    public IdempotencyOptions Options => options;
+
+    /// <summary>
+    /// The stored response of an earlier write with this request_id, or null: call it before validating a write.
+    /// Null too for an empty or malformed request_id (the write reports a malformed one with the other violations).
+    /// The same request_id with a different request is INVALID_ARGUMENT on request_id.
+    /// </summary>
+    public async Task<TResponse?> TryReplayAsync<TResponse>(string operation, string? requestId, IMessage request, CancellationToken cancellationToken)
+        where TResponse : class, IMessage<TResponse>, new()
+    {
+        if (string.IsNullOrEmpty(requestId) || !TryNormalise(requestId, out _)) return null;
+        var key = CreateKey(operation, requestId, request);
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        return await FindAsync<TResponse>(connection, null, key, cancellationToken);
+    }
 
     /// <summary>Runs <paramref name="write"/> in one transaction, once per (operation, request_id).</summary>
     public async Task<TResponse> ExecuteAsync<TResponse>(
@@ -47,18 +100,24 @@ public sealed class IdempotencyStore(IDbConnectionFactory connections, TimeProvi
         {
             await using var connection = await connections.OpenAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var stored = await FindAsync<TResponse>(connection, transaction, key, cancellationToken);
-            if (stored is not null) return stored;
+            if (!await ReserveAsync(connection, transaction, key, cancellationToken))
+            {
+                // A twin holds (or held) the key and has committed by now: its response is the answer.
+                var stored = await FindAsync<TResponse>(connection, transaction, key, cancellationToken);
+                await transaction.RollbackAsync(cancellationToken);
+                return stored ?? throw new InvalidOperationException($"The idempotency row of {operation} vanished after a reservation conflict.");
+            }
 
             var response = await write(connection, transaction);
-            await SaveAsync(connection, transaction, key, response, cancellationToken);
+            await CompleteAsync(connection, transaction, key, response, cancellationToken);
             await CommitWithAuditAsync(connection, transaction, cancellationToken);
             return response;
         }
-        catch (Exception exception) when (IsLostRace(exception))
+        catch (Exception exception) when (connections.Dialect.IsUniqueViolation(exception) || IsUniqueViolation(exception.InnerException))
         {
-            // A concurrent twin committed first (its idempotency row, or the business row it created, collided
-            // with ours). Our transaction was rolled back; if the twin stored a response, that is the answer.
+            // Belt and braces: the reservation never raises a unique violation for its key, but should an engine's
+            // lock hint be ignored (SQL Server under an unexpected isolation level) and the twin commit first, our
+            // transaction is rolled back and the twin's stored response, if any, is the answer.
             await using var connection = await connections.OpenAsync(cancellationToken);
             var stored = await FindAsync<TResponse>(connection, null, key, cancellationToken);
             if (stored is not null) return stored;
@@ -100,14 +159,15 @@ public sealed class IdempotencyStore(IDbConnectionFactory connections, TimeProvi
     }
 
     /// <summary>The key of one write; a malformed request_id is INVALID_ARGUMENT on <paramref name="field"/>.</summary>
-    public static IdempotencyKey CreateKey(string operation, string requestId, IMessage request, string field = "request_id")
+    public IdempotencyKey CreateKey(string operation, string requestId, IMessage request, string field = "request_id")
     {
-        if (!Guid.TryParse(requestId, out var parsed) || requestId.Length != 36)
+        if (!TryNormalise(requestId, out var normalised))
             throw new ValidationException(field, "must be a UUID such as 3f2b8c1e-0d4a-4c55-9f8e-2a7b6c5d4e3f");
-        return new IdempotencyKey(operation, parsed.ToString("D"), SHA256.HashData(request.ToByteArray()));
+        var bytes = request.ToByteArray();
+        return new IdempotencyKey(operation, normalised, HMACSHA256.HashData(options.HashKey, bytes), SHA256.HashData(bytes));
     }
 
-    /// <summary>Stores the response of a write inside the caller's transaction (for batch writes such as imports).</summary>
+    /// <summary>Stores the completed response of a write inside the caller's transaction (for batch writes such as imports).</summary>
     public async Task SaveAsync(DbConnection connection, DbTransaction transaction, IdempotencyKey key, IMessage response, CancellationToken cancellationToken)
     {
         await connection.ExecuteAsync(new CommandDefinition(InsertSql, new
@@ -116,6 +176,7 @@ public sealed class IdempotencyStore(IDbConnectionFactory connections, TimeProvi
             key.RequestId,
             key.RequestHash,
             Response = response.ToByteArray(),
+            State = Completed,
             CreatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds(),
         }, transaction, cancellationToken: cancellationToken));
     }
@@ -127,23 +188,63 @@ public sealed class IdempotencyStore(IDbConnectionFactory connections, TimeProvi
         var row = await connection.QuerySingleOrDefaultAsync<StoredRow>(new CommandDefinition(SelectSql,
             new { key.Operation, key.RequestId }, transaction, cancellationToken: cancellationToken));
         if (row is null) return default;
-        if (!CryptographicOperations.FixedTimeEquals(row.RequestHash, key.RequestHash))
+        if (row.State == Pending)
+            throw new InvalidOperationException($"A pending idempotency row of {key.Operation} is visible outside its transaction.");
+        var expected = row.State == CompletedLegacyHash ? key.LegacyHash : key.RequestHash;
+        if (!CryptographicOperations.FixedTimeEquals(row.RequestHash, expected))
             throw new ValidationException("request_id", "was already used for a different request; use a new request_id");
         var parser = new MessageParser<TResponse>(() => new TResponse());
         return parser.ParseFrom(row.Response);
     }
 
-    private bool IsLostRace(Exception exception) =>
-        connections.Dialect.IsUniqueViolation(exception)
-        || exception is AlreadyExistsException
-        || (exception.InnerException is not null && connections.Dialect.IsUniqueViolation(exception.InnerException));
+    /// <summary>True when this transaction now owns the key (a pending row was inserted); false when a committed row holds it.</summary>
+    private async Task<bool> ReserveAsync(DbConnection connection, DbTransaction transaction, IdempotencyKey key, CancellationToken cancellationToken)
+    {
+        var inserted = await connection.ExecuteAsync(new CommandDefinition(_reserveSql, new
+        {
+            key.Operation,
+            key.RequestId,
+            key.RequestHash,
+            Response = Array.Empty<byte>(),
+            State = Pending,
+            CreatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+        }, transaction, cancellationToken: cancellationToken));
+        return inserted == 1;
+    }
+
+    private static async Task CompleteAsync(DbConnection connection, DbTransaction transaction, IdempotencyKey key, IMessage response, CancellationToken cancellationToken)
+    {
+        var updated = await connection.ExecuteAsync(new CommandDefinition(CompleteSql, new
+        {
+            Response = response.ToByteArray(),
+            State = Completed,
+            key.Operation,
+            key.RequestId,
+            Pending,
+        }, transaction, cancellationToken: cancellationToken));
+        if (updated != 1) throw new InvalidOperationException($"The reserved idempotency row of {key.Operation} was not found to complete.");
+    }
+
+    private bool IsUniqueViolation(Exception? exception) => exception is not null && connections.Dialect.IsUniqueViolation(exception);
+
+    private static bool TryNormalise(string requestId, out string normalised)
+    {
+        normalised = string.Empty;
+        if (requestId.Length != 36 || !Guid.TryParse(requestId, out var parsed)) return false;
+        normalised = parsed.ToString("D");
+        return true;
+    }
 
     private sealed class StoredRow
     {
         public byte[] RequestHash { get; init; } = [];
         public byte[] Response { get; init; } = [];
+        public short State { get; init; }
     }
 }
 
-/// <summary>Identifies one idempotent write: operation, normalised request_id and the request's SHA-256.</summary>
-public sealed record IdempotencyKey(string Operation, string RequestId, byte[] RequestHash);
+/// <summary>
+/// Identifies one idempotent write: operation, normalised request_id, the request's keyed fingerprint (HMAC-SHA256,
+/// stored) and its unkeyed SHA-256 (never stored; only compared with rows written before migration 0002).
+/// </summary>
+public sealed record IdempotencyKey(string Operation, string RequestId, byte[] RequestHash, byte[] LegacyHash);

@@ -86,6 +86,27 @@ public abstract class SqlDialect : ITransientFaultClassifier
         return fault;
     }
 
+    // ---- BEGIN idempotency: insert-if-absent (exactly-once writes, IdempotencyStore) ----
+
+    /// <summary>
+    /// An INSERT of one row that inserts nothing when a row with the same key exists, and that — when a concurrent
+    /// transaction has inserted the same key and not committed yet — waits for that transaction to end instead of
+    /// failing: after a commit it inserts nothing, after a rollback it inserts. It never raises a unique violation
+    /// for its key, so the caller's transaction stays usable and "0 rows affected" means "someone else owns the key".
+    /// PostgreSQL and SQLite: <c>INSERT … VALUES … ON CONFLICT (key) DO NOTHING</c> (PostgreSQL waits on the
+    /// uncommitted twin's index entry; SQLite has only one writer at a time under BEGIN IMMEDIATE).
+    /// SQL Server has no ON CONFLICT: <c>INSERT … SELECT … WHERE NOT EXISTS (SELECT 1 FROM t WITH (UPDLOCK, HOLDLOCK) …)</c>
+    /// — the key-range update lock makes a twin wait until the first transaction ends and then see its row.
+    /// </summary>
+    /// <param name="table">The table.</param>
+    /// <param name="columns">Its column list, e.g. <c>"a, b"</c>.</param>
+    /// <param name="values">The values in column order, e.g. <c>"@A, @B"</c>.</param>
+    /// <param name="keyColumns">The unique key's columns, e.g. <c>"a"</c>.</param>
+    /// <param name="keyMatch">A predicate over the table's columns that finds the key, e.g. <c>"a = @A"</c>.</param>
+    public abstract string InsertIfAbsent(string table, string columns, string values, string keyColumns, string keyMatch);
+
+    // ---- END idempotency ----
+
     private sealed class SqliteDialect : SqlDialect
     {
         public override DatabaseProvider Provider => DatabaseProvider.Sqlite;
@@ -105,6 +126,11 @@ public abstract class SqlDialect : ITransientFaultClassifier
             SqliteException { SqliteErrorCode: 5 or 6 } => TransientFault.Unavailable,
             _ => TransientFault.None,
         };
+
+        // ---- BEGIN idempotency ----
+        public override string InsertIfAbsent(string table, string columns, string values, string keyColumns, string keyMatch) =>
+            $"INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT ({keyColumns}) DO NOTHING";
+        // ---- END idempotency ----
     }
 
     private sealed class PostgresDialect : SqlDialect
@@ -131,6 +157,11 @@ public abstract class SqlDialect : ITransientFaultClassifier
             NpgsqlException { IsTransient: true } => TransientFault.Unavailable,
             _ => TransientFault.None,
         };
+
+        // ---- BEGIN idempotency ----
+        public override string InsertIfAbsent(string table, string columns, string values, string keyColumns, string keyMatch) =>
+            $"INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT ({keyColumns}) DO NOTHING";
+        // ---- END idempotency ----
     }
 
     private sealed class SqlServerDialect : SqlDialect
@@ -146,5 +177,10 @@ public abstract class SqlDialect : ITransientFaultClassifier
         protected override TransientFault ClassifyEngineError(Exception exception) =>
             exception is SqlException sql ? SqlServerFault(sql.Errors.Cast<SqlError>().Select(e => e.Number)) : TransientFault.None;
 
+
+        // ---- BEGIN idempotency ----
+        public override string InsertIfAbsent(string table, string columns, string values, string keyColumns, string keyMatch) =>
+            $"INSERT INTO {table} ({columns}) SELECT {values} WHERE NOT EXISTS (SELECT 1 FROM {table} WITH (UPDLOCK, HOLDLOCK) WHERE {keyMatch})";
+        // ---- END idempotency ----
     }
 }

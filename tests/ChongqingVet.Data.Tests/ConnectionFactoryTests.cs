@@ -53,7 +53,7 @@ public class ConnectionFactoryTests
     public async Task ExecuteAsync_FiftyConcurrentReadThenWriteTransactions_AllCommit(DatabaseProvider provider)
     {
         await using var database = await WithTablesAsync(provider);
-        var store = new IdempotencyStore(database.Factory, TimeProvider.System);
+        var store = new IdempotencyStore(database.Factory, TimeProvider.System, IdempotencyOptions.WithRandomKey());
         using var start = new ManualResetEventSlim();
 
         // Each write reads first, then inserts: a deferred SQLite transaction would fail to upgrade its read lock.

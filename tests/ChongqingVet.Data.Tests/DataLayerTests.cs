@@ -44,7 +44,7 @@ public class DataLayerTests
     public async Task ExecuteAsync_Replay_ReturnsFirstResponseBytesAndWritesOnce(DatabaseProvider provider)
     {
         await using var database = await MigratedAsync(provider);
-        var store = new IdempotencyStore(database.Factory, TimeProvider.System);
+        var store = new IdempotencyStore(database.Factory, TimeProvider.System, IdempotencyOptions.WithRandomKey());
         var requestId = Guid.NewGuid().ToString();
         var request = new StringValue { Value = "gear" };
 
@@ -65,7 +65,7 @@ public class DataLayerTests
     public async Task ExecuteAsync_SameRequestIdOtherRequest_IsInvalidArgument(DatabaseProvider provider)
     {
         await using var database = await MigratedAsync(provider);
-        var store = new IdempotencyStore(database.Factory, TimeProvider.System);
+        var store = new IdempotencyStore(database.Factory, TimeProvider.System, IdempotencyOptions.WithRandomKey());
         var requestId = Guid.NewGuid().ToString();
         await store.ExecuteAsync("CreateWidget", requestId, new StringValue { Value = "a" }, (c, t) => InsertWidgetAsync(c, t, "a"), CancellationToken.None);
 
@@ -79,7 +79,7 @@ public class DataLayerTests
     public async Task ExecuteAsync_MalformedRequestId_IsInvalidArgument()
     {
         await using var database = await MigratedAsync(DatabaseProvider.Sqlite);
-        var store = new IdempotencyStore(database.Factory, TimeProvider.System);
+        var store = new IdempotencyStore(database.Factory, TimeProvider.System, IdempotencyOptions.WithRandomKey());
         var error = await Assert.ThrowsAsync<ValidationException>(() =>
             store.ExecuteAsync("CreateWidget", "not-a-uuid", new StringValue(), (c, t) => InsertWidgetAsync(c, t, "x"), CancellationToken.None));
         Assert.Equal("request_id", Assert.Single(error.Violations).Field);
@@ -89,7 +89,7 @@ public class DataLayerTests
     public async Task ExecuteAsync_FiftyConcurrentIdenticalRequests_CreateOneRowAndAgree(DatabaseProvider provider)
     {
         await using var database = await MigratedAsync(provider);
-        var store = new IdempotencyStore(database.Factory, TimeProvider.System);
+        var store = new IdempotencyStore(database.Factory, TimeProvider.System, IdempotencyOptions.WithRandomKey());
         var requestId = Guid.NewGuid().ToString();
         var request = new StringValue { Value = "sprocket" };
         using var start = new ManualResetEventSlim();
@@ -110,7 +110,7 @@ public class DataLayerTests
     public async Task ExecuteAsync_WriteThrowsAlreadyExists_PassesItThroughAndStoresNothing(DatabaseProvider provider)
     {
         await using var database = await MigratedAsync(provider);
-        var store = new IdempotencyStore(database.Factory, TimeProvider.System);
+        var store = new IdempotencyStore(database.Factory, TimeProvider.System, IdempotencyOptions.WithRandomKey());
         await store.ExecuteAsync("CreateWidget", Guid.NewGuid().ToString(), new StringValue { Value = "nut" }, (c, t) => InsertWidgetAsync(c, t, "nut"), CancellationToken.None);
 
         // Another request (new request_id) for a name that is taken: the write's own error reaches the caller.
@@ -124,7 +124,7 @@ public class DataLayerTests
     public async Task ExecuteAsync_EmptyRequestId_RunsInOneTransactionWithoutStoring(DatabaseProvider provider)
     {
         await using var database = await MigratedAsync(provider);
-        var store = new IdempotencyStore(database.Factory, TimeProvider.System);
+        var store = new IdempotencyStore(database.Factory, TimeProvider.System, IdempotencyOptions.WithRandomKey());
 
         await store.ExecuteAsync("CreateWidget", "", new StringValue { Value = "a" }, (c, t) => InsertWidgetAsync(c, t, "a"), CancellationToken.None);
         await store.ExecuteAsync("CreateWidget", "", new StringValue { Value = "a2" }, (c, t) => InsertWidgetAsync(c, t, "a2"), CancellationToken.None);
@@ -142,7 +142,7 @@ public class DataLayerTests
     public async Task ExecuteAsync_SameRequestIdOtherOperation_IsIndependent(DatabaseProvider provider)
     {
         await using var database = await MigratedAsync(provider);
-        var store = new IdempotencyStore(database.Factory, TimeProvider.System);
+        var store = new IdempotencyStore(database.Factory, TimeProvider.System, IdempotencyOptions.WithRandomKey());
         var requestId = Guid.NewGuid().ToString();
 
         var created = await store.ExecuteAsync("CreateWidget", requestId, new StringValue { Value = "x" }, (c, t) => InsertWidgetAsync(c, t, "x"), CancellationToken.None);
@@ -157,7 +157,7 @@ public class DataLayerTests
     {
         await using var database = await MigratedAsync(provider);
         var clock = new ManualClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        var store = new IdempotencyStore(database.Factory, clock);
+        var store = new IdempotencyStore(database.Factory, clock, IdempotencyOptions.WithRandomKey());
         var oldId = Guid.NewGuid().ToString();
         await store.ExecuteAsync("CreateWidget", oldId, new StringValue { Value = "old" }, (c, t) => InsertWidgetAsync(c, t, "old"), CancellationToken.None);
         clock.Now = clock.Now.AddDays(40);
@@ -174,7 +174,7 @@ public class DataLayerTests
     public async Task VersionedUpdate_StaleEtag_IsConcurrencyConflict(DatabaseProvider provider)
     {
         await using var database = await MigratedAsync(provider);
-        var store = new IdempotencyStore(database.Factory, TimeProvider.System);
+        var store = new IdempotencyStore(database.Factory, TimeProvider.System, IdempotencyOptions.WithRandomKey());
         var id = (await store.ExecuteAsync("CreateWidget", null, new StringValue(), (c, t) => InsertWidgetAsync(c, t, "bolt"), CancellationToken.None)).Value;
         var etag = Etags.From(1);
 

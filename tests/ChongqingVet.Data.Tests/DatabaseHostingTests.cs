@@ -100,10 +100,75 @@ public class DatabaseHostingTests
     public async Task StartAsync_ProductionWithoutSigningKey_FailsFast()
     {
         await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
-        using var host = BuildHost(database.ToConfiguration(), Environments.Production);
+        var settings = database.ToConfiguration();
+        settings["Idempotency:HashKey"] = Convert.ToBase64String(new byte[32]);
+        using var host = BuildHost(settings, Environments.Production);
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
         Assert.Contains("PageTokens:SigningKey", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartAsync_ProductionWithoutIdempotencyHashKey_FailsFast()
+    {
+        await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        var settings = database.ToConfiguration();
+        settings["PageTokens:SigningKey"] = Convert.ToBase64String(new byte[32]);
+        using var host = BuildHost(settings, Environments.Production);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
+        Assert.Contains("Idempotency:HashKey", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Production", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartAsync_ProductionWithBothKeys_StartsWithTheCleanupAndDefaults()
+    {
+        await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        var settings = database.ToConfiguration();
+        settings["PageTokens:SigningKey"] = Convert.ToBase64String(new byte[32]);
+        settings["Idempotency:HashKey"] = Convert.ToBase64String(Enumerable.Range(0, 32).Select(i => (byte)i).ToArray());
+        using var host = BuildHost(settings, Environments.Production);
+
+        await host.StartAsync();
+        Assert.Single(host.Services.GetServices<IHostedService>().OfType<IdempotencyCleanupService>());
+        var options = host.Services.GetRequiredService<IdempotencyOptions>();
+        await host.StopAsync();
+
+        Assert.Equal(TimeSpan.FromDays(7), options.Retention);
+        Assert.Equal(TimeSpan.FromHours(1), options.CleanupInterval);
+    }
+
+    [Theory]
+    [InlineData("Idempotency:HashKey", "not base64!")]
+    [InlineData("Idempotency:HashKey", "c2hvcnQ=")] // "short": fewer than 32 bytes
+    [InlineData("Idempotency:Retention", "forever")]
+    [InlineData("Idempotency:Retention", "-1.00:00:00")]
+    [InlineData("Idempotency:CleanupInterval", "-00:30:00")]
+    public void IdempotencyOptions_BadValue_NamesTheKeyWithoutEchoingIt(string key, string value)
+    {
+        var configuration = Configuration(new() { [key] = value });
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            IdempotencyOptions.FromConfiguration(configuration, new FakeEnvironment(Environments.Development), NullLogger.Instance));
+        Assert.Contains(key, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(value, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void IdempotencyOptions_Configured_ReadsRetentionAndInterval_DevelopmentWithoutKeyGetsARandomOne()
+    {
+        var configured = IdempotencyOptions.FromConfiguration(Configuration(new()
+        {
+            ["Idempotency:HashKey"] = Convert.ToBase64String(new byte[40]),
+            ["Idempotency:Retention"] = "2.00:00:00",
+            ["Idempotency:CleanupInterval"] = "00:15:00",
+        }), new FakeEnvironment(Environments.Production), NullLogger.Instance);
+        Assert.Equal(TimeSpan.FromDays(2), configured.Retention);
+        Assert.Equal(TimeSpan.FromMinutes(15), configured.CleanupInterval);
+
+        var development = IdempotencyOptions.FromConfiguration(Configuration(new()), new FakeEnvironment(Environments.Development), NullLogger.Instance);
+        Assert.Equal(IdempotencyOptions.DefaultRetention, development.Retention);
+        Assert.Equal(IdempotencyOptions.DefaultCleanupInterval, development.CleanupInterval);
     }
 
     [Theory]
@@ -165,7 +230,7 @@ public class DatabaseHostingTests
     }
 
     [Fact]
-    public void ReadScripts_DataAssembly_ListsTheSameScriptForEachDialect()
+    public void ReadScripts_DataAssembly_ListsTheSameScriptsForEachDialect()
     {
         foreach (var provider in Enum.GetValues<DatabaseProvider>())
         {
@@ -173,6 +238,8 @@ public class DatabaseHostingTests
             var (name, sql) = scripts[0];
             Assert.EndsWith($".Migrations.{MigrationRunner.DialectFolder(provider)}.0001_idempotency_keys.sql", name, StringComparison.Ordinal);
             Assert.Contains("CREATE TABLE idempotency_keys", sql, StringComparison.Ordinal);
+            Assert.Contains(scripts, s => s.Name.EndsWith($".{MigrationRunner.DialectFolder(provider)}.0002_idempotency_reservation.sql", StringComparison.Ordinal)
+                                          && s.Sql.Contains("ALTER TABLE idempotency_keys ADD", StringComparison.Ordinal));
             Assert.Contains(scripts, s => s.Name.EndsWith($".{MigrationRunner.DialectFolder(provider)}.0003_audit_log.sql", StringComparison.Ordinal)
                                           && s.Sql.Contains("CREATE TABLE audit_log", StringComparison.Ordinal));
         }

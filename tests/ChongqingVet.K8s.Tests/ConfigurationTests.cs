@@ -8,7 +8,7 @@ namespace ChongqingVet.K8s.Tests;
 public partial class ConfigurationTests
 {
     /// <summary>Setting names that hold a secret (connection strings carry credentials).</summary>
-    [GeneratedRegex("ConnectionString|SigningKey|EncryptionKey|BlindIndexKey|Password|Passwd|Secret|Token|ApiKey|PrivateKey|Credential", RegexOptions.IgnoreCase)]
+    [GeneratedRegex("ConnectionString|SigningKey|HashKey|EncryptionKey|BlindIndexKey|Password|Passwd|Secret|Token|ApiKey|PrivateKey|Credential", RegexOptions.IgnoreCase)]
     private static partial Regex SecretName();
 
     /// <summary>A value that embeds a credential, whatever its key is called.</summary>
@@ -18,10 +18,10 @@ public partial class ConfigurationTests
     /// <summary>The Secrets an operator creates for production, by name and key (README, operator section).</summary>
     private static readonly Dictionary<string, string[]> OperatorSecrets = new()
     {
-        ["certificates-secrets"] = ["connection-string", "page-token-signing-key", "holder-identity-encryption-key", "holder-identity-blind-index-key"],
-        ["competitions-secrets"] = ["connection-string", "page-token-signing-key"],
-        ["courses-secrets"] = ["connection-string", "page-token-signing-key"],
-        ["jobpostings-secrets"] = ["connection-string", "page-token-signing-key"],
+        ["certificates-secrets"] = ["connection-string", "page-token-signing-key", "idempotency-hash-key", "holder-identity-encryption-key", "holder-identity-blind-index-key"],
+        ["competitions-secrets"] = ["connection-string", "page-token-signing-key", "idempotency-hash-key"],
+        ["courses-secrets"] = ["connection-string", "page-token-signing-key", "idempotency-hash-key"],
+        ["jobpostings-secrets"] = ["connection-string", "page-token-signing-key", "idempotency-hash-key"],
     };
 
     [Theory]

@@ -76,7 +76,7 @@ public sealed class CertificateImporter(
         IdempotencyKey? key = null;
         try
         {
-            key = IdempotencyStore.CreateKey(Operation, item.RequestId, issue);
+            key = idempotency.CreateKey(Operation, item.RequestId, issue);
         }
         catch (ValidationException invalid)
         {

@@ -22,6 +22,7 @@ public sealed class CertificateGrpcService(
 {
     public override async Task<CertificateType> CreateCertificateType(CreateCertificateTypeRequest request, ServerCallContext context)
     {
+        if (await idempotency.TryReplayAsync<CertificateType>(nameof(CreateCertificateType), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
         if (violations.Check(request.CertificateType is not null, "certificate_type", "is required"))
             CertificateRules.Validate(request.CertificateType!, violations);
@@ -55,6 +56,7 @@ public sealed class CertificateGrpcService(
 
     public override async Task<CertificateType> UpdateCertificateType(UpdateCertificateTypeRequest request, ServerCallContext context)
     {
+        if (await idempotency.TryReplayAsync<CertificateType>(nameof(UpdateCertificateType), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         if (request.CertificateType is null) throw new ValidationException("certificate_type", "is required");
         RequireCode(request.CertificateType.Code, "certificate_type.code");
         var version = Etags.Parse(request.CertificateType.Etag, "certificate_type.etag");
@@ -64,13 +66,15 @@ public sealed class CertificateGrpcService(
         var violations = new Violations();
         CertificateRules.Validate(updated, violations);
         violations.ThrowIfAny();
-        return await idempotency.ExecuteAsync(nameof(UpdateCertificateType), null, request,
+        return await idempotency.ExecuteAsync(nameof(UpdateCertificateType), request.RequestId, request,
             (connection, transaction) => types.UpdateAsync(connection, transaction, updated, version, context.CancellationToken),
             context.CancellationToken);
     }
 
     public override async Task<Certificate> IssueCertificate(IssueCertificateRequest request, ServerCallContext context)
     {
+        if (await idempotency.TryReplayAsync<Certificate>(nameof(IssueCertificate), request.RequestId, request, context.CancellationToken) is { } replay)
+            return Disclose(replay, request, context);
         var violations = new Violations();
         CertificateRules.ValidateIssue(request, ChinaTime.Today(clock), violations);
         var type = SkillCode.IsValid(request.TypeCode) ? await types.GetAsync(request.TypeCode, context.CancellationToken) : null;
@@ -81,8 +85,14 @@ public sealed class CertificateGrpcService(
         var certificate = await idempotency.ExecuteAsync(nameof(IssueCertificate), request.RequestId, request,
             (connection, transaction) => certificates.IssueAsync(connection, transaction, type!, request, context.CancellationToken),
             context.CancellationToken);
-        if (HolderDisclosure.MaySee(context.GetCaller(), certificate.LearnerId)) certificate.HolderName = request.HolderName.Trim();
-        return HolderDisclosure.ForCaller(certificate, context.GetCaller());
+        return Disclose(certificate, request, context);
+    }
+
+    private static Certificate Disclose(Certificate certificate, IssueCertificateRequest request, ServerCallContext context)
+    {
+        var caller = context.GetCaller();
+        if (HolderDisclosure.MaySee(caller, certificate.LearnerId)) certificate.HolderName = request.HolderName.Trim();
+        return HolderDisclosure.ForCaller(certificate, caller);
     }
 
     public override async Task<Certificate> GetCertificate(GetCertificateRequest request, ServerCallContext context)
@@ -112,6 +122,7 @@ public sealed class CertificateGrpcService(
 
     public override async Task<Certificate> RevokeCertificate(RevokeCertificateRequest request, ServerCallContext context)
     {
+        if (await idempotency.TryReplayAsync<Certificate>(nameof(RevokeCertificate), request.RequestId, request, context.CancellationToken) is { } replay) return HolderDisclosure.ForCaller(replay, context.GetCaller());
         var violations = new Violations();
         violations.Check(IsNumber(request.CertificateNumber), "certificate_number", "is required (at most 64 characters)");
         violations.RequireText(request.Reason, "reason", 500);

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using ChongqingVet.Common.V1;
 using ChongqingVet.Competitions.V1;
 using ChongqingVet.Data;
@@ -45,15 +46,14 @@ public sealed class AwardRuleRepository(IDbConnectionFactory database)
     }
 
     /// <summary>Sets the level a (tier, award) credits; Unspecified makes the award credit nothing.</summary>
-    public async Task<AwardRule> UpdateAsync(AwardRule rule, CancellationToken cancellationToken)
+    public async Task<AwardRule> UpdateAsync(DbConnection connection, DbTransaction transaction, AwardRule rule, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.ExecuteAsync(new CommandDefinition(UpdateRuleSql, new
         {
             Tier = (int)rule.Tier,
             AwardGrade = (int)rule.AwardGrade,
             CreditedLevel = (int)rule.CreditedLevel,
-        }, cancellationToken: cancellationToken));
+        }, transaction, cancellationToken: cancellationToken));
         if (rows == 0) throw new NotFoundException("AwardRule", $"{rule.Tier}/{rule.AwardGrade}");
         return rule.Clone();
     }

@@ -21,6 +21,7 @@ public sealed class CompetitionGrpcService(
 {
     public override async Task<Competition> CreateCompetition(CreateCompetitionRequest request, ServerCallContext context)
     {
+        if (await idempotency.TryReplayAsync<Competition>(nameof(CreateCompetition), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
         if (violations.Check(request.Competition is not null, "competition", "is required"))
         {
@@ -65,6 +66,7 @@ public sealed class CompetitionGrpcService(
 
     public override async Task<Competition> UpdateCompetition(UpdateCompetitionRequest request, ServerCallContext context)
     {
+        if (await idempotency.TryReplayAsync<Competition>(nameof(UpdateCompetition), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         if (request.Competition is null) throw new ValidationException("competition", "is required");
         RequireId(request.Competition.Id, "competition.id");
         var version = Etags.Parse(request.Competition.Etag, "competition.etag");
@@ -75,13 +77,14 @@ public sealed class CompetitionGrpcService(
         CompetitionRules.Validate(updated, violations);
         CheckDates(updated, violations);
         violations.ThrowIfAny();
-        return await idempotency.ExecuteAsync(nameof(UpdateCompetition), null, request,
+        return await idempotency.ExecuteAsync(nameof(UpdateCompetition), request.RequestId, request,
             (connection, transaction) => competitions.UpdateAsync(connection, transaction, updated, version, context.CancellationToken),
             context.CancellationToken);
     }
 
     public override async Task<Event> CreateEvent(CreateEventRequest request, ServerCallContext context)
     {
+        if (await idempotency.TryReplayAsync<Event>(nameof(CreateEvent), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
         if (violations.Check(request.Event is not null, "event", "is required"))
             CompetitionRules.Validate(request.Event!, violations);
@@ -126,6 +129,7 @@ public sealed class CompetitionGrpcService(
 
     public override async Task<Result> RecordResult(RecordResultRequest request, ServerCallContext context)
     {
+        if (await idempotency.TryReplayAsync<Result>(nameof(RecordResult), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
         if (!violations.Check(request.Result is not null, "result", "is required")) violations.ThrowIfAny();
         var result = request.Result!;
@@ -145,6 +149,7 @@ public sealed class CompetitionGrpcService(
 
     public override async Task<Result> UpdateResult(UpdateResultRequest request, ServerCallContext context)
     {
+        if (await idempotency.TryReplayAsync<Result>(nameof(UpdateResult), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         if (request.Result is null) throw new ValidationException("result", "is required");
         RequireId(request.Result.Id, "result.id");
         var version = Etags.Parse(request.Result.Etag, "result.etag");
@@ -157,7 +162,7 @@ public sealed class CompetitionGrpcService(
         var competitionEvent = (await competitions.GetEventAsync(current.CompetitionId, current.EventCode, context.CancellationToken))!;
         CompetitionRules.CheckAgainstEvent(updated, competitionEvent, violations);
         violations.ThrowIfAny();
-        return await idempotency.ExecuteAsync(nameof(UpdateResult), null, request,
+        return await idempotency.ExecuteAsync(nameof(UpdateResult), request.RequestId, request,
             (connection, transaction) => results.UpdateAsync(connection, transaction, updated, version, context.CancellationToken),
             context.CancellationToken);
     }
@@ -194,6 +199,7 @@ public sealed class CompetitionGrpcService(
 
     public override async Task<AwardRule> UpdateAwardRule(UpdateAwardRuleRequest request, ServerCallContext context)
     {
+        if (await idempotency.TryReplayAsync<AwardRule>(nameof(UpdateAwardRule), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
         if (violations.Check(request.Rule is not null, "rule", "is required"))
         {
@@ -203,7 +209,9 @@ public sealed class CompetitionGrpcService(
             violations.CheckEnum(rule.CreditedLevel, "rule.credited_level"); // UNSPECIFIED credits nothing
         }
         violations.ThrowIfAny();
-        return await awardRules.UpdateAsync(request.Rule!, context.CancellationToken);
+        return await idempotency.ExecuteAsync(nameof(UpdateAwardRule), request.RequestId, request,
+            (connection, transaction) => awardRules.UpdateAsync(connection, transaction, request.Rule!, context.CancellationToken),
+            context.CancellationToken);
     }
 
     public override async Task<ListLearnerSkillEvidenceResponse> ListLearnerSkillEvidence(ListLearnerSkillEvidenceRequest request, ServerCallContext context)

@@ -37,8 +37,9 @@ public sealed class CourseGrpcService(
 
     public override async Task<Course> CreateCourse(CreateCourseRequest request, ServerCallContext context)
     {
+        if (await idempotency.TryReplayAsync<Course>(nameof(CreateCourse), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
-        RequireRequestId(request.RequestId, violations);
+        if (request.RequestId.Length > 0) RequireRequestId(request.RequestId, violations);
         if (violations.Check(request.Course is not null, "course", "is required")) CourseRules.Validate(request.Course!, violations);
         violations.ThrowIfAny();
         var course = CourseMapper.Normalise(request.Course!);
@@ -72,6 +73,7 @@ public sealed class CourseGrpcService(
 
     public override async Task<Course> UpdateCourse(UpdateCourseRequest request, ServerCallContext context)
     {
+        if (await idempotency.TryReplayAsync<Course>(nameof(UpdateCourse), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         if (request.Course is null) throw new ValidationException("course", "is required");
         RequireCourseCode(request.Course.Code, "course.code");
         var version = Etags.Parse(request.Course.Etag, "course.etag");
@@ -80,15 +82,16 @@ public sealed class CourseGrpcService(
         var violations = new Violations();
         CourseRules.Validate(updated, violations);
         violations.ThrowIfAny();
-        return await idempotency.ExecuteAsync(nameof(UpdateCourse), null, request,
+        return await idempotency.ExecuteAsync(nameof(UpdateCourse), request.RequestId, request,
             (connection, transaction) => courses.UpdateAsync(connection, transaction, CourseMapper.Normalise(updated), version, context.CancellationToken),
             context.CancellationToken);
     }
 
     public override async Task<Enrollment> EnrollLearner(EnrollLearnerRequest request, ServerCallContext context)
     {
+        if (await idempotency.TryReplayAsync<Enrollment>(nameof(EnrollLearner), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
-        RequireRequestId(request.RequestId, violations);
+        if (request.RequestId.Length > 0) RequireRequestId(request.RequestId, violations);
         CheckLearner(request.LearnerId, violations);
         violations.Check(SkillCode.IsValid(request.CourseCode), "course_code", "is not a course code");
         violations.Check(CourseRules.IsTerm(request.Term), "term", "must be YYYY-YYYY-N with consecutive years and N 1 or 2");
@@ -101,6 +104,7 @@ public sealed class CourseGrpcService(
 
     public override async Task<Enrollment> RecordGrade(RecordGradeRequest request, ServerCallContext context)
     {
+        if (await idempotency.TryReplayAsync<Enrollment>(nameof(RecordGrade), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
         if (request.RequestId.Length > 0) RequireRequestId(request.RequestId, violations);
         violations.Check(request.EnrollmentId.Length is > 0 and <= 36, "enrollment_id", "is required");
@@ -142,8 +146,9 @@ public sealed class CourseGrpcService(
 
     public override async Task<CreditRule> CreateCreditRule(CreateCreditRuleRequest request, ServerCallContext context)
     {
+        if (await idempotency.TryReplayAsync<CreditRule>(nameof(CreateCreditRule), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
-        RequireRequestId(request.RequestId, violations);
+        if (request.RequestId.Length > 0) RequireRequestId(request.RequestId, violations);
         if (violations.Check(request.Rule is not null, "rule", "is required")) CourseRules.Validate(request.Rule!, violations);
         violations.ThrowIfAny();
         return await idempotency.ExecuteAsync(nameof(CreateCreditRule), request.RequestId, request,

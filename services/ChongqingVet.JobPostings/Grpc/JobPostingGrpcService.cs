@@ -22,6 +22,7 @@ public sealed class JobPostingGrpcService(
 {
     public override async Task<Skill> CreateSkill(CreateSkillRequest request, ServerCallContext context)
     {
+        if (await idempotency.TryReplayAsync<Skill>(nameof(CreateSkill), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
         if (violations.Check(request.Skill is not null, "skill", "is required")) JobPostingRules.Validate(request.Skill!, violations);
         violations.ThrowIfAny();
@@ -69,6 +70,7 @@ public sealed class JobPostingGrpcService(
 
     public override async Task<Skill> DeprecateSkill(DeprecateSkillRequest request, ServerCallContext context)
     {
+        if (await idempotency.TryReplayAsync<Skill>(nameof(DeprecateSkill), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
         var codeError = SkillCode.Validate(request.Code);
         if (codeError is not null) violations.Add("code", codeError);
@@ -101,6 +103,7 @@ public sealed class JobPostingGrpcService(
 
     public override async Task<Employer> CreateEmployer(CreateEmployerRequest request, ServerCallContext context)
     {
+        if (await idempotency.TryReplayAsync<Employer>(nameof(CreateEmployer), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
         if (violations.Check(request.Employer is not null, "employer", "is required")) JobPostingRules.Validate(request.Employer!, violations);
         violations.ThrowIfAny();
@@ -129,6 +132,7 @@ public sealed class JobPostingGrpcService(
 
     public override async Task<JobPosting> CreateJobPosting(CreateJobPostingRequest request, ServerCallContext context)
     {
+        if (await idempotency.TryReplayAsync<JobPosting>(nameof(CreateJobPosting), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
         if (violations.Check(request.JobPosting is not null, "job_posting", "is required"))
             JobPostingRules.Validate(request.JobPosting!, clock.GetUtcNow(), violations);
@@ -161,6 +165,7 @@ public sealed class JobPostingGrpcService(
 
     public override async Task<JobPosting> UpdateJobPosting(UpdateJobPostingRequest request, ServerCallContext context)
     {
+        if (await idempotency.TryReplayAsync<JobPosting>(nameof(UpdateJobPosting), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         if (request.JobPosting is null) throw new ValidationException("job_posting", "is required");
         RequirePostingId(request.JobPosting.Id, "job_posting.id");
         var version = Etags.Parse(request.JobPosting.Etag, "job_posting.etag");
@@ -170,13 +175,14 @@ public sealed class JobPostingGrpcService(
         var violations = new Violations();
         JobPostingRules.Validate(updated, clock.GetUtcNow(), violations);
         violations.ThrowIfAny();
-        return await idempotency.ExecuteAsync(nameof(UpdateJobPosting), null, request,
+        return await idempotency.ExecuteAsync(nameof(UpdateJobPosting), request.RequestId, request,
             (connection, transaction) => postings.UpdateAsync(connection, transaction, updated, version, context.CancellationToken),
             context.CancellationToken);
     }
 
     public override async Task<JobPosting> CloseJobPosting(CloseJobPostingRequest request, ServerCallContext context)
     {
+        if (await idempotency.TryReplayAsync<JobPosting>(nameof(CloseJobPosting), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
         violations.Check(IsPostingId(request.Id), "id", "is required (at most 36 characters)");
         long version = 0;
@@ -215,6 +221,7 @@ public sealed class JobPostingGrpcService(
 
     public override async Task<Placement> RecordPlacement(RecordPlacementRequest request, ServerCallContext context)
     {
+        if (await idempotency.TryReplayAsync<Placement>(nameof(RecordPlacement), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
         if (violations.Check(request.Placement is not null, "placement", "is required"))
         {
