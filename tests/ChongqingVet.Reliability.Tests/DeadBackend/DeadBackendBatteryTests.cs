@@ -20,7 +20,8 @@ namespace ChongqingVet.Reliability.Tests.DeadBackend;
 [Collection(DeadBackendCollection.Name)]
 public sealed class DeadBackendBatteryTests(ITestOutputHelper output)
 {
-    private const int InFlight = 16;
+    /// <summary>Calls in flight: 16, or CQV_BATTERY_IN_FLIGHT (e.g. 2, to see the dead backend's own cost without queueing).</summary>
+    private static readonly int InFlight = int.TryParse(Environment.GetEnvironmentVariable("CQV_BATTERY_IN_FLIGHT"), out var n) && n is > 0 and <= 64 ? n : 16;
     private static readonly TimeSpan KillAt = TimeSpan.FromSeconds(8);
     private static readonly TimeSpan RestartAfter = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan MinimumRun = TimeSpan.FromSeconds(30);
