@@ -5,6 +5,7 @@ using ChongqingVet.Gateway.Matching;
 using ChongqingVet.Gateway.Profile;
 using ChongqingVet.Gateway.Resilience;
 using ChongqingVet.ServiceDefaults;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace ChongqingVet.Gateway;
@@ -16,7 +17,7 @@ public static class GatewayModule
 
     public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddAccessRules(ChongqingVet.Profile.V1.LearnerProfileService.Descriptor, LearnerProfileAccess.Rules);
         // Errors over REST carry the same google.rpc details as over gRPC, so the JSON writer must know their types.
         builder.Services.AddGrpc().AddJsonTranscoding(options => options.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(

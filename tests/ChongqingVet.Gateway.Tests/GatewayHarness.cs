@@ -30,7 +30,9 @@ public sealed class GatewayHarness : IAsyncDisposable
 
     public HttpMessageHandler ServerHandler => _factory.Server.CreateHandler();
 
-    public static GatewayHarness Start(IReadOnlyDictionary<string, HttpMessageHandler> backends, IDictionary<string, string?>? settings = null)
+    /// <param name="services">Replaces services after the gateway's own registrations (e.g. a FakeTimeProvider as TimeProvider).</param>
+    public static GatewayHarness Start(IReadOnlyDictionary<string, HttpMessageHandler> backends, IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null)
     {
         var configuration = new Dictionary<string, string?>
         {
@@ -42,15 +44,16 @@ public sealed class GatewayHarness : IAsyncDisposable
             ["Resilience:Defaults:AttemptTimeout"] = "00:00:01",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) configuration[key] = value;
-        var factory = new RoutedGatewayFactory(configuration, backends);
+        var factory = new RoutedGatewayFactory(configuration, backends, services);
         _ = factory.Server;
         return new GatewayHarness(factory);
     }
 
     public ValueTask DisposeAsync() => _factory.DisposeAsync();
 
-    private sealed class RoutedGatewayFactory(IReadOnlyDictionary<string, string?> settings, IReadOnlyDictionary<string, HttpMessageHandler> backends)
-        : GrpcServiceFactory<LearnerProfileGrpcService>(settings)
+    private sealed class RoutedGatewayFactory(IReadOnlyDictionary<string, string?> settings, IReadOnlyDictionary<string, HttpMessageHandler> backends,
+        Action<IServiceCollection>? replace)
+        : GrpcServiceFactory<LearnerProfileGrpcService>(settings, replace)
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {

@@ -11,6 +11,12 @@ namespace ChongqingVet.Gateway.Clients;
 /// or dns:///certificates-headless:8080 for client-side load balancing). The caller's deadline and cancellation
 /// propagate to every downstream call, and so does the caller's bearer token (backends authorise the original caller,
 /// never a blanket gateway identity); retries belong to the Polly pipelines only.
+/// <para>
+/// Each channel runs over its own <see cref="SocketsHttpHandler"/>, which gives grpc-dotnet's connectivity tracking:
+/// once a connect is refused the subchannel is in TRANSIENT_FAILURE and calls (WaitForReady is off) fail at once
+/// without touching the network, while the channel redials in the background with the configured reconnect back-off
+/// (<c>Resilience:*:InitialReconnectBackoff</c>/<c>MaxReconnectBackoff</c>) and a short <c>ConnectTimeout</c>.
+/// </para>
 /// </summary>
 public static class BackendClients
 {
@@ -29,9 +35,21 @@ public static class BackendClients
         var address = configuration[$"Services:{name}:Address"];
         if (string.IsNullOrWhiteSpace(address))
             throw new InvalidOperationException($"Services:{name}:Address (environment Services__{name}__Address) is required.");
+        var resilience = BackendResilienceOptions.For(configuration, backend);
         services.AddGrpcClient<TClient>(backend, options => options.Address = new Uri(address))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                ConnectTimeout = resilience.ConnectTimeout,
+                EnableMultipleHttp2Connections = true,
+                KeepAlivePingDelay = resilience.KeepAlivePingDelay,
+                KeepAlivePingTimeout = resilience.KeepAlivePingTimeout,
+                KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+            })
             .ConfigureChannel(channel =>
             {
+                // A returning backend is redialled within MaxReconnectBackoff (grpc-dotnet defaults: 1 s growing to 120 s).
+                channel.InitialReconnectBackoff = resilience.InitialReconnectBackoff;
+                channel.MaxReconnectBackoff = resilience.MaxReconnectBackoff;
                 // Polly's attempt timeout cancels the call; surface that as OperationCanceledException so Polly sees it.
                 channel.ThrowOperationCanceledOnCancellation = true;
                 channel.MaxReceiveMessageSize = 16 * 1024 * 1024;
