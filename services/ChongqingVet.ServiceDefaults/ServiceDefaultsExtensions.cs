@@ -1,6 +1,7 @@
 using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
@@ -67,8 +68,23 @@ public static class ServiceDefaultsExtensions
 
     public static WebApplication MapServiceDefaults(this WebApplication app)
     {
-        app.UseAuthentication();
         var management = ManagementOptions.From(app.Configuration, app.Environment);
+        if (management.Port is { } managementPort)
+        {
+            // Judged by the port the connection arrived on, not by the Host header (which the caller chooses, and an
+            // ingress forwards): the management listener serves only /metrics and /healthz, and /metrics no other.
+            app.Use((context, next) =>
+            {
+                var path = context.Request.Path;
+                var refused = context.Connection.LocalPort == managementPort
+                    ? !path.StartsWithSegments("/metrics") && !path.StartsWithSegments("/healthz")
+                    : path.StartsWithSegments("/metrics");
+                if (!refused) return next(context);
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            });
+        }
+        app.UseAuthentication();
         if (management.Reflection) app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthTags.Live) });

@@ -8,7 +8,7 @@ namespace ChongqingVet.K8s.Tests;
 public partial class ConfigurationTests
 {
     /// <summary>Setting names that hold a secret (connection strings carry credentials).</summary>
-    [GeneratedRegex("ConnectionString|SigningKey|HashKey|EncryptionKey|BlindIndexKey|Password|Passwd|Secret|Token|ApiKey|PrivateKey|Credential", RegexOptions.IgnoreCase)]
+    [GeneratedRegex("ConnectionString|SigningKey|HashKey|EncryptionKey|BlindIndexKey|HmacKey|Password|Passwd|Secret|Token|ApiKey|PrivateKey|Credential", RegexOptions.IgnoreCase)]
     private static partial Regex SecretName();
 
     /// <summary>A value that embeds a credential, whatever its key is called.</summary>
@@ -18,10 +18,10 @@ public partial class ConfigurationTests
     /// <summary>The Secrets an operator creates for production, by name and key (README, operator section).</summary>
     private static readonly Dictionary<string, string[]> OperatorSecrets = new()
     {
-        ["certificates-secrets"] = ["connection-string", "page-token-signing-key", "idempotency-hash-key", "holder-identity-encryption-key", "holder-identity-blind-index-key"],
-        ["competitions-secrets"] = ["connection-string", "page-token-signing-key", "idempotency-hash-key"],
-        ["courses-secrets"] = ["connection-string", "page-token-signing-key", "idempotency-hash-key"],
-        ["jobpostings-secrets"] = ["connection-string", "page-token-signing-key", "idempotency-hash-key"],
+        ["certificates-secrets"] = ["connection-string", "page-token-signing-key", "idempotency-hash-key", "holder-identity-encryption-key", "holder-identity-blind-index-key", "audit-hmac-key"],
+        ["competitions-secrets"] = ["connection-string", "page-token-signing-key", "idempotency-hash-key", "audit-hmac-key"],
+        ["courses-secrets"] = ["connection-string", "page-token-signing-key", "idempotency-hash-key", "audit-hmac-key"],
+        ["jobpostings-secrets"] = ["connection-string", "page-token-signing-key", "idempotency-hash-key", "audit-hmac-key"],
     };
 
     [Theory]
@@ -152,5 +152,90 @@ public partial class ConfigurationTests
             policy.Require(settings["Database__MigrateOnStartup"].SequenceEqual(["false"]), workload.Id, "Database__MigrateOnStartup=false: the migration Job changes the schema");
         }
         policy.AssertNone();
+    }
+
+    /// <summary>The base's authority: a name that cannot resolve, which every overlay must replace.</summary>
+    private const string PlaceholderAuthority = "https://replace-with-the-oidc-issuer.invalid/";
+
+    [Theory]
+    [MemberData(nameof(Rendered.All), MemberType = typeof(Rendered))]
+    public void AuthSettings_EachTarget_ComeFromAConfigMapWithTheOverlaysAuthority(string target)
+    {
+        var rendered = Rendered.Of(target);
+        var policy = new Policy(target);
+        // Every process of the suite refuses to start without an authority: servers and migration Jobs alike.
+        foreach (var workload in rendered.Workloads.Where(w => w.Labels.Get("app.kubernetes.io/component") is "server" or "migration"))
+        {
+            var container = workload.Pod.Containers.Single();
+            var settings = Settings.Of(rendered, container);
+            foreach (var key in new[] { "Auth__Authority", "Auth__Audience" })
+            {
+                policy.Require(Settings.SourceOf(rendered, container, key) is not null, workload.Id, $"{key} comes from a ConfigMap (envFrom), so one change reaches every server");
+            }
+            var authority = settings.GetValueOrDefault("Auth__Authority");
+            policy.Require(Uri.TryCreate(authority, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" && uri.AbsolutePath.EndsWith('/'),
+                workload.Id, $"Auth__Authority ({authority}) is an absolute http(s) URL ending in /");
+            policy.Require(authority != PlaceholderAuthority, workload.Id, "the overlay replaces the base's placeholder authority");
+            policy.Require(settings.GetValueOrDefault("Auth__Audience") == "chongqingvet", workload.Id, "Auth__Audience=chongqingvet (what the identity provider puts in aud)");
+
+            // What the servers enforce (SecurityExtensions and JwtBearer): plain-HTTP metadata only with
+            // RequireHttpsMetadata=false, and that only in Development or Testing.
+            var environment = settings.GetValueOrDefault("ASPNETCORE_ENVIRONMENT") ?? "Production";
+            var requireHttps = !string.Equals(settings.GetValueOrDefault("Auth__RequireHttpsMetadata"), "false", StringComparison.OrdinalIgnoreCase);
+            policy.Require(requireHttps || environment is "Development" or "Testing", workload.Id,
+                $"Auth__RequireHttpsMetadata=false is accepted only in Development or Testing (environment: {environment})");
+            policy.Require(!requireHttps || uri?.Scheme == "https", workload.Id,
+                $"with Auth__RequireHttpsMetadata on, the authority must be https ({authority}); otherwise every request fails, the probes' too");
+        }
+        policy.AssertNone();
+    }
+
+    [Theory]
+    [InlineData(Rendered.Prod)]
+    [InlineData(Rendered.ProdMigrations)]
+    public void AuthSettings_Prod_HttpsAuthorityInProduction(string target)
+    {
+        var rendered = Rendered.Of(target);
+        var policy = new Policy(target);
+        foreach (var workload in rendered.Workloads)
+        {
+            var settings = Settings.Of(rendered, workload.Pod.Containers.Single());
+            policy.Require(settings.GetValueOrDefault("ASPNETCORE_ENVIRONMENT") == "Production", workload.Id, "ASPNETCORE_ENVIRONMENT=Production");
+            policy.Require(settings.GetValueOrDefault("Auth__Authority")?.StartsWith("https://", StringComparison.Ordinal) == true, workload.Id, "an https:// authority");
+            policy.Require(settings.GetValueOrDefault("Auth__RequireHttpsMetadata") is null or "true", workload.Id, "Auth__RequireHttpsMetadata stays true");
+            policy.Require(settings.GetValueOrDefault("Management__Reflection") == "false", workload.Id, "Management__Reflection=false: no reflection or OpenAPI document");
+        }
+        policy.AssertNone();
+    }
+
+    [Theory]
+    [MemberData(nameof(Rendered.All), MemberType = typeof(Rendered))]
+    public void AuditKey_EachTarget_ComesFromTheServicesSecretForServerAndJobAlike(string target)
+    {
+        var rendered = Rendered.Of(target);
+        var policy = new Policy(target);
+        var databaseClients = rendered.Workloads.Where(w => w.Pod.Containers.Any(c => (c.Env ?? []).Any(e => e.Name == "ConnectionStrings__Database"))).ToList();
+        Assert.NotEmpty(databaseClients);
+        foreach (var workload in databaseClients)
+        {
+            var env = workload.Pod.Containers.Single().Env ?? [];
+            var connection = env.Single(e => e.Name == "ConnectionStrings__Database").ValueFrom?.SecretKeyRef;
+            var audit = env.SingleOrDefault(e => e.Name == "Audit__HmacKey")?.ValueFrom?.SecretKeyRef;
+            policy.Require(audit is not null && audit.Name == connection?.Name && audit.Key == "audit-hmac-key", workload.Id,
+                $"Audit__HmacKey from secretKeyRef {connection?.Name}/audit-hmac-key (the same key for every replica and the migration Job)");
+        }
+        // Generated dev values are valid keys: base64 of at least 32 bytes.
+        foreach (var secret in rendered.Of<V1Secret>().Where(s => s.Data?.ContainsKey("audit-hmac-key") == true))
+        {
+            var key = System.Text.Encoding.UTF8.GetString(secret.Data["audit-hmac-key"]);
+            policy.Require(IsBase64Key(key), $"Secret/{secret.Metadata.Name}", "audit-hmac-key is base64 of at least 32 bytes");
+        }
+        policy.AssertNone();
+    }
+
+    private static bool IsBase64Key(string text)
+    {
+        var buffer = new byte[text.Length];
+        return Convert.TryFromBase64String(text, buffer, out var length) && length >= 32;
     }
 }

@@ -52,6 +52,8 @@ public class ContainerImageTests
         policy.AssertNone();
         Assert.Contains(stage, l => l.Contains("Kestrel__Endpoints__Grpc__Url=http://+:8080", StringComparison.Ordinal));
         Assert.Contains(stage, l => l.Contains("Kestrel__Endpoints__Http__Url=http://+:8081", StringComparison.Ordinal));
+        Assert.Contains(stage, l => l.Contains("Kestrel__Endpoints__Management__Url=http://+:9090", StringComparison.Ordinal));
+        Assert.Contains(stage, l => l.Contains("Management__Port=9090", StringComparison.Ordinal));
     }
 
     [Fact]

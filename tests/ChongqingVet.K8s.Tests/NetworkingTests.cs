@@ -42,16 +42,18 @@ public class NetworkingTests
 
     [Theory]
     [MemberData(nameof(Rendered.All), MemberType = typeof(Rendered))]
-    public void ServerServices_EachTarget_ExposeNamedGrpcAndHttpPorts(string target)
+    public void ServerServices_EachTarget_ExposeGrpcAndOnlyTheGatewayHttp(string target)
     {
         var policy = new Policy(target);
         foreach (var service in Rendered.Of(target).Of<V1Service>().Where(s => s.Spec.Selector.Get("app.kubernetes.io/component") == "server"))
         {
             var headless = service.Spec.ClusterIP == "None";
+            var gateway = service.Spec.Selector.Get("app.kubernetes.io/name") == "gateway";
             var names = service.Spec.Ports.Select(p => p.Name).Order(StringComparer.Ordinal).ToArray();
-            string[] expected = headless ? ["grpc"] : ["grpc", "http"];
+            // Only the gateway's http port has a client (the Ingress); the management port is scraped per pod, never via a Service.
+            string[] expected = headless || !gateway ? ["grpc"] : ["grpc", "http"];
             policy.Require(names.SequenceEqual(expected), $"Service/{service.Metadata.Name}",
-                headless ? "headless: port grpc only" : $"ports named grpc and http (found {string.Join(", ", names)})");
+                $"ports named {string.Join(" and ", expected)} (found {string.Join(", ", names)})");
             policy.Require(service.Spec.Ports.Where(p => p.Name == "grpc").All(p => p.AppProtocol == "kubernetes.io/h2c"), $"Service/{service.Metadata.Name}",
                 "grpc port declares appProtocol kubernetes.io/h2c (HTTP/2 without TLS)");
         }
@@ -223,6 +225,56 @@ public class NetworkingTests
                 .Select(p => p.Protocol ?? "TCP")
                 .ToHashSet();
             policy.Require(dns.SetEquals(["UDP", "TCP"]), workload.Id, "egress to the cluster DNS (kube-system) on UDP and TCP 53");
+        }
+        policy.AssertNone();
+    }
+
+    [Theory]
+    [MemberData(nameof(Rendered.Applications), MemberType = typeof(Rendered))]
+    public void NetworkPolicies_EachApplication_AdmitTheManagementPortFromMonitoringOnly(string name)
+    {
+        var environment = Environment.Of(name);
+        var policies = environment.Application.Of<V1NetworkPolicy>().ToList();
+        var policy = new Policy(name);
+        foreach (var server in environment.Workloads.Where(w => w.Kind == "Deployment"))
+        {
+            var management = server.Ports.SingleOrDefault(p => p.Name == "management");
+            policy.Require(management is not null, server.Id, "has a container port named management");
+            if (management is null) continue;
+            var admitting = IngressRules(policies, server).Where(r => Allows(r.Ports, management)).ToList();
+            policy.Require(admitting.Count > 0, server.Id, "a NetworkPolicy admits Prometheus to the management port");
+            policy.Require(
+                admitting.All(r => (r.FromProperty ?? []).All(peer =>
+                    peer.NamespaceSelector?.MatchLabels.Get("kubernetes.io/metadata.name") == "monitoring" && peer.IpBlock is null)),
+                server.Id, "the management port admits the monitoring namespace only");
+            foreach (var other in server.Ports.Where(p => p.Name != "management"))
+            {
+                policy.Require(
+                    !IngressRules(policies, server).Any(r => Allows(r.Ports, other)
+                        && (r.FromProperty ?? []).Any(peer => peer.NamespaceSelector?.MatchLabels.Get("kubernetes.io/metadata.name") == "monitoring")),
+                    server.Id, $"monitoring is not admitted to the '{other.Name}' port (no /metrics there)");
+            }
+        }
+        policy.AssertNone();
+    }
+
+    [Theory]
+    [MemberData(nameof(Rendered.Applications), MemberType = typeof(Rendered))]
+    public void NetworkPolicies_EachApplication_LetEveryServerReachItsAuthority(string name)
+    {
+        var environment = Environment.Of(name);
+        var policies = environment.Application.Of<V1NetworkPolicy>().ToList();
+        var policy = new Policy(name);
+        foreach (var server in environment.Workloads.Where(w => w.Kind == "Deployment"))
+        {
+            var authority = new Uri(Settings.Of(environment.Application, server.Pod.Containers.Single())["Auth__Authority"]!);
+            var port = authority.Port.ToString(CultureInfo.InvariantCulture);
+            // Outside this namespace: an address block (an issuer outside the cluster) or a namespace and its pods.
+            policy.Require(
+                EgressRules(policies, server).Any(r =>
+                    (r.Ports ?? []).Any(p => p.Port?.Value == port && (p.Protocol ?? "TCP") == "TCP")
+                    && (r.To ?? []).Any(peer => peer.IpBlock is not null || (peer.NamespaceSelector is not null && !Selectors.IsEmpty(peer.NamespaceSelector)))),
+                server.Id, $"egress to the identity provider ({authority}) on TCP {port}");
         }
         policy.AssertNone();
     }

@@ -175,7 +175,7 @@ public class PodPolicyTests
         foreach (var workload in Servers(target))
         {
             var container = workload.Pod.Containers.Single();
-            foreach (var (endpoint, portName) in new[] { ("Grpc", "grpc"), ("Http", "http") })
+            foreach (var (endpoint, portName) in new[] { ("Grpc", "grpc"), ("Http", "http"), ("Management", "management") })
             {
                 var url = container.Env?.SingleOrDefault(e => e.Name == $"Kestrel__Endpoints__{endpoint}__Url")?.Value;
                 var port = container.Ports?.SingleOrDefault(p => p.Name == portName)?.ContainerPort;
@@ -183,6 +183,27 @@ public class PodPolicyTests
                     url is not null && port is not null && url.StartsWith("http://", StringComparison.Ordinal) && url.EndsWith($":{port}", StringComparison.Ordinal),
                     workload.Id, $"Kestrel__Endpoints__{endpoint}__Url ({url}) listens on the '{portName}' container port ({port}) without TLS");
             }
+        }
+        policy.AssertNone();
+    }
+
+    [Theory]
+    [MemberData(nameof(Rendered.All), MemberType = typeof(Rendered))]
+    public void Servers_EachTarget_ServeMetricsOnTheManagementPortWherePrometheusScrapes(string target)
+    {
+        var policy = new Policy(target);
+        foreach (var workload in Servers(target))
+        {
+            var container = workload.Pod.Containers.Single();
+            var env = (container.Env ?? []).Where(e => e.Value is not null).ToDictionary(e => e.Name, e => e.Value);
+            var management = container.Ports?.SingleOrDefault(p => p.Name == "management")?.ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var annotations = workload.Template.Metadata?.Annotations;
+            policy.Require(management is not null && env.GetValueOrDefault("Management__Port") == management, workload.Id,
+                $"Management__Port ({env.GetValueOrDefault("Management__Port")}) is the management container port ({management}): /metrics answers there only");
+            policy.Require(env.GetValueOrDefault("Kestrel__Endpoints__Management__Protocols") == "Http1", workload.Id, "the management endpoint speaks HTTP/1.1 (what Prometheus uses)");
+            policy.Require(annotations.Get("prometheus.io/scrape") == "true" && annotations.Get("prometheus.io/path") == "/metrics"
+                           && management is not null && annotations.Get("prometheus.io/port") == management,
+                workload.Id, $"scrape annotations point at /metrics on the management port (prometheus.io/port: {annotations.Get("prometheus.io/port")})");
         }
         policy.AssertNone();
     }

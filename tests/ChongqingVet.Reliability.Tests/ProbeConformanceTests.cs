@@ -85,6 +85,44 @@ public sealed class ProbeConformanceTests(HealthyDevCluster cluster)
             Assert.Equal(200, await Kubelet.HttpGetAsync(httpPort, path, TimeSpan.FromSeconds(5)));
     }
 
+    [Theory, MemberData(nameof(Deployables))]
+    public async Task Metrics_HealthyDeployable_AnswerOnTheManagementPortOnly(string deployable)
+    {
+        var pod = cluster.Pods[deployable].Specification;
+        var management = pod.LocalPort("management");
+        var http = pod.LocalPort("http");
+        // Where the manifest's scrape annotations send Prometheus.
+        var annotations = pod.Workload.Template.Metadata.Annotations;
+        Assert.Equal("true", annotations["prometheus.io/scrape"]);
+        Assert.Equal(management, pod.LocalPort(annotations["prometheus.io/port"]));
+
+        var scrape = await GetAsync(management, annotations["prometheus.io/path"]);
+        Assert.Equal(200, scrape.Status);
+        Assert.Contains("# TYPE ", scrape.Body, StringComparison.Ordinal);
+        Assert.Equal(200, (await GetAsync(management, "/healthz/live")).Status);
+
+        // Not on the public listener, whatever Host the caller claims (an ingress forwards the caller's Host).
+        Assert.Equal(404, (await GetAsync(http, "/metrics")).Status);
+        Assert.Equal(404, (await GetAsync(http, "/metrics", host: $"127.0.0.1:{management}")).Status);
+        Assert.Equal(404, (await GetAsync(http, "/metrics", host: $"pod:{pod.Container.Ports.Single(p => p.Name == "management").ContainerPort}")).Status);
+        // And the management listener serves diagnostics only, never the application.
+        if (deployable == SuiteLayout.Gateway.Name)
+        {
+            Assert.Equal(200, (await GetAsync(http, "/web-config.json")).Status);
+            Assert.Equal(404, (await GetAsync(management, "/web-config.json")).Status);
+        }
+    }
+
+    /// <summary>A plain HTTP/1.1 GET; <paramref name="host"/> overrides the Host header.</summary>
+    private static async Task<(int Status, string Body)> GetAsync(int port, string path, string? host = null)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(5) };
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{port}{path}");
+        if (host is not null) request.Headers.Host = host;
+        using var response = await http.SendAsync(request);
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
     [Theory, MemberData(nameof(DatabaseServices))]
     public async Task ReadinessProbe_MigrationsBehind_NotServingWhileLive(string service)
     {

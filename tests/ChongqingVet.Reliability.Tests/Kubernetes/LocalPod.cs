@@ -11,13 +11,6 @@ namespace ChongqingVet.Reliability.Tests.Kubernetes;
 /// </summary>
 public sealed class LocalPod : IAsyncDisposable
 {
-    /// <summary>Set for every process: authentication settings Production will require (probes stay anonymous).</summary>
-    public static readonly IReadOnlyDictionary<string, string> ExtraEnvironment = new Dictionary<string, string>
-    {
-        ["Auth__Authority"] = "http://127.0.0.1:9/",
-        ["Auth__Audience"] = "chongqingvet",
-    };
-
     /// <summary>Inherited from the test process: what the dotnet host itself needs, nothing the application reads as settings.</summary>
     private static readonly string[] Inherited = ["PATH", "HOME", "TMPDIR", "LANG", "DOTNET_ROOT", "DOTNET_CLI_HOME", "DOTNET_NOLOGO"];
 
@@ -61,8 +54,9 @@ public sealed class LocalPod : IAsyncDisposable
             var value = System.Environment.GetEnvironmentVariable(name);
             if (value is not null) start.Environment[name] = value;
         }
+        // Only what the manifests set: the authority too (token validation fetches its keys lazily, so the probes,
+        // which are anonymous, never need it to answer).
         foreach (var (key, value) in specification.Environment) start.Environment[key] = value;
-        foreach (var (key, value) in ExtraEnvironment) start.Environment[key] = value;
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + specification.Workload.Id);
         var pod = new LocalPod(specification, process);

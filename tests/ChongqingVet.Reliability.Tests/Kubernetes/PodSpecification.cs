@@ -46,7 +46,7 @@ public sealed partial class PodSpecification
     /// <summary>The local port for a probe's port: a number, or the name of one of the container's ports.</summary>
     public int LocalPort(IntOrString port) => LocalPort(port.Value);
 
-    /// <summary>The local port for a container port given as a number or by its name ("grpc", "http").</summary>
+    /// <summary>The local port for a container port given as a number or by its name ("grpc", "http", "management").</summary>
     public int LocalPort(string value)
     {
         var containerPort = int.TryParse(value, out var number)
@@ -115,9 +115,18 @@ public sealed partial class PodSpecification
             Assert.True(ports.ContainsKey(port), $"{Workload.Id}: {key} listens on {port}, which the container does not declare as a port.");
             environment[key] = $"{match.Groups["scheme"].Value}://127.0.0.1:{ports[port]}{match.Groups["rest"].Value}";
         }
+        // Management__Port names the management listener's container port (the only one /metrics answers on): it moves too.
+        if (environment.TryGetValue(ManagementPortKey, out var managementPort))
+        {
+            Assert.True(int.TryParse(managementPort, out var number) && ports.ContainsKey(number),
+                $"{Workload.Id}: {ManagementPortKey}={managementPort} is not one of the container's ports.");
+            environment[ManagementPortKey] = ports[number].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         Ports = ports;
         Environment = environment;
     }
+
+    private const string ManagementPortKey = "Management__Port";
 
     private static bool IsListenAddress(string key) =>
         key is "ASPNETCORE_URLS" || (key.StartsWith("Kestrel__Endpoints__", StringComparison.Ordinal) && key.EndsWith("__Url", StringComparison.Ordinal));
