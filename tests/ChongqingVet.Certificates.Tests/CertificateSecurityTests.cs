@@ -237,5 +237,13 @@ public class CertificateSecurityTests
         await other.ListCertificateTypesAsync(new ListCertificateTypesRequest()); // another client has its own bucket
     }
 
+    [Fact]
+    public async Task StartUp_PlainHttpAuthorityWithHttpsMetadataRequired_Refuses()
+    {
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => CertificateServiceHarness.StartAsync(DatabaseProvider.Sqlite,
+            new Dictionary<string, string?> { ["Auth:RequireHttpsMetadata"] = "true" }));
+        Assert.Contains("https://", refused.ToString(), StringComparison.Ordinal);
+    }
+
     public static TheoryData<DatabaseProvider> Providers => ChongqingVet.TestKit.Databases.Providers.All;
 }

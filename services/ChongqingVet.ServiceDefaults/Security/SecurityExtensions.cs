@@ -23,6 +23,10 @@ public static class SecurityExtensions
                 "Auth:Authority (environment Auth__Authority) is required: the OIDC issuer whose tokens this service accepts. " +
                 "For the local suite the AppHost sets it to the development identity provider (tools/ChongqingVet.Identity).");
         var developmentLike = builder.Environment.IsDevelopment() || builder.Environment.IsEnvironment("Testing");
+        if (auth.RequireHttpsMetadata && !auth.Authority.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException(
+                $"Auth:Authority must be an https:// address while Auth:RequireHttpsMetadata is true (it is '{auth.Authority}'); " +
+                "otherwise every request would fail when the token keys are fetched.");
         if (!auth.RequireHttpsMetadata && !developmentLike)
             throw new InvalidOperationException("Auth:RequireHttpsMetadata=false is allowed only in Development and Testing.");
         if (auth.Algorithms.Length == 0 || auth.Algorithms.Any(a => a.Equals("none", StringComparison.OrdinalIgnoreCase) || a.StartsWith("HS", StringComparison.OrdinalIgnoreCase)))
