@@ -170,7 +170,14 @@ public sealed class DeadBackendTests
         Assert.False(call.IsCompleted); // waiting for its back-off, which only the clock can end
         Assert.Equal(1, fakes.Competitions.EvidenceCalls);
 
-        clock.Advance(TimeSpan.FromMinutes(5)); // beyond any jittered first delay
+        // Beyond any jittered first delay. The failure reaches Polly a moment after the backend saw the call, and only
+        // then is the back-off timer created on the fake clock: advance until the call ends (at most 10 × 5 min, below
+        // the 1 h attempt timeout), so the test never depends on that moment.
+        for (var step = 0; step < 10 && !call.IsCompleted; step++)
+        {
+            clock.Advance(TimeSpan.FromMinutes(5));
+            await Task.WhenAny(call, Task.Delay(TimeSpan.FromMilliseconds(200)));
+        }
         var profile = await call.WaitAsync(Guard);
         Assert.Equal(["competitions"], profile.Unreachable);
         Assert.Equal(2, fakes.Competitions.EvidenceCalls);
