@@ -4,6 +4,7 @@ using ChongqingVet.Competitions.V1;
 using ChongqingVet.Data;
 using ChongqingVet.TestKit.Databases;
 using ChongqingVet.TestKit.Grpc;
+using ChongqingVet.TestKit.Security;
 
 namespace ChongqingVet.Competitions.Tests;
 
@@ -46,6 +47,8 @@ public sealed class CompetitionServiceHarness : IAsyncDisposable
         StartDate = Today.AddDays(startInDays).ToProtoDate(),
         EndDate = Today.AddDays(startInDays + 5).ToProtoDate(),
         Status = startInDays > 0 ? CompetitionStatus.Planned : CompetitionStatus.Open,
+        // The default test token's organisation organises it, so that token may record results.
+        OrganiserCreditCode = TestAuthority.TestOrganisation,
     };
 
     public async Task<Competition> CreateCompetitionAsync(Competition? competition = null) =>

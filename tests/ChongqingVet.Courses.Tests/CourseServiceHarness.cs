@@ -4,6 +4,7 @@ using ChongqingVet.Courses.V1;
 using ChongqingVet.Data;
 using ChongqingVet.TestKit.Databases;
 using ChongqingVet.TestKit.Grpc;
+using ChongqingVet.TestKit.Security;
 
 namespace ChongqingVet.Courses.Tests;
 
@@ -42,6 +43,8 @@ public sealed class CourseServiceHarness : IAsyncDisposable
         Category = CourseCategory.Core,
         MajorCodes = { "460301", "660301" },
         SkillOutcomes = { new SkillRef { SkillCode = "PLC-PROG", Level = SkillLevel._3Advanced }, new SkillRef { SkillCode = "HMI-CONF", Level = SkillLevel._4Intermediate } },
+        // The default test token's organisation teaches it, so that token may enrol and grade.
+        OwnerCreditCode = TestAuthority.TestOrganisation,
     };
 
     public async Task<Course> CreateCourseAsync(Course? course = null) =>

@@ -2,6 +2,7 @@ using System.Data.Common;
 using ChongqingVet.Common.V1;
 using ChongqingVet.Competitions.V1;
 using ChongqingVet.Data;
+using ChongqingVet.Domain.Codes;
 using ChongqingVet.Domain.Errors;
 using Dapper;
 
@@ -16,12 +17,12 @@ public sealed class CompetitionRepository(IDbConnectionFactory database, TimePro
     private const string CompetitionColumns = """
         id AS Id, name AS Name, series AS Series, tier AS Tier, year AS Year, organiser AS Organiser,
         district_code AS DistrictCode, start_date AS StartDate, end_date AS EndDate, status AS Status,
-        version AS Version, created_at AS CreatedAt
+        version AS Version, created_at AS CreatedAt, organiser_credit_code AS OrganiserCreditCode
         """;
 
     private const string InsertCompetitionSql = """
-        INSERT INTO competitions (id, name, series, tier, year, organiser, district_code, start_date, end_date, status, version, created_at, updated_at)
-        VALUES (@Id, @Name, @Series, @Tier, @Year, @Organiser, @DistrictCode, @StartDate, @EndDate, @Status, 1, @Now, @Now)
+        INSERT INTO competitions (id, name, series, tier, year, organiser, district_code, start_date, end_date, status, organiser_credit_code, version, created_at, updated_at)
+        VALUES (@Id, @Name, @Series, @Tier, @Year, @Organiser, @DistrictCode, @StartDate, @EndDate, @Status, @OrganiserCreditCode, 1, @Now, @Now)
         """;
 
     private const string SelectCompetitionSql = "SELECT " + CompetitionColumns + " FROM competitions WHERE id = @Id";
@@ -210,6 +211,8 @@ public sealed class CompetitionRepository(IDbConnectionFactory database, TimePro
         StartDate = competition.StartDate.ToDateOnly()!.Value.ToStoredDate(),
         EndDate = competition.EndDate.ToDateOnly()!.Value.ToStoredDate(),
         Status = (int)competition.Status,
+        // The owner is set at creation; the UPDATE statement does not change it.
+        OrganiserCreditCode = competition.OrganiserCreditCode.Length == 0 ? null : UnifiedSocialCreditCode.Normalize(competition.OrganiserCreditCode),
         Now = now,
     };
 
@@ -249,6 +252,7 @@ public sealed class CompetitionRepository(IDbConnectionFactory database, TimePro
         Status = (CompetitionStatus)row.Status,
         Etag = Etags.From(row.Version),
         CreateTime = ProtoConversions.ToTimestamp(row.CreatedAt),
+        OrganiserCreditCode = row.OrganiserCreditCode ?? string.Empty,
     };
 
     private sealed class CompetitionRow
@@ -265,6 +269,7 @@ public sealed class CompetitionRepository(IDbConnectionFactory database, TimePro
         public int Status { get; init; }
         public long Version { get; init; }
         public long CreatedAt { get; init; }
+        public string? OrganiserCreditCode { get; init; }
     }
 
     private sealed class EventRow

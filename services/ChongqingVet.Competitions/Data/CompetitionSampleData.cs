@@ -15,6 +15,25 @@ public sealed class CompetitionSampleData(CompetitionRepository competitions, Re
 {
     private const string National = "全国职业院校技能大赛";
 
+    /// <summary>
+    /// The organiser's unified social credit code per organiser name (valid GB 32100 check characters). The school
+    /// contest's code is 重庆工业职业技术学院's, the <c>org</c> of the development identity provider's institution client
+    /// <c>institution-cqipc</c>, so that client may record its results; the other codes are synthetic sample codes.
+    /// Declared before <see cref="Competitions"/>: static initialisers run in textual order.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> OrganiserCreditCodes { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["教育部等"] = "11100000000013338W",
+        ["世界技能组织"] = "N2000000MD0000001F",
+        ["重庆市教育委员会"] = "11500000008765432K",
+        ["重庆市人力资源和社会保障局 四川省人力资源和社会保障厅"] = "115000000098765435",
+        ["永川区人力资源和社会保障局"] = "11500118001234567D",
+        ["重庆工业职业技术学院"] = SampleInstitution,
+    };
+
+    /// <summary>重庆工业职业技术学院 (the dev identity provider's <c>institution-cqipc</c>).</summary>
+    public const string SampleInstitution = "125000002166DHX7JT";
+
     public static IReadOnlyList<Competition> Competitions { get; } =
     [
         Competition("cmp-2024-national-zz", "2024年全国职业院校技能大赛（中职组）", National, CompetitionTier.National, "教育部等", "", "2024-08-20", "2024-08-26", CompetitionStatus.Finished),
@@ -91,6 +110,7 @@ public sealed class CompetitionSampleData(CompetitionRepository competitions, Re
     private static Competition Competition(string id, string name, string series, CompetitionTier tier, string organiser, string district,
         string start, string end, CompetitionStatus status) => new()
     {
+        OrganiserCreditCode = OrganiserCreditCodes[organiser],
         Id = id,
         Name = name,
         Series = series,

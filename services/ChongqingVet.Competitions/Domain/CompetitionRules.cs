@@ -67,6 +67,11 @@ public static partial class CompetitionRules
         if (violations.Check(end is not null, prefix + "end_date", "is required and must be a real date") && start is not null)
             violations.Check(end >= start, prefix + "end_date", "must not be before start_date");
         violations.Check(competition.Status != CompetitionStatus.Unspecified && Enum.IsDefined(competition.Status), prefix + "status", "is required");
+        if (competition.OrganiserCreditCode.Length > 0)
+        {
+            var creditError = UnifiedSocialCreditCode.Validate(competition.OrganiserCreditCode);
+            if (creditError is not null) violations.Add(prefix + "organiser_credit_code", creditError);
+        }
     }
 
     /// <summary>Every violation of an event that needs no database.</summary>

@@ -6,6 +6,7 @@ using ChongqingVet.Data;
 using ChongqingVet.Domain.Codes;
 using ChongqingVet.Domain.Errors;
 using ChongqingVet.Domain.Time;
+using ChongqingVet.ServiceDefaults.Security;
 using Grpc.Core;
 
 namespace ChongqingVet.Competitions.Grpc;
@@ -137,9 +138,10 @@ public sealed class CompetitionGrpcService(
         violations.ThrowIfAny();
         var competitionEvent = await competitions.GetEventAsync(result.CompetitionId, result.EventCode, context.CancellationToken)
                                ?? throw new NotFoundException("Event", $"{result.CompetitionId}/{result.EventCode}");
+        var competition = (await competitions.GetAsync(result.CompetitionId, context.CancellationToken))!;
+        OrganiserAuthority.EnsureMayRecordResults(context.GetCaller(), competition);
         CompetitionRules.CheckAgainstEvent(result, competitionEvent, violations);
         violations.ThrowIfAny();
-        var competition = (await competitions.GetAsync(result.CompetitionId, context.CancellationToken))!;
         if (!CompetitionRules.HasStarted(competition, ChinaTime.Today(clock)))
             throw new FailedPreconditionException("COMPETITION_NOT_STARTED", "Results can be recorded only once the competition has started.");
         return await idempotency.ExecuteAsync(nameof(RecordResult), request.RequestId, request,
@@ -154,6 +156,8 @@ public sealed class CompetitionGrpcService(
         RequireId(request.Result.Id, "result.id");
         var version = Etags.Parse(request.Result.Etag, "result.etag");
         var current = await results.GetAsync(request.Result.Id, context.CancellationToken) ?? throw new NotFoundException("Result", request.Result.Id);
+        var competition = (await competitions.GetAsync(current.CompetitionId, context.CancellationToken))!;
+        OrganiserAuthority.EnsureMayRecordResults(context.GetCaller(), competition);
         var updated = CompetitionMapper.ApplyMask(current, request.Result, request.UpdateMask);
         var violations = new Violations();
         violations.CheckEnum(updated.AwardGrade, "result.award_grade", required: true);

@@ -3,6 +3,7 @@ using ChongqingVet.Common.V1;
 using ChongqingVet.Courses.Domain;
 using ChongqingVet.Courses.V1;
 using ChongqingVet.Data;
+using ChongqingVet.Domain.Codes;
 using ChongqingVet.Domain.Errors;
 using Dapper;
 
@@ -15,12 +16,12 @@ public sealed class CourseRepository(IDbConnectionFactory database, TimeProvider
 
     private const string CourseColumns = """
         c.code AS Code, c.name AS Name, c.credits AS Credits, c.hours AS Hours, c.category AS Category, c.pass_mark AS PassMark,
-        c.version AS Version, c.created_at AS CreatedAt, c.updated_at AS UpdatedAt
+        c.version AS Version, c.created_at AS CreatedAt, c.updated_at AS UpdatedAt, c.owner_credit_code AS OwnerCreditCode
         """;
 
     private const string InsertCourseSql = """
-        INSERT INTO courses (code, name, credits, hours, category, pass_mark, version, created_at, updated_at)
-        VALUES (@Code, @Name, @Credits, @Hours, @Category, @PassMark, 1, @Now, @Now)
+        INSERT INTO courses (code, name, credits, hours, category, pass_mark, owner_credit_code, version, created_at, updated_at)
+        VALUES (@Code, @Name, @Credits, @Hours, @Category, @PassMark, @OwnerCreditCode, 1, @Now, @Now)
         """;
 
     private const string UpdateCourseSql = """
@@ -159,6 +160,8 @@ public sealed class CourseRepository(IDbConnectionFactory database, TimeProvider
         course.Hours,
         Category = (int)course.Category,
         PassMark = CourseRules.EffectivePassMark(course.PassMark),
+        // The owner is set at creation; the UPDATE statement does not change it.
+        OwnerCreditCode = course.OwnerCreditCode.Length == 0 ? null : UnifiedSocialCreditCode.Normalize(course.OwnerCreditCode),
         Now = clock.GetUtcNow().ToUnixTimeMilliseconds(),
     };
 
@@ -190,6 +193,7 @@ public sealed class CourseRepository(IDbConnectionFactory database, TimeProvider
             Etag = Etags.From(row.Version),
             CreateTime = ProtoConversions.ToTimestamp(row.CreatedAt),
             UpdateTime = ProtoConversions.ToTimestamp(row.UpdatedAt),
+            OwnerCreditCode = row.OwnerCreditCode ?? string.Empty,
         }).ToArray();
     }
 
@@ -215,6 +219,7 @@ public sealed class CourseRepository(IDbConnectionFactory database, TimeProvider
         public long Version { get; init; }
         public long CreatedAt { get; init; }
         public long UpdatedAt { get; init; }
+        public string? OwnerCreditCode { get; init; }
     }
 
     private sealed class OutcomeRow

@@ -180,6 +180,12 @@ public sealed class CourseSampleData(CourseRepository courses, EnrollmentReposit
         ProfessionalCredits = professionalCredits,
     };
 
+    /// <summary>
+    /// The school that teaches every sample course: 重庆工业职业技术学院, the <c>org</c> of the development identity
+    /// provider's institution client <c>institution-cqipc</c>, so that client may enrol learners and record grades.
+    /// </summary>
+    public const string SampleSchool = "125000002166DHX7JT";
+
     private static Course C(string code, string name, double credits, int hours, CourseCategory category, string majors, params (string Skill, SkillLevel Level)[] outcomes) => new()
     {
         Code = code,
@@ -188,6 +194,7 @@ public sealed class CourseSampleData(CourseRepository courses, EnrollmentReposit
         Hours = hours,
         Category = category,
         PassMark = 60,
+        OwnerCreditCode = SampleSchool,
         MajorCodes = { majors.Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct().Order(StringComparer.Ordinal) },
         SkillOutcomes = { outcomes.Select(o => new SkillRef { SkillCode = o.Skill, Level = o.Level }) },
     };

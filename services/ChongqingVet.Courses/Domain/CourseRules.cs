@@ -34,6 +34,11 @@ public static class CourseRules
         violations.Check(course.Hours is >= 0 and <= 1000, prefix + "hours", "must be between 0 and 1000");
         violations.Check(course.Category != CourseCategory.Unspecified && Enum.IsDefined(course.Category), prefix + "category", "is required");
         violations.Check(course.PassMark is >= 0 and <= 100, prefix + "pass_mark", "must be between 0 and 100 (0 means 60)");
+        if (course.OwnerCreditCode.Length > 0)
+        {
+            var creditError = UnifiedSocialCreditCode.Validate(course.OwnerCreditCode);
+            if (creditError is not null) violations.Add(prefix + "owner_credit_code", creditError);
+        }
         for (var i = 0; i < course.MajorCodes.Count; i++)
             violations.Check(IsMajorCode(course.MajorCodes[i]), $"{prefix}major_codes[{i}]", "is not a 6-digit 专业目录 code");
         var skills = new HashSet<string>(StringComparer.Ordinal);

@@ -4,6 +4,7 @@ using ChongqingVet.Courses.V1;
 using ChongqingVet.Data;
 using ChongqingVet.Domain.Codes;
 using ChongqingVet.Domain.Errors;
+using ChongqingVet.ServiceDefaults.Security;
 using Grpc.Core;
 
 namespace ChongqingVet.Courses.Grpc;
@@ -96,7 +97,8 @@ public sealed class CourseGrpcService(
         violations.Check(SkillCode.IsValid(request.CourseCode), "course_code", "is not a course code");
         violations.Check(CourseRules.IsTerm(request.Term), "term", "must be YYYY-YYYY-N with consecutive years and N 1 or 2");
         violations.ThrowIfAny();
-        _ = await courses.GetAsync(request.CourseCode, context.CancellationToken) ?? throw new NotFoundException("Course", request.CourseCode);
+        var course = await courses.GetAsync(request.CourseCode, context.CancellationToken) ?? throw new NotFoundException("Course", request.CourseCode);
+        CourseOwnerAuthority.EnsureMayTeach(context.GetCaller(), course);
         return await idempotency.ExecuteAsync(nameof(EnrollLearner), request.RequestId, request,
             (connection, transaction) => enrollments.EnrollAsync(connection, transaction, request.LearnerId, request.CourseCode, request.Term, context.CancellationToken),
             context.CancellationToken);
@@ -121,6 +123,7 @@ public sealed class CourseGrpcService(
         violations.ThrowIfAny();
         var enrollment = await enrollments.GetAsync(request.EnrollmentId, context.CancellationToken) ?? throw new NotFoundException("Enrollment", request.EnrollmentId);
         var course = await courses.GetAsync(enrollment.CourseCode, context.CancellationToken) ?? throw new NotFoundException("Course", enrollment.CourseCode);
+        CourseOwnerAuthority.EnsureMayTeach(context.GetCaller(), course);
         if (request.Score >= CourseRules.EffectivePassMark(course.PassMark) != request.Passed)
             throw new ValidationException("passed", $"does not agree with the course's pass mark {CourseRules.EffectivePassMark(course.PassMark)}");
         return await idempotency.ExecuteAsync(nameof(RecordGrade), request.RequestId, request,
