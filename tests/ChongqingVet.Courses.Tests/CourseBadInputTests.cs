@@ -23,17 +23,17 @@ public class CourseBadInputTests(ITestOutputHelper output)
         configuration["RateLimits:PerClientPerSecond"] = "1000000";
         await using var factory = new GrpcServiceFactory<CourseGrpcService>(configuration);
         var client = new CourseService.CourseServiceClient(factory.CreateChannel());
-        await client.CreateCourseAsync(new CreateCourseRequest { RequestId = Guid.NewGuid().ToString(), Course = CourseServiceHarness.PlcCourse() });
+        var course = await client.CreateCourseAsync(new CreateCourseRequest { RequestId = Guid.NewGuid().ToString(), Course = CourseServiceHarness.PlcCourse("JD-901") });
         var enrollment = await client.EnrollLearnerAsync(new EnrollLearnerRequest
         {
-            RequestId = Guid.NewGuid().ToString(), LearnerId = "L0001", CourseCode = "JD-201", Term = "2025-2026-1",
+            RequestId = Guid.NewGuid().ToString(), LearnerId = "L0001", CourseCode = "JD-901", Term = "2025-2026-1",
         });
         var baselines = new Dictionary<string, IMessage>
         {
-            ["CreateCourse"] = new CreateCourseRequest { Course = CourseServiceHarness.PlcCourse("JD-299") },
-            ["GetCourse"] = new GetCourseRequest { Code = "JD-201" },
-            ["UpdateCourse"] = new UpdateCourseRequest { Course = CourseServiceHarness.PlcCourse(), UpdateMask = new() { Paths = { "name" } } },
-            ["EnrollLearner"] = new EnrollLearnerRequest { LearnerId = "L0002", CourseCode = "JD-201", Term = "2025-2026-1" },
+            ["CreateCourse"] = new CreateCourseRequest { Course = CourseServiceHarness.PlcCourse("JD-999") },
+            ["GetCourse"] = new GetCourseRequest { Code = "JD-901" },
+            ["UpdateCourse"] = new UpdateCourseRequest { Course = course, UpdateMask = new() { Paths = { "name" } } },
+            ["EnrollLearner"] = new EnrollLearnerRequest { LearnerId = "L0002", CourseCode = "JD-901", Term = "2025-2026-1" },
             ["RecordGrade"] = new RecordGradeRequest { EnrollmentId = enrollment.Id, Score = 88, Passed = true, Etag = enrollment.Etag },
         };
 

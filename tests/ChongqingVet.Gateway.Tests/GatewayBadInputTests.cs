@@ -7,6 +7,8 @@ namespace ChongqingVet.Gateway.Tests;
 /// <summary>The bad-input battery (generated from the protos) over every unary method of the gateway, its backends answering normally.</summary>
 public class GatewayBadInputTests(ITestOutputHelper output)
 {
+    // MatchJobs has no valid baseline here: the fake job postings backend does not implement matching (UNIMPLEMENTED),
+    // so only the gateway's own validation of MatchJobs is exercised (from the empty baseline).
     [Fact]
     public async Task EveryBadInput_IsAClearStatus_AndLogsNoStackTrace()
     {
@@ -22,7 +24,6 @@ public class GatewayBadInputTests(ITestOutputHelper output)
             new Dictionary<string, Google.Protobuf.IMessage>
             {
                 ["GetLearnerProfile"] = new GetLearnerProfileRequest { LearnerId = "L0001" },
-                ["MatchJobs"] = new MatchJobsRequest { LearnerId = "L0001" },
                 ["GetTranscript"] = new GetTranscriptRequest { LearnerId = "L0001" },
             });
 

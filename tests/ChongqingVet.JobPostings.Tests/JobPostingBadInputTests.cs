@@ -27,7 +27,7 @@ public class JobPostingBadInputTests(ITestOutputHelper output)
             ["CreateSkill"] = new CreateSkillRequest { Skill = JobPostingServiceHarness.NewSkill("HMI-CONF") },
             ["CreateJobPosting"] = new CreateJobPostingRequest { JobPosting = harness.NewPosting("运维工程师", ("PLC-PROG", SkillLevel._4Intermediate, 1, false)) },
             ["GetJobPosting"] = new GetJobPostingRequest { Id = posting.Id },
-            ["UpdateJobPosting"] = new UpdateJobPostingRequest { JobPosting = posting, UpdateMask = new() { Paths = { "title" } } },
+            ["UpdateJobPosting"] = new UpdateJobPostingRequest { JobPosting = posting, UpdateMask = new() { Paths = { "title", "valid_through" } } },
         };
 
         var report = await BadInputBattery.RunAsync(harness.Factory.CreateChannel().CreateCallInvoker(),
