@@ -52,6 +52,11 @@ public static class BadInputBattery
                 text.AppendLine($"  {group.Key,-20} {group.Count(),5}");
             }
             text.AppendLine($"  failures             {Failures.Count(),5}");
+            // Allowed, but worth a look: text with NUL, a bidi override or 10,000 characters that was stored/accepted.
+            var accepted = Outcomes.Where(o => o.Status == StatusCode.OK && o.Kind is "NUL" or "bidi U+202E" or "10000 chars")
+                .Select(o => $"{o.Method} {o.Field} [{o.Kind}]").Distinct().ToList();
+            text.AppendLine($"  accepted (OK) NUL / bidi / 10,000-char text: {accepted.Count}");
+            foreach (var line in accepted) text.AppendLine("    " + line);
             return text.ToString();
         }
 
