@@ -30,6 +30,9 @@ public sealed class GatewayHarness : IAsyncDisposable
 
     public HttpMessageHandler ServerHandler => _factory.Server.CreateHandler();
 
+    /// <summary>The in-memory host (its channels, and the log records it captured).</summary>
+    public GrpcServiceFactory<LearnerProfileGrpcService> Factory => _factory;
+
     /// <param name="services">Replaces services after the gateway's own registrations (e.g. a FakeTimeProvider as TimeProvider).</param>
     public static GatewayHarness Start(IReadOnlyDictionary<string, HttpMessageHandler> backends, IDictionary<string, string?>? settings = null,
         Action<IServiceCollection>? services = null)

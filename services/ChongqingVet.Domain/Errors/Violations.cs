@@ -28,8 +28,16 @@ public sealed class Violations
     public bool RequireText(string? value, string field, int maxLength = 200)
     {
         if (string.IsNullOrWhiteSpace(value)) return Check(false, field, "is required");
-        return Check(value.Length <= maxLength, field, $"must be at most {maxLength} characters");
+        if (!Check(value.Length <= maxLength, field, $"must be at most {maxLength} characters")) return false;
+        return Check(!HasForbiddenCharacter(value), field, "must not contain NUL or bidirectional control characters");
     }
+
+    /// <summary>
+    /// NUL (PostgreSQL text cannot store it) and the bidirectional embedding/override/isolate controls (U+202A–U+202E,
+    /// U+2066–U+2069), which let stored text display differently from what it is.
+    /// </summary>
+    public static bool HasForbiddenCharacter(string value) =>
+        value.AsSpan().IndexOfAny('\0', '\u202A', '\u202B') >= 0 || value.Any(c => c is >= '\u202C' and <= '\u202E' or >= '\u2066' and <= '\u2069');
 
     /// <summary>
     /// An enum field or filter: a number that is not a defined value (a client may send any int, e.g. status: 77) is a

@@ -135,7 +135,10 @@ public sealed class JobPostingGrpcService(
         if (await idempotency.TryReplayAsync<JobPosting>(nameof(CreateJobPosting), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
         if (violations.Check(request.JobPosting is not null, "job_posting", "is required"))
+        {
+            RequireRealTimestamp(request.JobPosting!.ValidThrough, "job_posting.valid_through");
             JobPostingRules.Validate(request.JobPosting!, clock.GetUtcNow(), violations);
+        }
         violations.ThrowIfAny();
         return await idempotency.ExecuteAsync(nameof(CreateJobPosting), request.RequestId, request,
             (connection, transaction) => postings.CreateAsync(connection, transaction, request.JobPosting!, context.CancellationToken),
@@ -172,6 +175,7 @@ public sealed class JobPostingGrpcService(
         var current = await postings.GetAsync(request.JobPosting.Id, context.CancellationToken)
                       ?? throw new NotFoundException("JobPosting", request.JobPosting.Id);
         var updated = JobPostingMapper.ApplyMask(current, request.JobPosting, request.UpdateMask);
+        RequireRealTimestamp(updated.ValidThrough, "job_posting.valid_through");
         var violations = new Violations();
         JobPostingRules.Validate(updated, clock.GetUtcNow(), violations);
         violations.ThrowIfAny();
@@ -287,5 +291,16 @@ public sealed class JobPostingGrpcService(
     {
         var error = SkillCode.Validate(code);
         if (error is not null) throw new ValidationException(field, error);
+    }
+
+    /// <summary>
+    /// A Timestamp outside 0001-01-01..9999-12-31 (or with nanos outside 0..999,999,999) cannot be converted at all:
+    /// refuse it as INVALID_ARGUMENT before any rule converts it.
+    /// </summary>
+    private static void RequireRealTimestamp(Google.Protobuf.WellKnownTypes.Timestamp? timestamp, string field)
+    {
+        if (timestamp is null) return;
+        if (timestamp.Seconds is < -62_135_596_800 or > 253_402_300_799 || timestamp.Nanos is < 0 or > 999_999_999)
+            throw new ValidationException(field, "is not a valid timestamp (years 1 to 9999)");
     }
 }
