@@ -10,9 +10,7 @@ namespace ChongqingVet.Certificates.Domain;
 /// </summary>
 public static class IssuerAuthority
 {
-    public static bool Owns(Caller caller, CertificateType type) =>
-        caller.Organisation is { Length: > 0 } organisation
-        && string.Equals(organisation, type.OrganisationCreditCode, StringComparison.OrdinalIgnoreCase);
+    public static bool Owns(Caller caller, CertificateType type) => caller.BelongsTo(type.OrganisationCreditCode);
 
     public static void EnsureOwns(Caller caller, CertificateType type)
     {

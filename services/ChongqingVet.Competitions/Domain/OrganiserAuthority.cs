@@ -15,8 +15,7 @@ public static class OrganiserAuthority
     public static bool MayRecordResults(Caller caller, Competition competition) =>
         competition.OrganiserCreditCode.Length == 0
             ? caller.Has(Scope.CatalogWrite)
-            : caller.Organisation is { Length: > 0 } organisation
-              && string.Equals(organisation, competition.OrganiserCreditCode, StringComparison.OrdinalIgnoreCase);
+            : caller.BelongsTo(competition.OrganiserCreditCode);
 
     public static void EnsureMayRecordResults(Caller caller, Competition competition)
     {

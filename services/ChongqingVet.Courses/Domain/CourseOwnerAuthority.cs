@@ -14,8 +14,7 @@ public static class CourseOwnerAuthority
     public static bool MayTeach(Caller caller, Course course) =>
         course.OwnerCreditCode.Length == 0
             ? caller.Has(Scope.CatalogWrite)
-            : caller.Organisation is { Length: > 0 } organisation
-              && string.Equals(organisation, course.OwnerCreditCode, StringComparison.OrdinalIgnoreCase);
+            : caller.BelongsTo(course.OwnerCreditCode);
 
     public static void EnsureMayTeach(Caller caller, Course course)
     {

@@ -14,6 +14,11 @@ public sealed record Caller(string ClientId, string Subject, IReadOnlySet<string
 
     public bool Has(string scope) => Scopes.Contains(scope);
 
+    /// <summary>The caller acts for the organisation with this unified social credit code (its <c>org</c> claim).</summary>
+    public bool BelongsTo(string creditCode) =>
+        creditCode.Length > 0 && Organisation is { Length: > 0 } organisation
+        && string.Equals(organisation, creditCode, StringComparison.OrdinalIgnoreCase);
+
     /// <summary>A learner acting for themself: their token's subject is their learner id.</summary>
     public bool IsLearner(string learnerId) => Role == Roles.Learner && Has(Scope.LearnerSelf) && Subject == learnerId;
 }
