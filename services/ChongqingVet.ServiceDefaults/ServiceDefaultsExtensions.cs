@@ -89,8 +89,7 @@ public static class ServiceDefaultsExtensions
         app.MapGrpcHealthChecksService();
         app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthTags.Live) });
         app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthTags.Ready) });
-        var metrics = app.MapPrometheusScrapingEndpoint("/metrics");
-        if (management.Port is { } port) metrics.RequireHost($"*:{port}");
+        app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }
 

@@ -13,6 +13,7 @@ namespace ChongqingVet.Certificates.Domain;
 public sealed class VerificationGuard(VerificationOptions options, TimeProvider clock)
 {
     private readonly ConcurrentDictionary<string, NumberState> _numbers = new(StringComparer.OrdinalIgnoreCase);
+    private long _lastPruneTicks;
 
     /// <summary>Call before looking the number up; throws when the number is locked or asked too often.</summary>
     public void Admit(string number)
@@ -43,8 +44,11 @@ public sealed class VerificationGuard(VerificationOptions options, TimeProvider 
         }
     }
 
+    /// <summary>Drops numbers whose window and lock have passed; at most once a minute, so a full table costs no call a scan.</summary>
     private void Prune(DateTimeOffset now)
     {
+        var last = Interlocked.Read(ref _lastPruneTicks);
+        if (now.UtcTicks - last < TimeSpan.TicksPerMinute || Interlocked.CompareExchange(ref _lastPruneTicks, now.UtcTicks, last) != last) return;
         foreach (var (number, state) in _numbers)
             lock (state)
                 if (state.LockedUntil <= now && state.WindowStart + options.Window <= now) _numbers.TryRemove(number, out _);
