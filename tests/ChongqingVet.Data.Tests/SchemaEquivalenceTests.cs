@@ -13,7 +13,7 @@ namespace ChongqingVet.Data.Tests;
 /// <summary>
 /// The three dialects define one schema: for every service (its own tables plus the shared idempotency and audit
 /// tables of ChongqingVet.Data) the same tables, columns by logical type, nullability, primary keys, unique
-/// constraints and indexes (name, uniqueness, columns in order, filter). SQLite and PostgreSQL are read from live
+/// constraints, indexes (name, uniqueness, columns in order, filter) and foreign keys. SQLite and PostgreSQL are read from live
 /// databases the real migration runner migrated; SQL Server from the parsed T-SQL of the embedded scripts, replayed
 /// statement by statement. A difference fails with the lines only one dialect has.
 /// </summary>
@@ -40,18 +40,21 @@ public sealed class SchemaEquivalenceTests
     [Fact]
     public async Task Diff_DriftedDialects_NamesEveryDifferingLine()
     {
-        // Readers and diff on a deliberately drifted pair: a single-precision column, a nullability and an index.
+        // Readers and diff on a deliberately drifted pair: a single-precision column, a nullability, an index, a foreign key.
         await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
         await using (var connection = new SqliteConnection(database.ConnectionString))
         {
             await connection.ExecuteAsync("""
-                CREATE TABLE grades (id VARCHAR(36) NOT NULL PRIMARY KEY, score DOUBLE PRECISION NOT NULL, note VARCHAR(10) NOT NULL);
+                CREATE TABLE owners (id VARCHAR(36) NOT NULL PRIMARY KEY);
+                CREATE TABLE grades (id VARCHAR(36) NOT NULL PRIMARY KEY, score DOUBLE PRECISION NOT NULL, note VARCHAR(10) NOT NULL,
+                                     owner VARCHAR(36) NOT NULL REFERENCES owners (id));
                 CREATE INDEX ix_grades_score ON grades (score, id);
                 """);
         }
         var sqlite = await ReadSqliteAsync(database.ConnectionString);
         var sqlServer = SqlServerSchema.FromScripts([("drifted.sql", """
-            CREATE TABLE grades (id NVARCHAR(36) NOT NULL PRIMARY KEY, score REAL NOT NULL, note NVARCHAR(10) NULL);
+            CREATE TABLE owners (id NVARCHAR(36) NOT NULL PRIMARY KEY);
+            CREATE TABLE grades (id NVARCHAR(36) NOT NULL PRIMARY KEY, score REAL NOT NULL, note NVARCHAR(10) NULL, owner NVARCHAR(36) NOT NULL);
             CREATE INDEX ix_grades_score ON grades (id, score);
             """)]);
 
@@ -61,6 +64,7 @@ public sealed class SchemaEquivalenceTests
             """
               only in sqlite:    grades: column note text(10) not null
               only in sqlite:    grades: column score double not null
+              only in sqlite:    grades: foreign key (owner) references owners (id)
               only in sqlite:    grades: index ix_grades_score (score, id)
               only in sqlserver: grades: column note text(10) null
               only in sqlserver: grades: column score single not null
@@ -69,6 +73,8 @@ public sealed class SchemaEquivalenceTests
             """.ReplaceLineEndings("\n"), diff);
         Assert.Contains("grades: primary key (id)", sqlite);
         Assert.Contains("grades: primary key (id)", sqlServer);
+        Assert.Contains("owners: column id text(36) not null", sqlServer);
+        Assert.Contains("grades: column owner text(36) not null", sqlite);
     }
 
     private static async Task<IReadOnlyList<string>> LiveSchemaAsync(DatabaseProvider provider, Assembly assembly)
@@ -98,6 +104,13 @@ public sealed class SchemaEquivalenceTests
                 lines.Add(Schema.Column(table, column.Name, Schema.SqliteType(column.Type), nullable: column.NotNull == 0 && column.Pk == 0));
             var key = columns.Where(c => c.Pk > 0).OrderBy(c => c.Pk).Select(c => c.Name).ToList();
             if (key.Count > 0) lines.Add(Schema.PrimaryKey(table, key));
+
+            var foreignKeys = await connection.QueryAsync<(long Id, long Seq, string Table, string From, string To)>($"SELECT id, seq, \"table\", \"from\", \"to\" FROM pragma_foreign_key_list('{table}')");
+            foreach (var foreignKey in foreignKeys.GroupBy(k => k.Id))
+            {
+                var ordered = foreignKey.OrderBy(k => k.Seq).ToList();
+                lines.Add(Schema.ForeignKey(table, ordered.Select(k => k.From), ordered[0].Table, ordered.Select(k => k.To)));
+            }
 
             var indexes = await connection.QueryAsync<(long Seq, string Name, long Unique, string Origin, long Partial)>($"SELECT seq, name, \"unique\", origin, partial FROM pragma_index_list('{table}')");
             foreach (var index in indexes.Where(i => i.Origin != "pk"))
@@ -139,8 +152,20 @@ public sealed class SchemaEquivalenceTests
             JOIN pg_namespace n ON n.oid = t.relnamespace
             WHERE n.nspname = 'public' AND t.relname <> @Journal
             """;
+        const string ForeignKeysSql = """
+            SELECT c.conrelid::regclass::text AS TableName, c.confrelid::regclass::text AS ReferencedTable,
+                   (SELECT string_agg(a.attname, ',' ORDER BY k.ordinal) FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, ordinal)
+                    JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum) AS Columns,
+                   (SELECT string_agg(a.attname, ',' ORDER BY k.ordinal) FROM unnest(c.confkey) WITH ORDINALITY AS k(attnum, ordinal)
+                    JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.attnum) AS ReferencedColumns
+            FROM pg_constraint c
+            JOIN pg_namespace n ON n.oid = c.connamespace
+            WHERE c.contype = 'f' AND n.nspname = 'public'
+            """;
         var lines = new List<string>();
         await using var connection = new NpgsqlConnection(connectionString);
+        foreach (var key in await connection.QueryAsync<PostgresForeignKey>(ForeignKeysSql))
+            lines.Add(Schema.ForeignKey(key.TableName, key.Columns.Split(','), key.ReferencedTable, key.ReferencedColumns.Split(',')));
         foreach (var column in await connection.QueryAsync<PostgresColumn>(ColumnsSql, new { Journal = MigrationRunner.JournalTable }))
         {
             lines.Add($"{column.TableName}: table");
@@ -158,6 +183,8 @@ public sealed class SchemaEquivalenceTests
 
     private sealed record PostgresColumn(string TableName, string ColumnName, string DataType, int? Length, bool Nullable);
 
+    private sealed record PostgresForeignKey(string TableName, string ReferencedTable, string Columns, string ReferencedColumns);
+
     private sealed record PostgresIndex(string TableName, string IndexName, bool IsUnique, bool IsPrimary, string Columns, string? Predicate, bool FromConstraint);
 }
 
@@ -168,6 +195,9 @@ public static partial class Schema
         $"{table}: column {column} {type} {(nullable ? "null" : "not null")}";
 
     public static string PrimaryKey(string table, IEnumerable<string> columns) => $"{table}: primary key ({string.Join(", ", columns)})";
+
+    public static string ForeignKey(string table, IEnumerable<string> columns, string referenced, IEnumerable<string> referencedColumns) =>
+        $"{table}: foreign key ({string.Join(", ", columns)}) references {referenced} ({string.Join(", ", referencedColumns)})";
 
     public static string UniqueConstraint(string table, IEnumerable<string> columns) => $"{table}: unique ({string.Join(", ", columns)})";
 
@@ -251,6 +281,7 @@ public static class SqlServerSchema
         public List<(string Name, string Type, bool Nullable)> Columns { get; } = [];
         public List<string> PrimaryKey { get; set; } = [];
         public List<List<string>> UniqueConstraints { get; } = [];
+        public List<(List<string> Columns, string Referenced, List<string> ReferencedColumns)> ForeignKeys { get; } = [];
         public Dictionary<string, (bool Unique, List<string> Columns, string? Predicate)> Indexes { get; } = new(StringComparer.OrdinalIgnoreCase);
     }
 
@@ -275,6 +306,7 @@ public static class SqlServerSchema
                 lines.Add(Schema.Column(tableName, column.Name, column.Type, column.Nullable && !table.PrimaryKey.Contains(column.Name)));
             if (table.PrimaryKey.Count > 0) lines.Add(Schema.PrimaryKey(tableName, table.PrimaryKey));
             foreach (var unique in table.UniqueConstraints) lines.Add(Schema.UniqueConstraint(tableName, unique));
+            foreach (var key in table.ForeignKeys) lines.Add(Schema.ForeignKey(tableName, key.Columns, key.Referenced, key.ReferencedColumns));
             foreach (var (indexName, index) in table.Indexes) lines.Add(Schema.Index(tableName, indexName, index.Unique, index.Columns, index.Predicate));
         }
         return Schema.Sorted(lines);
@@ -337,6 +369,8 @@ public static class SqlServerSchema
                 if (unique.IsPrimaryKey) table.PrimaryKey = [column.ColumnIdentifier.Value];
                 else table.UniqueConstraints.Add([column.ColumnIdentifier.Value]);
             }
+            foreach (var key in column.Constraints.OfType<ForeignKeyConstraintDefinition>())
+                table.ForeignKeys.Add(([column.ColumnIdentifier.Value], key.ReferenceTableName.BaseIdentifier.Value, key.ReferencedTableColumns.Select(c => c.Value).ToList()));
         }
         foreach (var unique in definition.TableConstraints.OfType<UniqueConstraintDefinition>())
         {
@@ -344,6 +378,8 @@ public static class SqlServerSchema
             if (unique.IsPrimaryKey) table.PrimaryKey = columns;
             else table.UniqueConstraints.Add(columns);
         }
+        foreach (var key in definition.TableConstraints.OfType<ForeignKeyConstraintDefinition>())
+            table.ForeignKeys.Add((key.Columns.Select(c => c.Value).ToList(), key.ReferenceTableName.BaseIdentifier.Value, key.ReferencedTableColumns.Select(c => c.Value).ToList()));
     }
 
     private static string ColumnName(ColumnWithSortOrder column) => column.Column.MultiPartIdentifier.Identifiers[^1].Value;
