@@ -122,12 +122,18 @@ public sealed class LocalSuite : IAsyncDisposable
 
     public string ReadyUrl(SuiteLayout.Member member) => $"http://127.0.0.1:{member.HttpPort + PortOffset}/healthz/ready";
 
-    public static async Task<LocalSuite> StartAsync()
+    public static Task<LocalSuite> StartAsync() => StartAsync(SuiteLayout.All, configure: null);
+
+    /// <summary>
+    /// The identity provider and <paramref name="members"/> only; <paramref name="configure"/> may change a member's
+    /// environment first (e.g. PostgreSQL instead of SQLite).
+    /// </summary>
+    public static async Task<LocalSuite> StartAsync(IEnumerable<SuiteLayout.Member> members, Action<SuiteLayout.Member, Dictionary<string, string>>? configure)
     {
         var suite = new LocalSuite(FreeOffset());
         try
         {
-            await suite.StartAllAsync();
+            await suite.StartAllAsync(members.ToList(), configure);
             return suite;
         }
         catch
@@ -137,16 +143,21 @@ public sealed class LocalSuite : IAsyncDisposable
         }
     }
 
-    private async Task StartAllAsync()
+    private async Task StartAllAsync(IReadOnlyList<SuiteLayout.Member> members, Action<SuiteLayout.Member, Dictionary<string, string>>? configure)
     {
         var identity = new SuiteProcess(SuiteLayout.Identity, SuiteLayout.IdentityEnvironment(_dataDirectory, PortOffset), contentRootIsProject: true);
         Add(identity);
-        foreach (var member in SuiteLayout.All) Add(new SuiteProcess(member, SuiteLayout.Environment(member, _dataDirectory, PortOffset)));
+        foreach (var member in members)
+        {
+            var environment = SuiteLayout.Environment(member, _dataDirectory, PortOffset);
+            configure?.Invoke(member, environment);
+            Add(new SuiteProcess(member, environment));
+        }
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         await WaitForAsync(http, $"{SuiteLayout.Authority(PortOffset)}healthz", identity);
         Token = await GetTokenAsync(http, "gov-system", "gov-system-dev-secret", "profiles.read catalog.read certificates.read");
-        foreach (var member in SuiteLayout.All) await WaitForAsync(http, ReadyUrl(member), Members[member.Name]);
+        foreach (var member in members) await WaitForAsync(http, ReadyUrl(member), Members[member.Name]);
 
         void Add(SuiteProcess process)
         {
@@ -156,7 +167,11 @@ public sealed class LocalSuite : IAsyncDisposable
         }
     }
 
-    private async Task<string> GetTokenAsync(HttpClient http, string clientId, string secret, string scope)
+    /// <summary>The gRPC address of a member.</summary>
+    public string GrpcAddress(SuiteLayout.Member member) => $"http://127.0.0.1:{member.GrpcPort + PortOffset}";
+
+    /// <summary>A client-credentials token from the suite's identity provider (clients: tools/ChongqingVet.Identity/appsettings.json).</summary>
+    public async Task<string> GetTokenAsync(HttpClient http, string clientId, string secret, string scope)
     {
         using var response = await http.PostAsync($"{SuiteLayout.Authority(PortOffset)}connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
         {
