@@ -103,7 +103,7 @@ public sealed class FakeBackends : IAsyncDisposable
         }
 
         public override Task<ListCertificatesResponse> ListCertificates(ListCertificatesRequest request, ServerCallContext context) =>
-            Task.FromResult(new ListCertificatesResponse { Certificates = { new Certificate { CertificateNumber = "S1", TypeCode = "MOHRSS-IR-OPS", Status = CertificateStatus.Active } }, NextPageToken = script.RecordsNextPageToken });
+            Task.FromResult(new ListCertificatesResponse { Certificates = { new Certificate { CertificateNumber = "S1", TypeCode = "MOHRSS-IR-OPS", Level = CertificateLevel.National3, Status = CertificateStatus.Active, IssueDate = new Google.Type.Date { Year = 2025, Month = 6, Day = 30 } } }, NextPageToken = script.RecordsNextPageToken });
     }
 
     private sealed class FakeCompetitions(Script script) : CompetitionService.CompetitionServiceBase

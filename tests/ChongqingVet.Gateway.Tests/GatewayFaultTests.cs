@@ -167,6 +167,24 @@ public class GatewayFaultTests
     }
 
     [Fact]
+    public async Task Rest_GetProfile_WritesSummaryEnumsAsNamesAndDatesAsObjects()
+    {
+        await using var fakes = await FakeBackends.StartAsync();
+        await using var gateway = GatewayHarness.Start(fakes.Handlers);
+        using var http = gateway.CreateHttpClient();
+
+        using var json = JsonDocument.Parse(await http.GetStringAsync("/v1/learners/L0001/profile"));
+
+        var certificate = json.RootElement.GetProperty("certificates")[0];
+        Assert.Equal("CERTIFICATE_LEVEL_NATIONAL_3", certificate.GetProperty("level").GetString());
+        Assert.Equal("CERTIFICATE_STATUS_ACTIVE", certificate.GetProperty("status").GetString());
+        var issued = certificate.GetProperty("issueDate");
+        Assert.Equal((2025, 6, 30), (issued.GetProperty("year").GetInt32(), issued.GetProperty("month").GetInt32(), issued.GetProperty("day").GetInt32()));
+        Assert.Equal("AWARD_GRADE_FIRST_PRIZE", json.RootElement.GetProperty("awards")[0].GetProperty("awardGrade").GetString());
+        Assert.Equal("ENROLLMENT_STATUS_PASSED", json.RootElement.GetProperty("courses")[0].GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task OpenApi_Document_DescribesTheRestSurface()
     {
         await using var fakes = await FakeBackends.StartAsync();

@@ -13,9 +13,9 @@ public static class Summaries
     {
         CertificateNumber = certificate.CertificateNumber,
         TypeCode = certificate.TypeCode,
-        Level = certificate.Level.ToString(),
-        Status = certificate.Status.ToString(),
-        IssueDate = certificate.IssueDate is { } d ? $"{d.Year:D4}-{d.Month:D2}-{d.Day:D2}" : string.Empty,
+        Level = certificate.Level,
+        Status = certificate.Status,
+        IssueDate = certificate.IssueDate,
     };
 
     public static AwardSummary Award(Result result) => new()
@@ -23,7 +23,7 @@ public static class Summaries
         ResultId = result.Id,
         CompetitionId = result.CompetitionId,
         EventCode = result.EventCode,
-        AwardGrade = result.AwardGrade.ToString(),
+        AwardGrade = result.AwardGrade,
         Team = result.Participants.Count > 1,
     };
 
@@ -31,7 +31,7 @@ public static class Summaries
     {
         CourseCode = enrollment.CourseCode,
         Term = enrollment.Term,
-        Status = enrollment.Status.ToString(),
+        Status = enrollment.Status,
         Score = enrollment.Grade?.Score ?? 0,
     };
 
@@ -42,6 +42,6 @@ public static class Summaries
         PostingId = placement.PostingId,
         StartDate = placement.StartDate,
         EndDate = placement.EndDate,
-        Status = placement.Status.ToString(),
+        Status = placement.Status,
     };
 }

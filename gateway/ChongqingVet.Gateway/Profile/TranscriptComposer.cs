@@ -60,7 +60,7 @@ public sealed class TranscriptComposer(
                 Term = enrollment.Term,
                 Score = enrollment.Grade?.Score ?? 0,
                 Passed = enrollment.Grade?.Passed ?? false,
-                Status = enrollment.Status.ToString(),
+                Status = enrollment.Status,
             });
         }
         transcript.EarnedCredits = transcript.Courses.Where(c => c.Passed).Sum(c => c.Credits);
@@ -102,7 +102,7 @@ public sealed class TranscriptComposer(
                 Credits = r.Credits,
                 Grade = r.Grade,
             }));
-            transcript.Unused.AddRange(evaluation.Unused.Select(u => new UnusedAchievementSummary { AchievementId = u.AchievementId, Reason = u.Reason.ToString(), Explanation = u.Explanation }));
+            transcript.Unused.AddRange(evaluation.Unused.Select(u => new UnusedAchievementSummary { AchievementId = u.AchievementId, Reason = u.Reason, Explanation = u.Explanation }));
             transcript.RecognisedCredits = evaluation.TotalCredits;
         }
         return transcript;

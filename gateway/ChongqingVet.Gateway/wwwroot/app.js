@@ -10,6 +10,8 @@ const LEVELS = {
   SKILL_LEVEL_1_SENIOR_TECHNICIAN: [5, "一级/高级技师"],
 };
 const SECTIONS = { certificates: "证书 certificates", competitions: "竞赛 competitions", courses: "课程 courses", jobpostings: "岗位 job postings" };
+// Enrolment states as JSON transcoding writes them (enum names; an unset enum is left out of the JSON).
+const ENROLLMENT_STATUSES = { ENROLLMENT_STATUS_ENROLLED: "在读", ENROLLMENT_STATUS_PASSED: "通过", ENROLLMENT_STATUS_FAILED: "未通过", ENROLLMENT_STATUS_EXEMPTED: "免修" };
 const SOURCES = { EVIDENCE_SOURCE_KIND_CERTIFICATE: "证书", EVIDENCE_SOURCE_KIND_COMPETITION: "竞赛", EVIDENCE_SOURCE_KIND_COURSE: "课程", EVIDENCE_SOURCE_KIND_PLACEMENT: "岗位实习" };
 
 const $ = (id) => document.getElementById(id);
@@ -169,7 +171,7 @@ async function loadGap(learnerId, postingId) {
 
 function drawTranscript(transcript) {
   const rows = (transcript.courses || []).map((c) => el("tr", {}, el("td", {}, c.courseName), el("td", {}, c.term), el("td", {}, String(c.credits ?? 0)),
-    el("td", {}, c.score ? String(c.score) : "—"), el("td", {}, c.passed ? "通过" : c.status)));
+    el("td", {}, c.score ? String(c.score) : "—"), el("td", {}, c.passed ? "通过" : ENROLLMENT_STATUSES[c.status] || "—")));
   const recognised = (transcript.recognised || []).map((r) => el("li", {}, `${r.achievementTitle} → ${r.courseCode || "选修学分"} ${r.credits} 学分${r.grade ? `（记 ${r.grade} 分）` : ""}`));
   $("transcript").replaceChildren(
     el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "课程"), el("th", {}, "学期"), el("th", {}, "学分"), el("th", {}, "成绩"), el("th", {}, "状态"))), el("tbody", {}, ...rows)),
