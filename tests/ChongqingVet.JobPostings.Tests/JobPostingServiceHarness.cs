@@ -7,21 +7,12 @@ using ChongqingVet.TestKit.Grpc;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ChongqingVet.JobPostings.Tests;
 
-/// <summary>A clock the tests move by hand.</summary>
-public sealed class TestClock(DateTimeOffset start) : TimeProvider
-{
-    public DateTimeOffset Now { get; set; } = start;
-
-    public override DateTimeOffset GetUtcNow() => Now;
-
-    public void Advance(TimeSpan by) => Now += by;
-}
-
 /// <summary>The service factory with the test clock in place of the system clock.</summary>
-public sealed class JobPostingServiceFactory(IReadOnlyDictionary<string, string?> settings, TestClock clock) : GrpcServiceFactory<JobPostingGrpcService>(settings)
+public sealed class JobPostingServiceFactory(IReadOnlyDictionary<string, string?> settings, FakeTimeProvider clock) : GrpcServiceFactory<JobPostingGrpcService>(settings)
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -35,7 +26,7 @@ public sealed class JobPostingServiceHarness : IAsyncDisposable
 {
     public const string EmployerCode = "91350100M000100Y43";
 
-    private JobPostingServiceHarness(TestDatabase database, JobPostingServiceFactory factory, TestClock clock)
+    private JobPostingServiceHarness(TestDatabase database, JobPostingServiceFactory factory, FakeTimeProvider clock)
     {
         Database = database;
         Factory = factory;
@@ -47,7 +38,7 @@ public sealed class JobPostingServiceHarness : IAsyncDisposable
 
     public JobPostingServiceFactory Factory { get; }
 
-    public TestClock Clock { get; }
+    public FakeTimeProvider Clock { get; }
 
     public JobPostingService.JobPostingServiceClient Client { get; }
 
@@ -56,7 +47,7 @@ public sealed class JobPostingServiceHarness : IAsyncDisposable
         var database = await TestDatabase.CreateAsync(provider);
         var configuration = database.ToConfiguration();
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) configuration[key] = value;
-        var clock = new TestClock(new DateTimeOffset(2026, 9, 1, 2, 0, 0, TimeSpan.Zero));
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 9, 1, 2, 0, 0, TimeSpan.Zero));
         var factory = new JobPostingServiceFactory(configuration, clock);
         _ = factory.Server; // start the host: migrations run now
         return new JobPostingServiceHarness(database, factory, clock);
@@ -93,7 +84,7 @@ public sealed class JobPostingServiceHarness : IAsyncDisposable
             SalaryMin = 5000,
             SalaryMax = 8000,
             Headcount = 2,
-            ValidThrough = Timestamp.FromDateTimeOffset(Clock.Now.AddDays(90)),
+            ValidThrough = Timestamp.FromDateTimeOffset(Clock.GetUtcNow().AddDays(90)),
         };
         foreach (var (skill, min, weight, essential) in requirements)
             posting.Requirements.Add(new Requirement { SkillCode = skill, MinLevel = min, Weight = weight, Essential = essential });
