@@ -173,10 +173,8 @@ public class CertificateSecurityTests
     [Fact]
     public async Task VerifyCertificate_IsPublic_AndLocksANumberAfterRepeatedWrongGuesses()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var harness = await CertificateServiceHarness.StartAsync(DatabaseProvider.Sqlite,
-            new Dictionary<string, string?> { ["Verification:FailuresBeforeLockout"] = "3", ["Verification:Lockout"] = "00:30:00" },
-            services => services.AddSingleton<TimeProvider>(clock));
+            new Dictionary<string, string?> { ["Verification:FailuresBeforeLockout"] = "3", ["Verification:Lockout"] = "00:30:00" });
         await harness.CreateTypeAsync();
         var issued = await harness.Client.IssueCertificateAsync(CertificateServiceHarness.Issue());
         var anonymous = ClientFor(harness, null);
@@ -192,7 +190,7 @@ public class CertificateSecurityTests
         Assert.NotNull(retry);
         Assert.True(retry.RetryDelay.ToTimeSpan() > TimeSpan.FromMinutes(29));
 
-        clock.Advance(TimeSpan.FromMinutes(31));
+        harness.Clock.Advance(TimeSpan.FromMinutes(31));
         Assert.Equal(VerificationResult.Valid, (await anonymous.VerifyCertificateAsync(Verify("张三"))).Result);
     }
 

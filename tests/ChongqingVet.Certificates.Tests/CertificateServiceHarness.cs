@@ -8,31 +8,11 @@ using ChongqingVet.TestKit.Grpc;
 namespace ChongqingVet.Certificates.Tests;
 
 /// <summary>The real certificates service in memory on a fresh database, with a gRPC client.</summary>
-public sealed class CertificateServiceHarness : IAsyncDisposable
+public sealed class CertificateServiceHarness(ServiceHost<CertificateGrpcService> host) : ServiceHarness<CertificateGrpcService, CertificateService.CertificateServiceClient>(host, channel => new CertificateService.CertificateServiceClient(channel))
 {
-    private CertificateServiceHarness(TestDatabase database, GrpcServiceFactory<CertificateGrpcService> factory)
-    {
-        Database = database;
-        Factory = factory;
-        Client = new CertificateService.CertificateServiceClient(factory.CreateChannel());
-    }
-
-    public TestDatabase Database { get; }
-
-    public GrpcServiceFactory<CertificateGrpcService> Factory { get; }
-
-    public CertificateService.CertificateServiceClient Client { get; }
-
     public static async Task<CertificateServiceHarness> StartAsync(DatabaseProvider provider, IDictionary<string, string?>? settings = null,
-        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? testServices = null)
-    {
-        var database = await TestDatabase.CreateAsync(provider);
-        var configuration = database.ToConfiguration();
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) configuration[key] = value;
-        var factory = new GrpcServiceFactory<CertificateGrpcService>(configuration, testServices);
-        _ = factory.Server; // start the host: migrations run now
-        return new CertificateServiceHarness(database, factory);
-    }
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? testServices = null) =>
+        new(await ServiceHost<CertificateGrpcService>.StartAsync(provider, settings, testServices));
 
     public static CertificateType RobotOperatorType(string code = "MOHRSS-IR-OPS") => new()
     {
@@ -72,10 +52,4 @@ public sealed class CertificateServiceHarness : IAsyncDisposable
         IssuingOrganisation = "重庆工业职业技术学院",
         IssueDate = new DateOnly(2025, 6, 30).ToProtoDate(),
     };
-
-    public async ValueTask DisposeAsync()
-    {
-        await Factory.DisposeAsync();
-        await Database.DisposeAsync();
-    }
 }

@@ -9,32 +9,12 @@ using ChongqingVet.TestKit.Security;
 namespace ChongqingVet.Competitions.Tests;
 
 /// <summary>The real competitions service in memory on a fresh database, with a gRPC client.</summary>
-public sealed class CompetitionServiceHarness : IAsyncDisposable
+public sealed class CompetitionServiceHarness(ServiceHost<CompetitionGrpcService> host) : ServiceHarness<CompetitionGrpcService, CompetitionService.CompetitionServiceClient>(host, channel => new CompetitionService.CompetitionServiceClient(channel))
 {
-    private CompetitionServiceHarness(TestDatabase database, GrpcServiceFactory<CompetitionGrpcService> factory)
-    {
-        Database = database;
-        Factory = factory;
-        Client = new CompetitionService.CompetitionServiceClient(factory.CreateChannel());
-    }
-
-    public TestDatabase Database { get; }
-
-    public GrpcServiceFactory<CompetitionGrpcService> Factory { get; }
-
-    public CompetitionService.CompetitionServiceClient Client { get; }
-
     public static DateOnly Today => DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8));
 
-    public static async Task<CompetitionServiceHarness> StartAsync(DatabaseProvider provider, IDictionary<string, string?>? settings = null)
-    {
-        var database = await TestDatabase.CreateAsync(provider);
-        var configuration = database.ToConfiguration();
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) configuration[key] = value;
-        var factory = new GrpcServiceFactory<CompetitionGrpcService>(configuration);
-        _ = factory.Server; // start the host: migrations run now
-        return new CompetitionServiceHarness(database, factory);
-    }
+    public static async Task<CompetitionServiceHarness> StartAsync(DatabaseProvider provider, IDictionary<string, string?>? settings = null) =>
+        new(await ServiceHost<CompetitionGrpcService>.StartAsync(provider, settings));
 
     public static Competition NewCompetition(CompetitionTier tier = CompetitionTier.National, int startInDays = -30) => new()
     {
@@ -114,10 +94,4 @@ public sealed class CompetitionServiceHarness : IAsyncDisposable
             },
         },
     };
-
-    public async ValueTask DisposeAsync()
-    {
-        await Factory.DisposeAsync();
-        await Database.DisposeAsync();
-    }
 }

@@ -445,8 +445,8 @@ public class CompetitionServiceTests
 
         // A second seeding run adds nothing.
         var seeder = new ChongqingVet.Competitions.Data.CompetitionSampleData(
-            new ChongqingVet.Competitions.Data.CompetitionRepository(harness.Database.Factory, TimeProvider.System),
-            new ChongqingVet.Competitions.Data.ResultRepository(harness.Database.Factory, TimeProvider.System));
+            new ChongqingVet.Competitions.Data.CompetitionRepository(harness.Database.Factory, harness.Clock),
+            new ChongqingVet.Competitions.Data.ResultRepository(harness.Database.Factory, harness.Clock));
         var before = await CountAsync(harness, "SELECT COUNT(*) FROM competition_results");
         await seeder.SeedAsync(harness.Database.Factory, CancellationToken.None);
         Assert.Equal(before, await CountAsync(harness, "SELECT COUNT(*) FROM competition_results"));

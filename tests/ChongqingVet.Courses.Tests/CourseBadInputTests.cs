@@ -15,13 +15,14 @@ public class CourseBadInputTests(ITestOutputHelper output)
     [Fact]
     public async Task EveryBadInput_IsAClearStatus_AndLogsNoStackTrace()
     {
-        // The harness takes no settings; the battery needs the per-client rate limit out of the way, so it hosts the service itself.
-        await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
-        var configuration = database.ToConfiguration();
-        configuration["SampleData:Enabled"] = "true";
-        configuration["RateLimits:PerClientBurst"] = "1000000";
-        configuration["RateLimits:PerClientPerSecond"] = "1000000";
-        await using var factory = new GrpcServiceFactory<CourseGrpcService>(configuration);
+        // The battery needs the per-client rate limit out of the way.
+        await using var host = await ServiceHost<CourseGrpcService>.StartAsync(DatabaseProvider.Sqlite, new Dictionary<string, string?>
+        {
+            ["SampleData:Enabled"] = "true",
+            ["RateLimits:PerClientBurst"] = "1000000",
+            ["RateLimits:PerClientPerSecond"] = "1000000",
+        });
+        var factory = host.Factory;
         var client = new CourseService.CourseServiceClient(factory.CreateChannel());
         var course = await client.CreateCourseAsync(new CreateCourseRequest { RequestId = Guid.NewGuid().ToString(), Course = CourseServiceHarness.PlcCourse("JD-901") });
         var enrollment = await client.EnrollLearnerAsync(new EnrollLearnerRequest

@@ -9,30 +9,10 @@ using ChongqingVet.TestKit.Security;
 namespace ChongqingVet.Courses.Tests;
 
 /// <summary>The real courses service in memory on a fresh database, with a gRPC client.</summary>
-public sealed class CourseServiceHarness : IAsyncDisposable
+public sealed class CourseServiceHarness(ServiceHost<CourseGrpcService> host) : ServiceHarness<CourseGrpcService, CourseService.CourseServiceClient>(host, channel => new CourseService.CourseServiceClient(channel))
 {
-    private CourseServiceHarness(TestDatabase database, GrpcServiceFactory<CourseGrpcService> factory)
-    {
-        Database = database;
-        Factory = factory;
-        Client = new CourseService.CourseServiceClient(factory.CreateChannel());
-    }
-
-    public TestDatabase Database { get; }
-
-    public GrpcServiceFactory<CourseGrpcService> Factory { get; }
-
-    public CourseService.CourseServiceClient Client { get; }
-
-    public static async Task<CourseServiceHarness> StartAsync(DatabaseProvider provider, bool sampleData = false)
-    {
-        var database = await TestDatabase.CreateAsync(provider);
-        var configuration = database.ToConfiguration();
-        configuration["SampleData:Enabled"] = sampleData ? "true" : "false";
-        var factory = new GrpcServiceFactory<CourseGrpcService>(configuration);
-        _ = factory.Server; // start the host: migrations (and sample data) run now
-        return new CourseServiceHarness(database, factory);
-    }
+    public static async Task<CourseServiceHarness> StartAsync(DatabaseProvider provider, bool sampleData = false) =>
+        new(await ServiceHost<CourseGrpcService>.StartAsync(provider, new Dictionary<string, string?> { ["SampleData:Enabled"] = sampleData ? "true" : "false" }));
 
     public static Course PlcCourse(string code = "JD-201") => new()
     {
@@ -52,10 +32,4 @@ public sealed class CourseServiceHarness : IAsyncDisposable
 
     public async Task<Enrollment> EnrollAsync(string learner = "L0001", string course = "JD-201", string term = "2025-2026-1") =>
         await Client.EnrollLearnerAsync(new EnrollLearnerRequest { RequestId = Guid.NewGuid().ToString(), LearnerId = learner, CourseCode = course, Term = term });
-
-    public async ValueTask DisposeAsync()
-    {
-        await Factory.DisposeAsync();
-        await Database.DisposeAsync();
-    }
 }

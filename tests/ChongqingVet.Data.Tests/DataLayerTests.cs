@@ -5,6 +5,7 @@ using Dapper;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ChongqingVet.Data.Tests;
 
@@ -156,11 +157,11 @@ public class DataLayerTests
     public async Task DeleteOlderThanAsync_OldAndNewKeys_DeletesOnlyOldOnes(DatabaseProvider provider)
     {
         await using var database = await MigratedAsync(provider);
-        var clock = new ManualClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var store = new IdempotencyStore(database.Factory, clock, IdempotencyOptions.WithRandomKey());
         var oldId = Guid.NewGuid().ToString();
         await store.ExecuteAsync("CreateWidget", oldId, new StringValue { Value = "old" }, (c, t) => InsertWidgetAsync(c, t, "old"), CancellationToken.None);
-        clock.Now = clock.Now.AddDays(40);
+        clock.Advance(TimeSpan.FromDays(40));
         await store.ExecuteAsync("CreateWidget", Guid.NewGuid().ToString(), new StringValue { Value = "new" }, (c, t) => InsertWidgetAsync(c, t, "new"), CancellationToken.None);
 
         Assert.Equal(1, await store.DeleteOlderThanAsync(TimeSpan.FromDays(30), CancellationToken.None));
@@ -244,13 +245,6 @@ public class DataLayerTests
     {
         await using var connection = await database.Factory.OpenAsync(CancellationToken.None);
         return await connection.ExecuteScalarAsync<long>(sql);
-    }
-
-    private sealed class ManualClock(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-
-        public override DateTimeOffset GetUtcNow() => Now;
     }
 
     private static async Task RenameAsync(TestDatabase database, string id, string name, long version)

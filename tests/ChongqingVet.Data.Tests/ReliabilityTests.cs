@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 
 namespace ChongqingVet.Data.Tests;
@@ -19,7 +20,7 @@ public class ReliabilityTests
     public async Task Readiness_JournalBehindRelease_UnhealthyOnceTheCacheExpires(DatabaseProvider provider)
     {
         await using var database = await TestDatabase.CreateAsync(provider);
-        var clock = new ManualClock();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 9, 1, 0, 0, 0, TimeSpan.Zero));
         using var host = BuildHost(database, clock);
         await host.StartAsync(); // migrates
         Assert.Equal(HealthStatus.Healthy, (await ReadinessAsync(host)).Status);
@@ -48,7 +49,7 @@ public class ReliabilityTests
             ["ConnectionStrings:Database"] = $"Host=127.0.0.1;Port={port};Username=postgres;Password=s3cret-value;Timeout=2",
             ["Database:MigrateOnStartup"] = "false",
         };
-        using var host = BuildHost(options, new ManualClock());
+        using var host = BuildHost(options, new FakeTimeProvider());
         await host.StartAsync();
 
         var report = await ReadinessAsync(host);
@@ -188,18 +189,4 @@ public class ReliabilityTests
 
     private static Task<HealthReport> ReadinessAsync(IHost host) =>
         host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(check => check.Tags.Contains(DatabaseHosting.ReadinessTag));
-
-    /// <summary>A clock the test moves; timestamps follow it.</summary>
-    private sealed class ManualClock : TimeProvider
-    {
-        private DateTimeOffset _now = new(2026, 9, 1, 0, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => _now.UtcTicks;
-
-        public void Advance(TimeSpan by) => _now += by;
-    }
 }

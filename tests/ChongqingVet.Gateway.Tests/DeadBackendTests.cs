@@ -2,15 +2,14 @@ using System.Net.Sockets;
 using ChongqingVet.Gateway.Resilience;
 using ChongqingVet.Profile.V1;
 using Grpc.Core;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ChongqingVet.Gateway.Tests;
 
 /// <summary>
 /// A dead backend costs nothing: a refused connection is retried once, at once; the breaker judges only its short
-/// sampling window, opens at low traffic, and probes again after its break duration. Every clock is a
-/// <see cref="FakeTimeProvider"/> replacing the gateway's TimeProvider: time moves only when a test advances it.
+/// sampling window, opens at low traffic, and probes again after its break duration. Every clock is the harness's
+/// <see cref="FakeTimeProvider"/> (the gateway's TimeProvider): time moves only when a test advances it.
 /// </summary>
 public sealed class DeadBackendTests
 {
@@ -22,9 +21,8 @@ public sealed class DeadBackendTests
     private static (GatewayHarness Gateway, FakeTimeProvider Clock) Start(FakeBackends fakes, IDictionary<string, string?> settings,
         IReadOnlyDictionary<string, HttpMessageHandler>? handlers = null)
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var gateway = GatewayHarness.Start(handlers ?? fakes.Handlers, settings, services => services.AddSingleton<TimeProvider>(clock));
-        return (gateway, clock);
+        var gateway = GatewayHarness.Start(handlers ?? fakes.Handlers, settings);
+        return (gateway, gateway.Clock);
     }
 
     private static async Task<LearnerProfile> ProfileAsync(GatewayHarness gateway) =>

@@ -10,12 +10,16 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ChongqingVet.Gateway.Tests;
 
-/// <summary>How a scripted backend answers: normally, UNAVAILABLE, INVALID_ARGUMENT, or after a delay.</summary>
+/// <summary>How a scripted backend answers: normally, UNAVAILABLE, INVALID_ARGUMENT, or never (until the call is cancelled).</summary>
 public sealed class Script
 {
     public StatusCode? Fail { get; set; }
-    public TimeSpan Delay { get; set; }
+
+    /// <summary>Evidence calls never answer; they end only when the caller cancels them (counted in <see cref="CancelledCalls"/>).</summary>
+    public bool Hangs { get; set; }
+
     public int EvidenceCalls;
+    public int CancelledCalls;
 
     /// <summary>Extra enrolments in courses outside the major (each makes the transcript look the course up).</summary>
     public int OutsideCourses { get; set; }
@@ -40,9 +44,17 @@ public sealed class Script
         Interlocked.Increment(ref EvidenceCalls);
         LastDeadline = context.Deadline;
         LastAuthorization = context.RequestHeaders.GetValue("authorization");
-        if (Delay > TimeSpan.Zero)
+        if (Hangs)
         {
-            await Task.Delay(Delay, context.CancellationToken);
+            try
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, context.CancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                Interlocked.Increment(ref CancelledCalls);
+                throw;
+            }
         }
         if (Fail is { } code) throw new RpcException(new Status(code, "scripted failure"));
     }

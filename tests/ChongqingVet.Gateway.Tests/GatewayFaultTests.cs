@@ -1,5 +1,4 @@
 using ChongqingVet.TestKit.Security;
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using ChongqingVet.Common.V1;
@@ -52,18 +51,22 @@ public class GatewayFaultTests
     }
 
     [Fact]
-    public async Task GetLearnerProfile_BackendSlowerThanAttemptTimeout_ReturnsInTimeWithSectionListed()
+    public async Task GetLearnerProfile_BackendSlowerThanAttemptTimeout_AttemptEndsOnTheClockAndSectionIsListed()
     {
         await using var fakes = await FakeBackends.StartAsync();
-        fakes.Competitions.Delay = TimeSpan.FromSeconds(20);
+        fakes.Competitions.Hangs = true;
         await using var gateway = GatewayHarness.Start(fakes.Handlers, new Dictionary<string, string?> { ["Resilience:competitions:AttemptTimeout"] = "00:00:00.300" });
 
-        var watch = Stopwatch.StartNew();
-        var profile = await gateway.Client.GetLearnerProfileAsync(Learner, deadline: DateTime.UtcNow.AddSeconds(10));
+        var call = gateway.Client.GetLearnerProfileAsync(Learner).ResponseAsync;
+        await WaitUntilAsync(() => fakes.Competitions.EvidenceCalls == 1, call);
+        Assert.False(call.IsCompleted); // the backend never answers: only the attempt timeout, on the gateway's clock, ends it
 
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
+        gateway.Clock.Advance(TimeSpan.FromMilliseconds(300));
+        var profile = await call.WaitAsync(Guard);
+
         Assert.Equal(["competitions"], profile.Unreachable);
         Assert.Equal(1, fakes.Competitions.EvidenceCalls); // a timeout is not retried
+        await WaitUntilAsync(() => Volatile.Read(ref fakes.Competitions.CancelledCalls) == 1); // the abandoned attempt was cancelled downstream
     }
 
     [Fact]
@@ -96,31 +99,39 @@ public class GatewayFaultTests
         Assert.Equal(callsWhenOpened, fakes.JobPostings.EvidenceCalls); // open: no call reaches the backend
 
         fakes.JobPostings.Fail = null;
-        await Task.Delay(TimeSpan.FromMilliseconds(1300));
+        gateway.Clock.Advance(TimeSpan.FromMilliseconds(999));
+        Assert.Contains("jobpostings", (await gateway.Client.GetLearnerProfileAsync(Learner)).Unreachable);
+        Assert.Equal(callsWhenOpened, fakes.JobPostings.EvidenceCalls); // still open just before the break duration ends
+
+        gateway.Clock.Advance(TimeSpan.FromMilliseconds(1));
         var recovered = await gateway.Client.GetLearnerProfileAsync(Learner);
         Assert.Empty(recovered.Unreachable);
         Assert.True(fakes.JobPostings.EvidenceCalls > callsWhenOpened);
     }
 
     [Fact]
-    public async Task GetLearnerProfile_CallerDeadline_PropagatesDownstream()
+    public async Task GetLearnerProfile_CallerDeadlineAndCancellation_PropagateDownstream()
     {
         await using var fakes = await FakeBackends.StartAsync();
-        await using var gateway = GatewayHarness.Start(fakes.Handlers, new Dictionary<string, string?> { ["Resilience:courses:AttemptTimeout"] = "00:00:30" });
-        await gateway.Client.GetLearnerProfileAsync(Learner); // warm the whole path, so the deadline below is spent downstream
-        fakes.Courses.Delay = TimeSpan.FromSeconds(20);
+        await using var gateway = GatewayHarness.Start(fakes.Handlers);
+        fakes.Courses.Hangs = true;
 
-        var deadline = DateTime.UtcNow.AddMilliseconds(1000);
-        var watch = Stopwatch.StartNew();
-        var exception = await Assert.ThrowsAsync<RpcException>(() => gateway.Client.GetLearnerProfileAsync(Learner, deadline: deadline).ResponseAsync);
+        // Far from the attempt timeout (1 s on the fake clock, which does not move here) and from any default.
+        var deadline = DateTime.UtcNow.AddMinutes(5);
+        using var cancellation = new CancellationTokenSource();
+        var call = gateway.Client.GetLearnerProfileAsync(Learner, deadline: deadline, cancellationToken: cancellation.Token).ResponseAsync;
+        await WaitUntilAsync(() => fakes.Courses.EvidenceCalls == 1, call);
 
-        // Which side reports first (the client's own deadline timer, the server's deadline, or the in-memory
-        // TestServer aborting the stream) is a race; what matters is that the call ended at the deadline and the
-        // downstream call was cancelled with the caller's deadline.
-        Assert.NotEqual(StatusCode.OK, exception.StatusCode);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"took {watch.Elapsed}");
-        // Without propagation the downstream call would have no deadline at all (the attempt timeout here is 30 s).
-        Assert.True(fakes.Courses.LastDeadline <= deadline.AddSeconds(1), $"downstream deadline {fakes.Courses.LastDeadline:O} vs caller {deadline:O}");
+        // Without propagation the downstream call would have no deadline at all (DateTime.MaxValue). The deadline travels
+        // as a remaining duration (grpc-timeout), so it arrives within transit and rounding of the caller's.
+        Assert.NotNull(fakes.Courses.LastDeadline);
+        Assert.InRange(fakes.Courses.LastDeadline.Value, deadline.AddSeconds(-1), deadline.AddSeconds(1));
+
+        // The caller gives up: the call ends as cancelled and so does the downstream call.
+        await cancellation.CancelAsync();
+        var exception = await Assert.ThrowsAsync<RpcException>(() => call.WaitAsync(Guard));
+        Assert.Equal(StatusCode.Cancelled, exception.StatusCode);
+        await WaitUntilAsync(() => Volatile.Read(ref fakes.Courses.CancelledCalls) == 1);
     }
 
     [Fact]
@@ -212,6 +223,20 @@ public class GatewayFaultTests
 
         var profile = await client.GetLearnerProfileAsync(Learner);
         Assert.Equal(3, profile.Skills.Count);
+    }
+
+    /// <summary>A real-time guard: a call waiting on the fake clock would never finish; fail instead of hanging.</summary>
+    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(20);
+
+    /// <summary>Waits for the condition; fails at once if <paramref name="call"/> ended first (it would never come true).</summary>
+    private static async Task WaitUntilAsync(Func<bool> condition, Task? call = null)
+    {
+        using var timeout = new CancellationTokenSource(Guard);
+        while (!condition())
+        {
+            if (call is { IsCompleted: true }) await call;
+            await Task.Delay(10, timeout.Token);
+        }
     }
 
     private static async Task RpcAssertUnavailable(Func<Task> call)

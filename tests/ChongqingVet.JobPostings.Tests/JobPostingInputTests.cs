@@ -22,7 +22,7 @@ public class JobPostingInputTests
     {
         await using var harness = await JobPostingServiceHarness.StartAsync(DatabaseProvider.Sqlite);
         var employer = await harness.CreateEmployerAsync();
-        var today = DateOnly.FromDateTime(harness.Clock.Now.ToOffset(TimeSpan.FromHours(8)).DateTime); // the injected clock
+        var today = DateOnly.FromDateTime(harness.Clock.GetUtcNow().ToOffset(TimeSpan.FromHours(8)).DateTime); // the injected clock
         Placement Placement(DateOnly start, DateOnly end, PlacementStatus status) => new()
         {
             LearnerId = "L0001", EmployerCreditCode = employer.CreditCode, Status = status,

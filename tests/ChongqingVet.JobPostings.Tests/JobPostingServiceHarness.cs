@@ -5,62 +5,17 @@ using ChongqingVet.JobPostings.V1;
 using ChongqingVet.TestKit.Databases;
 using ChongqingVet.TestKit.Grpc;
 using Google.Protobuf.WellKnownTypes;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ChongqingVet.JobPostings.Tests;
 
-/// <summary>A clock the tests move by hand.</summary>
-public sealed class TestClock(DateTimeOffset start) : TimeProvider
-{
-    public DateTimeOffset Now { get; set; } = start;
-
-    public override DateTimeOffset GetUtcNow() => Now;
-
-    public void Advance(TimeSpan by) => Now += by;
-}
-
-/// <summary>The service factory with the test clock in place of the system clock.</summary>
-public sealed class JobPostingServiceFactory(IReadOnlyDictionary<string, string?> settings, TestClock clock) : GrpcServiceFactory<JobPostingGrpcService>(settings)
-{
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        base.ConfigureWebHost(builder);
-        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(clock));
-    }
-}
-
 /// <summary>The real job postings service in memory on a fresh database, with a gRPC client and a movable clock.</summary>
-public sealed class JobPostingServiceHarness : IAsyncDisposable
+public sealed class JobPostingServiceHarness(ServiceHost<JobPostingGrpcService> host)
+    : ServiceHarness<JobPostingGrpcService, JobPostingService.JobPostingServiceClient>(host, channel => new JobPostingService.JobPostingServiceClient(channel))
 {
     public const string EmployerCode = "91350100M000100Y43";
 
-    private JobPostingServiceHarness(TestDatabase database, JobPostingServiceFactory factory, TestClock clock)
-    {
-        Database = database;
-        Factory = factory;
-        Clock = clock;
-        Client = new JobPostingService.JobPostingServiceClient(factory.CreateChannel());
-    }
-
-    public TestDatabase Database { get; }
-
-    public JobPostingServiceFactory Factory { get; }
-
-    public TestClock Clock { get; }
-
-    public JobPostingService.JobPostingServiceClient Client { get; }
-
-    public static async Task<JobPostingServiceHarness> StartAsync(DatabaseProvider provider, IDictionary<string, string?>? settings = null)
-    {
-        var database = await TestDatabase.CreateAsync(provider);
-        var configuration = database.ToConfiguration();
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) configuration[key] = value;
-        var clock = new TestClock(new DateTimeOffset(2026, 9, 1, 2, 0, 0, TimeSpan.Zero));
-        var factory = new JobPostingServiceFactory(configuration, clock);
-        _ = factory.Server; // start the host: migrations run now
-        return new JobPostingServiceHarness(database, factory, clock);
-    }
+    public static async Task<JobPostingServiceHarness> StartAsync(DatabaseProvider provider, IDictionary<string, string?>? settings = null) =>
+        new(await ServiceHost<JobPostingGrpcService>.StartAsync(provider, settings, start: new DateTimeOffset(2026, 9, 1, 2, 0, 0, TimeSpan.Zero)));
 
     public static Skill NewSkill(string code, string cluster = "智能装备及智能制造") => new()
     {
@@ -93,7 +48,7 @@ public sealed class JobPostingServiceHarness : IAsyncDisposable
             SalaryMin = 5000,
             SalaryMax = 8000,
             Headcount = 2,
-            ValidThrough = Timestamp.FromDateTimeOffset(Clock.Now.AddDays(90)),
+            ValidThrough = Timestamp.FromDateTimeOffset(Clock.GetUtcNow().AddDays(90)),
         };
         foreach (var (skill, min, weight, essential) in requirements)
             posting.Requirements.Add(new Requirement { SkillCode = skill, MinLevel = min, Weight = weight, Essential = essential });
@@ -105,11 +60,5 @@ public sealed class JobPostingServiceHarness : IAsyncDisposable
         var created = await Client.CreateJobPostingAsync(new CreateJobPostingRequest { RequestId = Guid.NewGuid().ToString(), JobPosting = posting });
         Clock.Advance(TimeSpan.FromSeconds(1)); // distinct creation times keep the newest-first tie-break observable
         return created;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await Factory.DisposeAsync();
-        await Database.DisposeAsync();
     }
 }

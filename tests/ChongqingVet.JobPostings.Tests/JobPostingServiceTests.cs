@@ -186,7 +186,7 @@ public class JobPostingServiceTests
         await harness.CreateSkillAsync("IR-OPS");
         var posting = harness.NewPosting("", ("IR-OPS", L4, 0, true));
         posting.SalaryMax = 100;
-        posting.ValidThrough = Timestamp.FromDateTimeOffset(harness.Clock.Now.AddMinutes(-1));
+        posting.ValidThrough = Timestamp.FromDateTimeOffset(harness.Clock.GetUtcNow().AddMinutes(-1));
         await RpcAssert.InvalidArgumentAsync(() => harness.CreatePostingAsync(posting),
             "job_posting.requirements[0].weight", "job_posting.salary_max", "job_posting.title", "job_posting.valid_through");
 
@@ -343,7 +343,7 @@ public class JobPostingServiceTests
         var open = await harness.CreatePostingAsync(harness.NewPosting("open", ("IR-OPS", L4, 1, true)));
         var closing = await harness.CreatePostingAsync(harness.NewPosting("closed", ("IR-OPS", L4, 1, true)));
         var shortLived = harness.NewPosting("expiring", ("IR-OPS", L4, 1, true));
-        shortLived.ValidThrough = Timestamp.FromDateTimeOffset(harness.Clock.Now.AddDays(1));
+        shortLived.ValidThrough = Timestamp.FromDateTimeOffset(harness.Clock.GetUtcNow().AddDays(1));
         await harness.CreatePostingAsync(shortLived);
         await harness.Client.CloseJobPostingAsync(new CloseJobPostingRequest { RequestId = Guid.NewGuid().ToString(), Id = closing.Id, Etag = closing.Etag });
         var request = new MatchJobPostingsRequest { Skills = { new SkillRef { SkillCode = "IR-OPS", Level = L3 } } };

@@ -44,12 +44,10 @@ public sealed class TransientFaultTests
         {
             await holder.OpenAsync();
             await holder.ExecuteAsync("BEGIN IMMEDIATE");
-            var started = TimeProvider.System.GetTimestamp();
 
             var error = await RpcAssert.ThrowsAsync(StatusCode.Unavailable, async () => await client.CreateSkillAsync(request));
 
             AssertRetryable(error, "DATABASE_UNAVAILABLE");
-            Assert.InRange(TimeProvider.System.GetElapsedTime(started), TimeSpan.Zero, TimeSpan.FromSeconds(15));
             await holder.ExecuteAsync("ROLLBACK");
         }
 

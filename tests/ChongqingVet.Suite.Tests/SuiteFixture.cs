@@ -1,41 +1,48 @@
-using System.Diagnostics;
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
 using ChongqingVet.AppHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace ChongqingVet.Suite.Tests;
 
 /// <summary>
-/// Starts the four services and the gateway as separate processes exactly as the AppHost does (SuiteLayout), on
-/// ports moved by <see cref="PortOffset"/> and with fresh SQLite files, then waits until every one is ready.
+/// Runs the real AppHost (tools/ChongqingVet.AppHost) through Aspire.Hosting.Testing: DCP starts the identity
+/// provider, the four services and the gateway as separate processes, on ports moved by <see cref="PortOffset"/> and
+/// with fresh SQLite files; the fixture waits until Aspire reports every resource healthy (their HTTP health checks).
 /// </summary>
 public sealed class SuiteFixture : IAsyncLifetime
 {
     public const int PortOffset = 10_000;
 
-    private readonly List<Process> _processes = [];
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+
     private readonly string _dataDirectory = Directory.CreateTempSubdirectory("cqv-suite-").FullName;
+    private DistributedApplication? _app;
 
     public string GatewayHttp => $"http://127.0.0.1:{SuiteLayout.Gateway.HttpPort + PortOffset}";
 
-    public string Output { get; private set; } = string.Empty;
-
     public async Task InitializeAsync()
     {
-        var root = RepositoryRoot();
-        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/<Configuration>/net10.0
-        var identity = SuiteLayout.Identity;
-        Start(identity, Path.Combine(root, identity.Project, "bin", configuration, "net10.0"), Path.Combine(root, identity.Project),
-            SuiteLayout.IdentityEnvironment(_dataDirectory, PortOffset));
-        foreach (var member in SuiteLayout.All)
-        {
-            var directory = Path.Combine(root, member.Project, "bin", configuration, "net10.0");
-            Start(member, directory, directory, SuiteLayout.Environment(member, _dataDirectory, PortOffset));
-        }
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ChongqingVet_AppHost>(
+            [$"--Suite:PortOffset={PortOffset}", $"--Suite:DataDirectory={_dataDirectory}"],
+            (options, _) => options.DisableDashboard = true,
+            timeout.Token);
+        // Keep the test output readable: the resources' own output and Aspire's start-up health probes (refused
+        // until each process listens) are information, not failures.
+        appHost.Services.AddLogging(logging => logging
+            .SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None));
+        _app = await appHost.BuildAsync(timeout.Token);
+        await _app.StartAsync(timeout.Token);
 
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        await WaitForAsync(http, $"{SuiteLayout.Authority(PortOffset)}healthz", identity.Name);
-        Token = await GetTokenAsync(http, "gov-system", "gov-system-dev-secret", "profiles.read catalog.read certificates.read");
+        await _app.ResourceNotifications.WaitForResourceHealthyAsync(SuiteLayout.Identity.Name, timeout.Token);
         foreach (var member in SuiteLayout.All)
-            await WaitForAsync(http, $"http://127.0.0.1:{member.HttpPort + PortOffset}/healthz/ready", member.Name);
+            await _app.ResourceNotifications.WaitForResourceHealthyAsync(member.Name, timeout.Token);
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        Token = await GetTokenAsync(http, "gov-system", "gov-system-dev-secret", "profiles.read catalog.read certificates.read");
         using var slow = CreateHttpClient(TimeSpan.FromSeconds(30));
         await WarmUpAsync(slow);
     }
@@ -63,43 +70,6 @@ public sealed class SuiteFixture : IAsyncLifetime
         return json.RootElement.GetProperty("access_token").GetString()!;
     }
 
-    private void Start(SuiteLayout.Member member, string binaries, string workingDirectory, Dictionary<string, string> environment)
-    {
-        var start = new ProcessStartInfo("dotnet", Path.Combine(binaries, member.Assembly + ".dll"))
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var (key, value) in environment) start.Environment[key] = value;
-        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + member.Name);
-        process.OutputDataReceived += (_, e) => { };
-        process.ErrorDataReceived += (_, e) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _processes.Add(process);
-    }
-
-    private static async Task WaitForAsync(HttpClient http, string url, string name)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        while (true)
-        {
-            try
-            {
-                if ((await http.GetAsync(url)).IsSuccessStatusCode) return;
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException)
-            {
-            }
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{name} was not ready at {url} within 120 s");
-            await Task.Delay(300);
-        }
-    }
-
     /// <summary>
     /// Ready processes can still be slow on their first calls (JIT on a busy 2-core machine) and the gateway would
     /// then report them unreachable; warm the path once, until a profile comes back complete.
@@ -124,22 +94,14 @@ public sealed class SuiteFixture : IAsyncLifetime
         }
     }
 
-    public Task DisposeAsync()
+    public async Task DisposeAsync()
     {
-        foreach (var process in _processes)
+        if (_app is not null)
         {
-            try
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(5000);
-            }
-            catch (InvalidOperationException)
-            {
-            }
-            process.Dispose();
+            await _app.StopAsync();
+            await _app.DisposeAsync();
         }
         try { Directory.Delete(_dataDirectory, recursive: true); } catch (IOException) { }
-        return Task.CompletedTask;
     }
 
     public static string RepositoryRoot()
