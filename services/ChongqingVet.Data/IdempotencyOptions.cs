@@ -24,7 +24,7 @@ public sealed class IdempotencyOptions
     public const string RetentionSetting = "Idempotency:Retention";
     public const string CleanupIntervalSetting = "Idempotency:CleanupInterval";
 
-    private static readonly KeySetting HashKey32 = new(HashKeySetting, 32);
+    private static readonly KeySetting HashKeyRequirement = new(HashKeySetting, 32);
 
     public static readonly TimeSpan DefaultRetention = TimeSpan.FromDays(7);
     public static readonly TimeSpan DefaultCleanupInterval = TimeSpan.FromHours(1);
@@ -56,7 +56,7 @@ public sealed class IdempotencyOptions
         var retention = ReadPositiveTimeSpan(configuration, RetentionSetting, DefaultRetention);
         var interval = ReadPositiveTimeSpan(configuration, CleanupIntervalSetting, DefaultCleanupInterval);
 
-        var key = DevelopmentKeys.Read(configuration, environment, logger, HashKey32, () => RandomNumberGenerator.GetBytes(32),
+        var key = DevelopmentKeys.Read(configuration, environment, logger, HashKeyRequirement, () => RandomNumberGenerator.GetBytes(32),
             "a random key for this process (stored request_ids answer retries only within it)")!;
         return new IdempotencyOptions(key, retention, interval);
     }
