@@ -16,7 +16,8 @@ public static class CertificatesModule
         builder.AddAudit();
         builder.Services.AddAccessRules(ChongqingVet.Audit.V1.AuditService.Descriptor, AuditAccess.Rules);
         builder.Services.AddAccessRules(ChongqingVet.Certificates.V1.CertificateService.Descriptor, CertificateAccess.Rules);
-        builder.Services.AddSingleton(HolderIdentityProtector.FromConfiguration(builder.Configuration, builder.Environment));
+        builder.Services.AddSingleton(HolderIdentityProtector.FromConfiguration(builder.Configuration, builder.Environment,
+            DevelopmentKeys.StartupLogger(builder, typeof(HolderIdentityProtector).FullName!)));
         builder.Services.AddSingleton(builder.Configuration.GetSection("Verification").Get<VerificationOptions>() ?? new VerificationOptions());
         builder.Services.AddSingleton<VerificationGuard>();
         builder.Services.AddSingleton<CertificateTypeRepository>();

@@ -11,9 +11,9 @@ namespace ChongqingVet.Data;
 /// <list type="bullet">
 /// <item><c>Idempotency:HashKey</c> — a secret, base64, at least 32 bytes, the same on every replica: the HMAC-SHA256
 /// key of the stored request fingerprints, so a database backup does not let anyone brute-force the personal data
-/// (ID numbers, names) of a request from its hash. Handled exactly like <c>PageTokens:SigningKey</c>: required in
-/// Production (start-up fails with the key's name); elsewhere a missing key is replaced by a random one per process,
-/// with a warning (a retry that reaches another process or a restarted one is then refused as "another request").</item>
+/// (ID numbers, names) of a request from its hash. Handled exactly like <c>PageTokens:SigningKey</c>: required (start-up
+/// fails with the key's name) unless <see cref="DevelopmentKeys"/> allows a random one per process, with a warning (a retry
+/// that reaches another process or a restarted one is then refused as "another request").</item>
 /// <item><c>Idempotency:Retention</c> — how long a stored response answers retries (TimeSpan, default 7 days).</item>
 /// <item><c>Idempotency:CleanupInterval</c> — how often older rows are deleted (TimeSpan, default 1 hour).</item>
 /// </list>
@@ -23,6 +23,8 @@ public sealed class IdempotencyOptions
     public const string HashKeySetting = "Idempotency:HashKey";
     public const string RetentionSetting = "Idempotency:Retention";
     public const string CleanupIntervalSetting = "Idempotency:CleanupInterval";
+
+    private static readonly KeySetting HashKeyRequirement = new(HashKeySetting, 32);
 
     public static readonly TimeSpan DefaultRetention = TimeSpan.FromDays(7);
     public static readonly TimeSpan DefaultCleanupInterval = TimeSpan.FromHours(1);
@@ -54,26 +56,9 @@ public sealed class IdempotencyOptions
         var retention = ReadPositiveTimeSpan(configuration, RetentionSetting, DefaultRetention);
         var interval = ReadPositiveTimeSpan(configuration, CleanupIntervalSetting, DefaultCleanupInterval);
 
-        var configured = configuration[HashKeySetting];
-        if (!string.IsNullOrWhiteSpace(configured))
-        {
-            byte[] key;
-            try
-            {
-                key = Convert.FromBase64String(configured);
-            }
-            catch (FormatException)
-            {
-                throw new InvalidOperationException($"{HashKeySetting} must be base64.");
-            }
-            if (key.Length < 32) throw new InvalidOperationException($"{HashKeySetting} must decode to at least 32 bytes.");
-            return new IdempotencyOptions(key, retention, interval);
-        }
-        if (environment.IsProduction())
-            throw new InvalidOperationException(
-                $"{HashKeySetting} (environment Idempotency__HashKey) is required in Production (base64, at least 32 bytes, the same on every replica).");
-        logger.LogWarning("{Setting} is not set; using a random key for this process (stored request_ids answer retries only within it).", HashKeySetting);
-        return new IdempotencyOptions(RandomNumberGenerator.GetBytes(32), retention, interval);
+        var key = DevelopmentKeys.Read(configuration, environment, logger, HashKeyRequirement, () => RandomNumberGenerator.GetBytes(32),
+            "a random key for this process (stored request_ids answer retries only within it)")!;
+        return new IdempotencyOptions(key, retention, interval);
     }
 
     private static TimeSpan ReadPositiveTimeSpan(IConfiguration configuration, string setting, TimeSpan fallback)

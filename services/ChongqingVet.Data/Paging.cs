@@ -32,8 +32,8 @@ public sealed record Page<T>(IReadOnlyList<T> Items, bool HasMore)
 /// <summary>
 /// Opaque, tamper-evident page tokens: a keyset cursor signed with HMAC-SHA256 and bound to the list's filter.
 /// A forged, truncated or garbage token, or one used with another filter, is INVALID_ARGUMENT on page_token.
-/// The key comes from <c>PageTokens:SigningKey</c> (base64, at least 32 bytes, the same on every replica);
-/// outside Production a missing key is replaced by a random one per process (tokens then die with the process).
+/// The key comes from <c>PageTokens:SigningKey</c> (base64, at least 32 bytes, the same on every replica); a missing
+/// key stops start-up unless <see cref="DevelopmentKeys"/> allows a random one per process (tokens then die with it).
 /// </summary>
 public sealed class PageTokenCodec
 {
@@ -46,28 +46,13 @@ public sealed class PageTokenCodec
         _key = key;
     }
 
-    public static PageTokenCodec FromConfiguration(IConfiguration configuration, IHostEnvironment environment, ILogger logger)
-    {
-        var configured = configuration["PageTokens:SigningKey"];
-        if (!string.IsNullOrWhiteSpace(configured))
-        {
-            byte[] key;
-            try
-            {
-                key = Convert.FromBase64String(configured);
-            }
-            catch (FormatException)
-            {
-                throw new InvalidOperationException("PageTokens:SigningKey must be base64.");
-            }
-            if (key.Length < 32) throw new InvalidOperationException("PageTokens:SigningKey must decode to at least 32 bytes.");
-            return new PageTokenCodec(key);
-        }
-        if (environment.IsProduction())
-            throw new InvalidOperationException("PageTokens:SigningKey is required in Production (base64, at least 32 bytes, the same on every replica).");
-        logger.LogWarning("PageTokens:SigningKey is not set; using a random key for this process (page tokens end with it).");
-        return new PageTokenCodec(RandomNumberGenerator.GetBytes(32));
-    }
+    /// <summary>The signing key's setting: base64, at least 32 bytes, the same on every replica.</summary>
+    public static readonly KeySetting SigningKeySetting = new("PageTokens:SigningKey", 32);
+
+    /// <summary>Reads the key under the <see cref="DevelopmentKeys"/> rule (a development stand-in is random per process).</summary>
+    public static PageTokenCodec FromConfiguration(IConfiguration configuration, IHostEnvironment environment, ILogger logger) =>
+        new(DevelopmentKeys.Read(configuration, environment, logger, SigningKeySetting,
+            () => RandomNumberGenerator.GetBytes(32), "a random key for this process (page tokens end with it)")!);
 
     /// <summary>A short, stable fingerprint of the filter values a token is bound to.</summary>
     public static string Fingerprint(params object?[] filterValues)

@@ -53,6 +53,7 @@ public sealed class MutualTlsTests : IAsyncLifetime
         settings["Auth:Mtls:Clients:cq-hrss-system:Role"] = "government";
         settings["Auth:Mtls:Clients:cq-hrss-system:Scopes:0"] = "catalog.read";
         settings["Auth:Mtls:Clients:cq-hrss-system:Scopes:1"] = "certificates.read";
+        settings[DevelopmentKeys.AllowSetting] = "true";
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.Configuration.AddInMemoryCollection(settings);

@@ -54,6 +54,7 @@ public class AuditGrpcServiceTests
             var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
             builder.WebHost.UseTestServer();
             builder.Configuration.AddInMemoryCollection(database.ToConfiguration());
+            builder.Configuration[DevelopmentKeys.AllowSetting] = "true"; // no Audit:HmacKey: the keyless SHA-256 chain
             TestAuthority.Shared.TrustedBy(builder);
             builder.AddServiceDefaults("audit-test");
             builder.Services.AddAccessRules(AuditService.Descriptor, AuditAccess.Rules);

@@ -432,19 +432,51 @@ public class AuditLogTests
     [InlineData("Audit:HmacKey", "c2hvcnQ=", "Testing")]
     [InlineData("Audit:CleanupInterval", "00:00:10", "Testing")]
     [InlineData("Audit:HmacKey", "", "Production")]
+    [InlineData("Audit:HmacKey", "", "Development")] // no DevelopmentKeys:Allow
+    [InlineData("Audit:HmacKey", "", "Testing")]
     public void FromConfiguration_BadOrMissingValue_StopsStartUpNamingTheKey(string key, string value, string environment)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = value }).Build();
 
-        var error = Assert.Throws<InvalidOperationException>(() => AuditOptions.FromConfiguration(configuration, Environment(environment)));
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            AuditOptions.FromConfiguration(configuration, Environment(environment), NullLogger<AuditOptions>.Instance));
 
         Assert.Contains(key, error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void FromConfiguration_Nothing_DefaultsTo184DaysDailyWithoutKey()
+    [Theory]
+    [InlineData("Staging")]
+    [InlineData("Production")]
+    public void FromConfiguration_OptInOutsideDevelopment_IsIgnoredAndTheMissingKeyStopsStartUp(string environment)
     {
-        var options = AuditOptions.FromConfiguration(new ConfigurationBuilder().Build(), Environment("Development"));
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["DevelopmentKeys:Allow"] = "true" }).Build();
+
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            AuditOptions.FromConfiguration(configuration, Environment(environment), NullLogger<AuditOptions>.Instance));
+
+        Assert.Contains("Audit:HmacKey", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FromConfiguration_DevelopmentOptInWithMalformedKey_StillFails()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["DevelopmentKeys:Allow"] = "true", ["Audit:HmacKey"] = Convert.ToBase64String(new byte[16]),
+        }).Build();
+
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            AuditOptions.FromConfiguration(configuration, Environment("Development"), NullLogger<AuditOptions>.Instance));
+
+        Assert.Contains("Audit:HmacKey", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FromConfiguration_DevelopmentOptInWithoutKey_DefaultsTo184DaysDailyOnTheKeylessChain()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["DevelopmentKeys:Allow"] = "true" }).Build();
+
+        var options = AuditOptions.FromConfiguration(configuration, Environment("Development"), NullLogger<AuditOptions>.Instance);
 
         Assert.Equal((TimeSpan.FromDays(184), TimeSpan.FromDays(1), (byte[]?)null), (options.Retention, options.CleanupInterval, options.HmacKey));
     }

@@ -65,6 +65,7 @@ public class DatabaseHostingTests
         await using var database = await TestDatabase.CreateAsync(provider);
         var settings = database.ToConfiguration();
         settings["SampleData:Enabled"] = "true";
+        settings[DevelopmentKeys.AllowSetting] = "true";
 
         for (var run = 1; run <= 2; run++)
         {
@@ -86,6 +87,7 @@ public class DatabaseHostingTests
         await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
         var settings = database.ToConfiguration();
         settings["Database:MigrateOnStartup"] = "false";
+        settings[DevelopmentKeys.AllowSetting] = "true";
         using var host = BuildHost(settings, "Testing");
         await host.StartAsync();
 
@@ -166,7 +168,8 @@ public class DatabaseHostingTests
         Assert.Equal(TimeSpan.FromDays(2), configured.Retention);
         Assert.Equal(TimeSpan.FromMinutes(15), configured.CleanupInterval);
 
-        var development = IdempotencyOptions.FromConfiguration(Configuration(new()), new FakeEnvironment(Environments.Development), NullLogger.Instance);
+        var development = IdempotencyOptions.FromConfiguration(Configuration(new() { [DevelopmentKeys.AllowSetting] = "true" }),
+            new FakeEnvironment(Environments.Development), NullLogger.Instance);
         Assert.Equal(IdempotencyOptions.DefaultRetention, development.Retention);
         Assert.Equal(IdempotencyOptions.DefaultCleanupInterval, development.CleanupInterval);
     }
@@ -192,12 +195,107 @@ public class DatabaseHostingTests
         Assert.Equal(7L, second.Decode<long>(first.Encode(7L, "f"), "f"));
     }
 
+    // ---- Development keys: one rule (DevelopmentKeys) for every secret key; here through a real host. ----
+
+    [Fact]
+    public async Task StartAsync_DevelopmentWithoutOptInAndWithoutKey_FailsNamingTheMissingSettingAndTheOptIn()
+    {
+        await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        var settings = database.ToConfiguration();
+        settings["PageTokens:SigningKey"] = Convert.ToBase64String(new byte[32]); // so the one missing key is certain
+        using var host = BuildHost(settings, Environments.Development);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
+
+        Assert.Contains("Idempotency:HashKey", error.Message, StringComparison.Ordinal);
+        Assert.Contains("DevelopmentKeys:Allow", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Development")]
+    [InlineData("Testing")]
+    public async Task StartAsync_DevelopmentOrTestingWithOptIn_StartsOnDevelopmentKeysAndWarnsNamingEachKey(string environment)
+    {
+        await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        var settings = database.ToConfiguration();
+        settings["DevelopmentKeys:Allow"] = "True";
+        var logs = new ChongqingVet.TestKit.Grpc.CapturingLoggerProvider();
+        using var host = BuildHost(settings, environment, logs);
+
+        await host.StartAsync();
+        var codec = host.Services.GetRequiredService<PageTokenCodec>();
+        var token = codec.Encode(42L, "f");
+        await host.StopAsync();
+
+        Assert.Equal(42L, codec.Decode<long>(token, "f"));
+        var warnings = logs.AllText;
+        Assert.Contains("PageTokens:SigningKey is not set", warnings, StringComparison.Ordinal);
+        Assert.Contains("Idempotency:HashKey is not set", warnings, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Staging")]
+    [InlineData("Production")]
+    [InlineData("development-like")] // only the exact names Development and Testing count
+    public async Task StartAsync_OtherEnvironmentWithOptInButWithoutKey_IgnoresTheOptInAndFails(string environment)
+    {
+        await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        var settings = database.ToConfiguration();
+        settings["DevelopmentKeys:Allow"] = "true";
+        settings["PageTokens:SigningKey"] = Convert.ToBase64String(new byte[32]);
+        using var host = BuildHost(settings, environment);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
+
+        Assert.Contains("Idempotency:HashKey", error.Message, StringComparison.Ordinal);
+        Assert.Contains(environment, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("PageTokens:SigningKey", "not base64!")]
+    [InlineData("PageTokens:SigningKey", "c2hvcnQ=")] // decodes to 5 bytes
+    [InlineData("Idempotency:HashKey", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==")] // 31 bytes
+    public async Task StartAsync_MalformedKeyEvenWithOptIn_FailsNamingTheKeyWithoutEchoingIt(string key, string value)
+    {
+        await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        var settings = database.ToConfiguration();
+        settings["DevelopmentKeys:Allow"] = "true";
+        settings[key] = value;
+        using var host = BuildHost(settings, Environments.Development);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
+
+        Assert.Contains(key, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(value, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("yes")]
+    [InlineData("1")]
+    public void DevelopmentKeys_OptInNotABoolean_FailsNamingTheSetting(string value)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => PageTokenCodec.FromConfiguration(
+            Configuration(new() { ["DevelopmentKeys:Allow"] = value }), new FakeEnvironment(Environments.Development), NullLogger.Instance));
+
+        Assert.Contains("DevelopmentKeys:Allow", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DevelopmentKeys_OptInFalse_IsNoOptIn()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => IdempotencyOptions.FromConfiguration(
+            Configuration(new() { ["DevelopmentKeys:Allow"] = "false" }), new FakeEnvironment("Testing"), NullLogger.Instance));
+
+        Assert.Contains("Idempotency:HashKey", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task RunOrMigrateAsync_MigrateArgument_MigratesAndReturnsWithoutServing()
     {
         await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
         var settings = database.ToConfiguration();
         settings["Database:MigrateOnStartup"] = "false";
+        settings[DevelopmentKeys.AllowSetting] = "true";
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.AddDatabase(Service);
@@ -248,11 +346,12 @@ public class DatabaseHostingTests
     // The shared scripts of ChongqingVet.Data (idempotency keys, audit log …) run before every service's own.
     private static long DataScriptCount(DatabaseProvider provider) => MigrationRunner.ReadScripts(typeof(MigrationRunner).Assembly, provider).Count;
 
-    private static IHost BuildHost(Dictionary<string, string?> settings, string environment)
+    private static IHost BuildHost(Dictionary<string, string?> settings, string environment, ILoggerProvider? logs = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = environment, DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddLogging();
+        if (logs is not null) builder.Services.AddSingleton(logs);
         builder.AddDatabase(Service);
         builder.Services.AddSingleton<NoteSeeder>();
         builder.Services.AddSingleton<ISampleDataSeeder>(services => services.GetRequiredService<NoteSeeder>());

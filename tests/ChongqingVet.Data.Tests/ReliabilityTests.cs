@@ -181,6 +181,7 @@ public class ReliabilityTests
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Testing", DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings);
+        builder.Configuration[DevelopmentKeys.AllowSetting] = "true";
         builder.Services.AddLogging();
         builder.Services.AddSingleton(clock);
         builder.AddDatabase(typeof(ReliabilityTests).Assembly);

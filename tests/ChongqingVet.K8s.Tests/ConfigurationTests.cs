@@ -233,6 +233,44 @@ public partial class ConfigurationTests
         policy.AssertNone();
     }
 
+    /// <summary>The secret keys every database service reads (DevelopmentKeys rule: required unless Development/Testing opt in).</summary>
+    private static readonly string[] ServiceKeys = ["PageTokens__SigningKey", "Idempotency__HashKey", "Audit__HmacKey"];
+
+    private static readonly string[] CertificatesKeys = ["HolderIdentity__EncryptionKey", "HolderIdentity__BlindIndexKey"];
+
+    [Theory]
+    [MemberData(nameof(Rendered.All), MemberType = typeof(Rendered))]
+    public void SecretKeys_EachTarget_ComeFromSecretsAndNoWorkloadRunsOnDevelopmentKeys(string target)
+    {
+        var rendered = Rendered.Of(target);
+        var policy = new Policy(target);
+        var secrets = rendered.Of<V1Secret>().ToDictionary(s => s.Metadata.Name);
+        foreach (var workload in rendered.Workloads)
+        {
+            foreach (var container in workload.AllContainers)
+            {
+                // The opt-in belongs to the local suite and the tests; a manifest never replaces a missing key.
+                policy.Require(!Settings.Of(rendered, container).ContainsKey("DevelopmentKeys__Allow"), workload.Id,
+                    "no DevelopmentKeys__Allow: Kubernetes workloads run on real keys from Secrets");
+                var env = container.Env ?? [];
+                if (!env.Any(e => e.Name == "ConnectionStrings__Database")) continue;
+                var required = container.Image.Contains("certificates", StringComparison.Ordinal) ? ServiceKeys.Concat(CertificatesKeys) : ServiceKeys;
+                foreach (var key in required)
+                {
+                    var reference = env.SingleOrDefault(e => e.Name == key)?.ValueFrom?.SecretKeyRef;
+                    policy.Require(reference is not null, workload.Id, $"{key} from a secretKeyRef (the service refuses to start without it)");
+                    // Secrets the overlay generates (dev) hold valid keys; prod's are the operator's and not rendered.
+                    if (reference is not null && secrets.TryGetValue(reference.Name, out var secret))
+                    {
+                        var value = secret.Data?.TryGetValue(reference.Key, out var bytes) == true ? System.Text.Encoding.UTF8.GetString(bytes) : "";
+                        policy.Require(IsBase64Key(value), $"Secret/{reference.Name}", $"{reference.Key} is base64 of at least 32 bytes");
+                    }
+                }
+            }
+        }
+        policy.AssertNone();
+    }
+
     private static bool IsBase64Key(string text)
     {
         var buffer = new byte[text.Length];

@@ -102,6 +102,7 @@ public sealed class TransientFaultTests
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.WebHost.UseTestServer();
         builder.Configuration.AddInMemoryCollection(database.ToConfiguration());
+        builder.Configuration[DevelopmentKeys.AllowSetting] = "true";
         TestAuthority.Shared.TrustedBy(builder);
         builder.AddServiceDefaults("faults");
         builder.Services.AddAccessRules(JobPostingService.Descriptor, ChongqingVet.JobPostings.Grpc.JobPostingAccess.Rules);

@@ -32,6 +32,8 @@ public static class ImportBenchmark
             ["Database:Provider"] = provider == "sqlite" ? "Sqlite" : "Postgres",
             ["ConnectionStrings:Database"] = connectionString,
             ["Database:MigrateOnStartup"] = "true",
+            // A throwaway database: development keys (the same rule as every Testing host) instead of real secrets.
+            [ChongqingVet.Data.DevelopmentKeys.AllowSetting] = "true",
             ["Logging:LogLevel:Default"] = "Warning",
         });
         builder.AddServiceDefaults("certificates");

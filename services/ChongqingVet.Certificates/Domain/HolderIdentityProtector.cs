@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using ChongqingVet.Data;
 
 namespace ChongqingVet.Certificates.Domain;
 
@@ -41,8 +42,8 @@ public sealed class AesGcmFieldCipher(byte[] key) : IFieldCipher
 /// <summary>
 /// Protects holder identity at rest: ID numbers and names are stored encrypted, and found by exact match through
 /// keyed HMAC-SHA256 "blind indexes". Keys: <c>HolderIdentity:EncryptionKey</c> and <c>HolderIdentity:BlindIndexKey</c>
-/// (base64, 32 bytes each, from the environment or a Kubernetes Secret). Outside Production, missing keys are
-/// replaced by fixed development keys (they protect only sample data) and a warning is printed; Production refuses to start.
+/// (base64, 32 bytes each, from the environment or a Kubernetes Secret). A missing key stops start-up unless
+/// <see cref="DevelopmentKeys"/> allows fixed development keys (they protect only sample data), with a warning.
 /// </summary>
 public sealed class HolderIdentityProtector(IFieldCipher cipher, byte[] blindIndexKey)
 {
@@ -58,31 +59,19 @@ public sealed class HolderIdentityProtector(IFieldCipher cipher, byte[] blindInd
 
     private byte[] Index(string value) => HMACSHA256.HashData(blindIndexKey, Encoding.UTF8.GetBytes(value));
 
-    public static HolderIdentityProtector FromConfiguration(IConfiguration configuration, IHostEnvironment environment)
+    public static readonly KeySetting EncryptionKeySetting = new("HolderIdentity:EncryptionKey", 32, ExactLength: true);
+
+    public static readonly KeySetting BlindIndexKeySetting = new("HolderIdentity:BlindIndexKey", 32, ExactLength: true);
+
+    /// <summary>Reads both keys under the <see cref="DevelopmentKeys"/> rule; the development stand-ins are fixed (sample data survives restarts).</summary>
+    public static HolderIdentityProtector FromConfiguration(IConfiguration configuration, IHostEnvironment environment, ILogger logger)
     {
-        var encryption = ReadKey(configuration, "HolderIdentity:EncryptionKey", environment, "chongqingvet-dev-encryption");
-        var index = ReadKey(configuration, "HolderIdentity:BlindIndexKey", environment, "chongqingvet-dev-blind-index");
+        var encryption = ReadKey(configuration, environment, logger, EncryptionKeySetting, "chongqingvet-dev-encryption");
+        var index = ReadKey(configuration, environment, logger, BlindIndexKeySetting, "chongqingvet-dev-blind-index");
         return new HolderIdentityProtector(new AesGcmFieldCipher(encryption), index);
     }
 
-    private static byte[] ReadKey(IConfiguration configuration, string name, IHostEnvironment environment, string developmentSeed)
-    {
-        var text = configuration[name];
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            if (environment.IsProduction()) throw new InvalidOperationException($"{name} is required in Production (base64, 32 bytes).");
-            Console.Error.WriteLine($"warning: {name} is not set; using a development key. Never run real data like this.");
-            return SHA256.HashData(Encoding.UTF8.GetBytes(developmentSeed));
-        }
-        byte[] key;
-        try
-        {
-            key = Convert.FromBase64String(text);
-        }
-        catch (FormatException)
-        {
-            throw new InvalidOperationException($"{name} must be base64.");
-        }
-        return key.Length == 32 ? key : throw new InvalidOperationException($"{name} must decode to 32 bytes.");
-    }
+    private static byte[] ReadKey(IConfiguration configuration, IHostEnvironment environment, ILogger logger, KeySetting key, string developmentSeed) =>
+        DevelopmentKeys.Read(configuration, environment, logger, key, () => SHA256.HashData(Encoding.UTF8.GetBytes(developmentSeed)),
+            "a fixed, publicly known key protects the holder identities")!;
 }

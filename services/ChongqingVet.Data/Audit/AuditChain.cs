@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace ChongqingVet.Data.Audit;
 
@@ -11,11 +12,15 @@ namespace ChongqingVet.Data.Audit;
 /// <c>Audit:CleanupInterval</c> (TimeSpan, default 1 day) and <c>Audit:HmacKey</c> (base64, at least 32 bytes; the
 /// same on every replica and kept for as long as the records). With a key the chain is HMAC-SHA256, so nobody
 /// without the key can rewrite records and recompute the chain; without one it is SHA-256, which still detects
-/// edits and deletions made without recomputing. The key is required in Production.
+/// edits and deletions made without recomputing. The key is required; only Development or Testing with
+/// <c>DevelopmentKeys:Allow=true</c> may run without it (<see cref="DevelopmentKeys"/>), on the keyless SHA-256 chain.
 /// </summary>
 public sealed class AuditOptions
 {
     public static readonly TimeSpan MinimumRetention = TimeSpan.FromDays(184);
+
+    /// <summary>The chain's key: base64, at least 32 bytes, the same on every replica.</summary>
+    public static readonly KeySetting HmacKeySetting = new("Audit:HmacKey", 32);
 
     public TimeSpan Retention { get; init; } = MinimumRetention;
 
@@ -25,7 +30,7 @@ public sealed class AuditOptions
     public byte[]? HmacKey { get; init; }
 
     /// <summary>Reads and checks the settings; a bad value stops start-up with the key's name (never the key itself).</summary>
-    public static AuditOptions FromConfiguration(IConfiguration configuration, IHostEnvironment environment)
+    public static AuditOptions FromConfiguration(IConfiguration configuration, IHostEnvironment environment, ILogger logger)
     {
         var retention = ReadTimeSpan(configuration, "Audit:Retention", MinimumRetention);
         if (retention < MinimumRetention)
@@ -34,24 +39,9 @@ public sealed class AuditOptions
         if (interval < TimeSpan.FromMinutes(1))
             throw new InvalidOperationException("Audit:CleanupInterval must be at least one minute.");
 
-        byte[]? key = null;
-        var keyText = configuration["Audit:HmacKey"];
-        if (!string.IsNullOrWhiteSpace(keyText))
-        {
-            try
-            {
-                key = Convert.FromBase64String(keyText.Trim());
-            }
-            catch (FormatException)
-            {
-                throw new InvalidOperationException("Audit:HmacKey must be base64.");
-            }
-            if (key.Length < 32) throw new InvalidOperationException("Audit:HmacKey must decode to at least 32 bytes.");
-        }
-        else if (environment.IsProduction())
-        {
-            throw new InvalidOperationException("Audit:HmacKey is required in Production (base64, at least 32 bytes, the same on every replica).");
-        }
+        // The development stand-in is no key at all: the chain is then plain SHA-256, as it always was in development.
+        var key = DevelopmentKeys.Read(configuration, environment, logger, HmacKeySetting, () => null,
+            "the chain is SHA-256 without a key, which anyone with database access can recompute");
         return new AuditOptions { Retention = retention, CleanupInterval = interval, HmacKey = key };
     }
 

@@ -18,7 +18,8 @@ public static class AuditHosting
     /// </summary>
     public static TBuilder AddAudit<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        var options = AuditOptions.FromConfiguration(builder.Configuration, builder.Environment);
+        var options = AuditOptions.FromConfiguration(builder.Configuration, builder.Environment,
+            DevelopmentKeys.StartupLogger(builder, typeof(AuditOptions).FullName!));
         builder.Services.AddSingleton(options);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new AuditChain(options.HmacKey));
@@ -65,7 +66,8 @@ public static class AuditCommand
     // For a service that does not call AddAudit: the same log, built from the same settings.
     private static AuditLog CreateLog(IServiceProvider services)
     {
-        var options = AuditOptions.FromConfiguration(services.GetRequiredService<IConfiguration>(), services.GetRequiredService<IHostEnvironment>());
+        var options = AuditOptions.FromConfiguration(services.GetRequiredService<IConfiguration>(), services.GetRequiredService<IHostEnvironment>(),
+            services.GetRequiredService<ILogger<AuditOptions>>());
         return new AuditLog(services.GetRequiredService<IDbConnectionFactory>(), new AuditChain(options.HmacKey), options,
             services.GetService<TimeProvider>() ?? TimeProvider.System, services.GetRequiredService<ILogger<AuditLog>>());
     }

@@ -14,7 +14,8 @@ namespace ChongqingVet.TestKit.Grpc;
 /// <typeparamref name="TEntryPoint"/> is any public type of the service assembly (e.g. its gRPC service class).
 /// Every log record the service writes is captured in <see cref="Logs"/>. The service trusts
 /// <see cref="TestAuthority.Shared"/>; channels and HTTP clients carry a token with every scope unless a test asks
-/// for another token (or none). <c>testServices</c> replaces services after the service registered its own (e.g. a fake clock).
+/// for another token (or none). The host opts in to development keys (<c>DevelopmentKeys:Allow=true</c>) unless
+/// <paramref name="settings"/> says otherwise. <c>testServices</c> replaces services after the service registered its own (e.g. a fake clock).
 /// </summary>
 public class GrpcServiceFactory<TEntryPoint>(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? testServices = null)
     : WebApplicationFactory<TEntryPoint>
@@ -30,6 +31,8 @@ public class GrpcServiceFactory<TEntryPoint>(IReadOnlyDictionary<string, string?
         builder.UseSetting("Auth:Authority", TestAuthority.Issuer);
         builder.UseSetting("Auth:Audience", TestAuthority.Audience);
         builder.UseSetting("Auth:RequireHttpsMetadata", "false");
+        // Testing runs on development keys (random or fixed stand-ins for the secrets it does not set); a test can say false.
+        builder.UseSetting(ChongqingVet.Data.DevelopmentKeys.AllowSetting, "true");
         // UseSetting feeds host configuration, which the service sees before its builder reads any value.
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
         builder.ConfigureServices(services =>
