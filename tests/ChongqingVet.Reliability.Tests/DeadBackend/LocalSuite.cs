@@ -156,9 +156,13 @@ public sealed class LocalSuite : IAsyncDisposable
         }
     }
 
-    private async Task<string> GetTokenAsync(HttpClient http, string clientId, string secret, string scope)
+    private Task<string> GetTokenAsync(HttpClient http, string clientId, string secret, string scope) =>
+        GetTokenAsync(http, PortOffset, clientId, secret, scope);
+
+    /// <summary>A client-credentials token from the identity provider of the suite at <paramref name="portOffset"/>.</summary>
+    public static async Task<string> GetTokenAsync(HttpClient http, int portOffset, string clientId, string secret, string scope)
     {
-        using var response = await http.PostAsync($"{SuiteLayout.Authority(PortOffset)}connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        using var response = await http.PostAsync($"{SuiteLayout.Authority(portOffset)}connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["grant_type"] = "client_credentials", ["client_id"] = clientId, ["client_secret"] = secret, ["scope"] = scope,
         }));
@@ -197,7 +201,7 @@ public sealed class LocalSuite : IAsyncDisposable
     }
 
     /// <summary>A port offset at which every port of the suite is free on loopback (other suites may run on this machine).</summary>
-    private static int FreeOffset()
+    public static int FreeOffset()
     {
         var members = SuiteLayout.All.Append(SuiteLayout.Identity).ToList();
         for (var offset = 23_000; offset < 40_000; offset += 211)
