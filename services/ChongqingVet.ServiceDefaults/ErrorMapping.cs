@@ -85,6 +85,7 @@ public static class ErrorMapping
         NotFoundException => Code.NotFound,
         AlreadyExistsException => Code.AlreadyExists,
         ConcurrencyConflictException => Code.Aborted,
+        AbortedException => Code.Aborted,
         FailedPreconditionException => Code.FailedPrecondition,
         PermissionDeniedException => Code.PermissionDenied,
         UnauthenticatedException => Code.Unauthenticated,

@@ -11,44 +11,116 @@ namespace ChongqingVet.Certificates.Data;
 
 /// <summary>
 /// Bulk import for systems migrating existing records: items are validated one by one and committed in batches
-/// (Import:BatchSize, default 500) inside transactions. Each item gets its own result; invalid items never stop
-/// valid ones; a re-sent item (same request_id) or a holder who already holds an active certificate of that type
-/// and level is a DUPLICATE. Memory stays flat: only one batch and the per-item results are held.
+/// (<see cref="ImportOptions.BatchSize"/>) inside transactions. Each item gets its own result; invalid items never stop
+/// valid ones; a re-sent item (same request_id, same content) or a holder who already holds an active certificate of
+/// that type and level is a DUPLICATE; a request_id already used for other content is INVALID on that item alone.
+/// After each committed batch the caller's acknowledge callback gets the batch's outcomes (the streaming RPC sends
+/// them at once; the older RPC collects them into one response). Memory stays flat for the streaming RPC: only one
+/// batch is held.
+/// <para>
+/// Limits: at most <see cref="ImportOptions.MaxItemsPerStream"/> items (the next one ends the call with
+/// INVALID_ARGUMENT after the committed batches were acknowledged); a stream that sends nothing for
+/// <see cref="ImportOptions.IdleTimeout"/> (on the injected <see cref="TimeProvider"/>) is ended with ABORTED after the
+/// items received were committed and acknowledged.
+/// </para>
 /// </summary>
 public sealed class CertificateImporter(
     IDbConnectionFactory database,
     CertificateTypeRepository types,
     CertificateRepository certificates,
     IdempotencyStore idempotency,
-    IConfiguration configuration,
+    ImportOptions options,
     TimeProvider clock)
 {
     private const string Operation = "ImportCertificate";
 
-    public async Task<ImportCertificatesResponse> ImportAsync(IAsyncEnumerable<ImportCertificatesRequest> items, Caller caller, CancellationToken cancellationToken)
-    {
-        var batchSize = Math.Clamp(configuration.GetValue("Import:BatchSize", 500), 1, 5000);
-        var response = new ImportCertificatesResponse();
-        var typeCache = new Dictionary<string, CertificateType?>(StringComparer.Ordinal);
-        var batch = new List<(ImportCertificatesRequest Item, IssueCertificateRequest Issue, CertificateType Type, IdempotencyKey Key)>(batchSize);
+    /// <summary>Longest request_id echoed back (a UUID has 36 characters; longer ones are invalid anyway).</summary>
+    private const int MaxEchoedRequestIdLength = 36;
 
-        await foreach (var item in items.WithCancellation(cancellationToken))
+    /// <summary>One valid item waiting in the batch; <see cref="Result"/> is the result object the ack carries.</summary>
+    private sealed record Pending(IssueCertificateRequest Issue, CertificateType Type, IdempotencyKey Key, ImportItemResult Result);
+
+    /// <summary>
+    /// Imports every item <paramref name="next"/> yields (null: the stream ended), acknowledging each committed batch.
+    /// </summary>
+    public async Task ImportAsync(
+        Func<CancellationToken, Task<ImportCertificatesRequest?>> next,
+        Caller caller,
+        Func<ImportCertificatesBatchAck, Task> acknowledge,
+        CancellationToken cancellationToken)
+    {
+        var batchSize = options.EffectiveBatchSize;
+        var typeCache = new Dictionary<string, CertificateType?>(StringComparer.Ordinal);
+        var batch = new List<Pending>(batchSize);
+        var ack = new ImportCertificatesBatchAck();
+        long index = 0, acknowledged = 0, sequence = 0;
+
+        while (true)
         {
-            var result = new ImportItemResult { ClientReference = item.ClientReference };
-            var (issue, type, key) = await ValidateAsync(item, caller, typeCache, result, cancellationToken);
-            if (issue is null)
+            var (item, idle) = await ReadAsync(next, cancellationToken);
+            if (idle)
             {
-                Add(response, result);
-                continue;
+                await FlushAsync();
+                throw new AbortedException("IMPORT_STREAM_IDLE",
+                    $"The import stream sent nothing for {options.IdleTimeout.TotalSeconds:0} s (Import:IdleTimeout); " +
+                    $"the {acknowledged} items received were imported and acknowledged. Re-send the rest in a new stream.");
             }
-            batch.Add((item, issue, type!, key!));
-            if (batch.Count >= batchSize) await FlushAsync(batch, response, cancellationToken);
+            if (item is null) break;
+            if (index >= options.MaxItemsPerStream)
+            {
+                await FlushAsync();
+                throw new ValidationException([new ChongqingVet.Domain.Errors.FieldViolation("request_stream",
+                    $"has more than {options.MaxItemsPerStream} items (Import:MaxItemsPerStream); the first {acknowledged} were imported " +
+                    "and acknowledged; send the rest in a new stream")], "IMPORT_TOO_MANY_ITEMS");
+            }
+
+            var result = new ImportItemResult
+            {
+                ClientReference = item.ClientReference.Length <= options.MaxClientReferenceLength ? item.ClientReference : string.Empty,
+            };
+            ack.Items.Add(new ImportItemAck
+            {
+                Index = index++,
+                RequestId = item.RequestId.Length <= MaxEchoedRequestIdLength ? item.RequestId : string.Empty,
+                Result = result,
+            });
+            var pending = await ValidateAsync(item, caller, typeCache, result, cancellationToken);
+            if (pending is not null) batch.Add(pending);
+            if (ack.Items.Count >= batchSize) await FlushAsync();
         }
-        await FlushAsync(batch, response, cancellationToken);
-        return response;
+        await FlushAsync();
+
+        async Task FlushAsync()
+        {
+            if (ack.Items.Count == 0) return;
+            await CommitAsync(batch, cancellationToken);
+            batch.Clear();
+            acknowledged += ack.Items.Count;
+            ack.BatchSequence = ++sequence;
+            ack.AcknowledgedCount = acknowledged;
+            await acknowledge(ack);
+            ack = new ImportCertificatesBatchAck();
+        }
     }
 
-    private async Task<(IssueCertificateRequest?, CertificateType?, IdempotencyKey?)> ValidateAsync(
+    /// <summary>The next item, null at the end of the stream, or idle = true when none came within the idle timeout.</summary>
+    private async Task<(ImportCertificatesRequest? Item, bool Idle)> ReadAsync(
+        Func<CancellationToken, Task<ImportCertificatesRequest?>> next, CancellationToken cancellationToken)
+    {
+        using var idle = new CancellationTokenSource(options.IdleTimeout, clock);
+        using var read = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
+        try
+        {
+            return (await next(read.Token), false);
+        }
+        catch (Exception exception) when (idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested
+                                          && exception is OperationCanceledException or global::Grpc.Core.RpcException or IOException)
+        {
+            return (null, true);
+        }
+    }
+
+    private async Task<Pending?> ValidateAsync(
         ImportCertificatesRequest item, Caller caller, Dictionary<string, CertificateType?> typeCache, ImportItemResult result, CancellationToken cancellationToken)
     {
         var issue = new IssueCertificateRequest
@@ -63,6 +135,8 @@ public sealed class CertificateImporter(
             IssueDate = item.IssueDate,
         };
         var violations = new Violations();
+        violations.Check(item.ClientReference.Length <= options.MaxClientReferenceLength, "client_reference",
+            $"must be at most {options.MaxClientReferenceLength} characters");
         CertificateRules.ValidateIssue(issue, ChinaTime.Today(clock), violations);
         CertificateType? type = null;
         if (SkillCode.IsValid(item.TypeCode))
@@ -82,21 +156,19 @@ public sealed class CertificateImporter(
         {
             violations.Add("request_id", invalid.Violations[0].Description);
         }
-        if (!violations.Any) return (issue, type, key);
+        if (!violations.Any) return new Pending(issue, type!, key!, result);
 
-        result.Outcome = ImportOutcome.Invalid;
-        result.Violations.AddRange(violations.Items.Select(v => new ChongqingVet.Common.V1.FieldViolation { Field = v.Field, Description = v.Description }));
-        return (null, null, null);
+        SetInvalid(result, violations.Items);
+        return null;
     }
 
-    private async Task FlushAsync(
-        List<(ImportCertificatesRequest Item, IssueCertificateRequest Issue, CertificateType Type, IdempotencyKey Key)> batch,
-        ImportCertificatesResponse response, CancellationToken cancellationToken)
+    /// <summary>Commits the batch, filling in each item's result.</summary>
+    private async Task CommitAsync(List<Pending> batch, CancellationToken cancellationToken)
     {
         if (batch.Count == 0) return;
         try
         {
-            foreach (var result in await WriteAsync(batch, cancellationToken)) Add(response, result);
+            await WriteAsync(batch, cancellationToken);
         }
         catch (Exception exception) when (database.Dialect.IsUniqueViolation(exception) || exception is AlreadyExistsException)
         {
@@ -106,58 +178,63 @@ public sealed class CertificateImporter(
             {
                 try
                 {
-                    foreach (var result in await WriteAsync([entry], cancellationToken)) Add(response, result);
+                    await WriteAsync([entry], cancellationToken);
                 }
                 catch (Exception single) when (database.Dialect.IsUniqueViolation(single) || single is AlreadyExistsException)
                 {
-                    Add(response, new ImportItemResult { ClientReference = entry.Item.ClientReference, Outcome = ImportOutcome.Duplicate });
+                    SetOutcome(entry.Result, ImportOutcome.Duplicate, string.Empty);
                 }
             }
         }
-        batch.Clear();
     }
 
-    private async Task<List<ImportItemResult>> WriteAsync(
-        IReadOnlyList<(ImportCertificatesRequest Item, IssueCertificateRequest Issue, CertificateType Type, IdempotencyKey Key)> batch,
-        CancellationToken cancellationToken)
+    private async Task WriteAsync(IReadOnlyList<Pending> batch, CancellationToken cancellationToken)
     {
-        var results = new List<ImportItemResult>(batch.Count);
         var heldInBatch = new Dictionary<(string, CertificateLevel, string), string>();
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        foreach (var (item, issue, type, key) in batch)
+        // Every counter row the batch may need, locked up front in one fixed order: two imports cannot deadlock.
+        await certificates.LockCountersAsync(connection, transaction, batch.Select(p => (p.Type, p.Issue)).ToList(), cancellationToken);
+        foreach (var (issue, type, key, result) in batch)
         {
-            var result = new ImportItemResult { ClientReference = item.ClientReference };
-            results.Add(result);
             var holder = (type.Code, issue.Level, NationalIdNumber.Normalize(issue.HolderIdNumber));
-            var replay = await IdempotencyStore.FindAsync<Certificate>(connection, transaction, key, cancellationToken);
+            Certificate? replay;
+            try
+            {
+                replay = await IdempotencyStore.FindAsync<Certificate>(connection, transaction, key, cancellationToken);
+            }
+            catch (ValidationException reused)
+            {
+                // The request_id was used for other content: this item fails alone; the stream and batch go on.
+                SetInvalid(result, reused.Violations);
+                continue;
+            }
             var existing = replay?.CertificateNumber
                            ?? (heldInBatch.TryGetValue(holder, out var inBatch) ? inBatch : null)
                            ?? await certificates.FindActiveAsync(connection, transaction, type.Code, issue.Level, issue.HolderIdNumber, cancellationToken);
             if (existing is not null)
             {
-                result.Outcome = ImportOutcome.Duplicate;
-                result.CertificateNumber = existing;
+                SetOutcome(result, ImportOutcome.Duplicate, existing);
                 continue;
             }
             var certificate = await certificates.IssueAsync(connection, transaction, type, issue, cancellationToken);
             await idempotency.SaveAsync(connection, transaction, key, certificate, cancellationToken);
             heldInBatch[holder] = certificate.CertificateNumber;
-            result.Outcome = ImportOutcome.Created;
-            result.CertificateNumber = certificate.CertificateNumber;
+            SetOutcome(result, ImportOutcome.Created, certificate.CertificateNumber);
         }
         await transaction.CommitAsync(cancellationToken);
-        return results;
     }
 
-    private static void Add(ImportCertificatesResponse response, ImportItemResult result)
+    private static void SetOutcome(ImportItemResult result, ImportOutcome outcome, string certificateNumber)
     {
-        response.Results.Add(result);
-        switch (result.Outcome)
-        {
-            case ImportOutcome.Created: response.CreatedCount++; break;
-            case ImportOutcome.Duplicate: response.DuplicateCount++; break;
-            case ImportOutcome.Invalid: response.InvalidCount++; break;
-        }
+        result.Outcome = outcome;
+        result.CertificateNumber = certificateNumber;
+        result.Violations.Clear();
+    }
+
+    private static void SetInvalid(ImportItemResult result, IEnumerable<ChongqingVet.Domain.Errors.FieldViolation> violations)
+    {
+        SetOutcome(result, ImportOutcome.Invalid, string.Empty);
+        result.Violations.AddRange(violations.Select(v => new ChongqingVet.Common.V1.FieldViolation { Field = v.Field, Description = v.Description }));
     }
 }

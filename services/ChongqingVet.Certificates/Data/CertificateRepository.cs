@@ -27,6 +27,9 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
     private const string IncrementSerialSql = "UPDATE certificate_serials SET next_serial = next_serial + 1 WHERE prefix = @Prefix";
     private const string ReadSerialSql = "SELECT next_serial FROM certificate_serials WHERE prefix = @Prefix";
     private const string InsertSerialSql = "INSERT INTO certificate_serials (prefix, next_serial) VALUES (@Prefix, 2)";
+    private const string SerialExistsSql = "SELECT COUNT(*) FROM certificate_serials WHERE prefix = @Prefix";
+    private const string InsertUnusedSerialSql = "INSERT INTO certificate_serials (prefix, next_serial) VALUES (@Prefix, 1)";
+    private const string LockSerialSql = "UPDATE certificate_serials SET next_serial = next_serial WHERE prefix = @Prefix";
     private const string NumberTakenSql = "SELECT COUNT(*) FROM certificates WHERE certificate_number = @Number";
 
     // Body and site codes are assigned from a table with a unique index, one per owner; assigners of one kind queue on
@@ -115,12 +118,7 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
             Today = today.ToStoredDate(),
         }, transaction, cancellationToken: cancellationToken));
 
-        var prefix = type.Kind == CertificateKind.MohrssSkillLevel
-            ? CertificateRules.MohrssPrefix(
-                await CodeForAsync(connection, transaction, "body", type.OrganisationCreditCode, CertificateRules.BodyCodeDigits, cancellationToken),
-                await CodeForAsync(connection, transaction, "site", SiteOwner(request.IssuingOrganisation), CertificateRules.SiteCodeDigits, cancellationToken),
-                request.Level, issueDate.Year)
-            : CertificateRules.TypeYearPrefix(type.Code, issueDate.Year);
+        var prefix = await PrefixAsync(connection, transaction, type, request, cancellationToken);
         var number = await NextNumberAsync(connection, transaction, prefix, cancellationToken);
 
         // The one-active-certificate rule, checked after the serial row lock (a concurrent twin has committed by now);
@@ -165,6 +163,55 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
         }
         // Without the name: this response is also stored for idempotent replay, and names are stored only encrypted.
         return (await GetAsync(connection, transaction, number, includeHolderName: false, cancellationToken))!;
+    }
+
+    /// <summary>
+    /// Takes every counter row lock that issuing <paramref name="issues"/> can take, in one fixed order, before any of
+    /// them is issued: body codes, then site codes (each in ordinal order of their owners), then the prefix lock row
+    /// (only when a serial row is missing; the missing rows are created under it), then the serial rows in ordinal
+    /// order of their prefixes. The issuances that follow in the same transaction only re-take locks it holds, so two
+    /// batches over overlapping prefixes queue instead of deadlocking. On SQLite (one writer at a time) it is cheap.
+    /// </summary>
+    public async Task LockCountersAsync(DbConnection connection, DbTransaction transaction,
+        IReadOnlyList<(CertificateType Type, IssueCertificateRequest Request)> issues, CancellationToken cancellationToken)
+    {
+        var national = issues.Where(i => i.Type.Kind == CertificateKind.MohrssSkillLevel).ToList();
+        foreach (var body in national.Select(i => i.Type.OrganisationCreditCode).Distinct().Order(StringComparer.Ordinal))
+            await CodeForAsync(connection, transaction, "body", body, CertificateRules.BodyCodeDigits, cancellationToken);
+        foreach (var site in national.Select(i => SiteOwner(i.Request.IssuingOrganisation)).Distinct().Order(StringComparer.Ordinal))
+            await CodeForAsync(connection, transaction, "site", site, CertificateRules.SiteCodeDigits, cancellationToken);
+
+        var prefixes = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var (type, request) in issues) prefixes.Add(await PrefixAsync(connection, transaction, type, request, cancellationToken));
+        var missing = new List<string>();
+        foreach (var prefix in prefixes)
+        {
+            if (await connection.ExecuteScalarAsync<long>(new CommandDefinition(SerialExistsSql, new { Prefix = prefix }, transaction, cancellationToken: cancellationToken)) == 0)
+                missing.Add(prefix);
+        }
+        if (missing.Count > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(LockCodeCounterSql, new { Kind = PrefixLockKind }, transaction, cancellationToken: cancellationToken));
+            foreach (var prefix in missing)
+            {
+                if (await connection.ExecuteScalarAsync<long>(new CommandDefinition(SerialExistsSql, new { Prefix = prefix }, transaction, cancellationToken: cancellationToken)) == 0)
+                    await connection.ExecuteAsync(new CommandDefinition(InsertUnusedSerialSql, new { Prefix = prefix }, transaction, cancellationToken: cancellationToken));
+            }
+        }
+        foreach (var prefix in prefixes)
+            await connection.ExecuteAsync(new CommandDefinition(LockSerialSql, new { Prefix = prefix }, transaction, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The certificate number prefix of an issuance (assigning the body and site codes on first use).</summary>
+    private static async Task<string> PrefixAsync(DbConnection connection, DbTransaction transaction, CertificateType type, IssueCertificateRequest request, CancellationToken cancellationToken)
+    {
+        var issueDate = request.IssueDate.ToDateOnly()!.Value;
+        return type.Kind == CertificateKind.MohrssSkillLevel
+            ? CertificateRules.MohrssPrefix(
+                await CodeForAsync(connection, transaction, "body", type.OrganisationCreditCode, CertificateRules.BodyCodeDigits, cancellationToken),
+                await CodeForAsync(connection, transaction, "site", SiteOwner(request.IssuingOrganisation), CertificateRules.SiteCodeDigits, cancellationToken),
+                request.Level, issueDate.Year)
+            : CertificateRules.TypeYearPrefix(type.Code, issueDate.Year);
     }
 
     /// <summary>The number of the holder's active certificate of this type and level, if any (import duplicate check).</summary>

@@ -15,6 +15,7 @@ public static class CertificateAccess
         ["ListCertificateTypes"] = Requires(Scope.CatalogRead),
         ["IssueCertificate"] = Requires(Scope.CertificatesIssue),
         ["ImportCertificates"] = Requires(Scope.CertificatesIssue),
+        ["StreamImportCertificates"] = Requires(Scope.CertificatesIssue),
         ["RevokeCertificate"] = Requires(Scope.CertificatesRevoke),
         ["GetCertificate"] = Requires(Scope.CertificatesRead) with { PersonalData = true },
         ["ListCertificates"] = RequiresOrSelf(Scope.CertificatesRead),

@@ -173,8 +173,37 @@ public sealed class CertificateGrpcService(
         return verification;
     }
 
-    public override Task<ImportCertificatesResponse> ImportCertificates(IAsyncStreamReader<ImportCertificatesRequest> requestStream, ServerCallContext context) =>
-        importer.ImportAsync(requestStream.ReadAllAsync(context.CancellationToken), context.GetCaller(), context.CancellationToken);
+    public override async Task<ImportCertificatesResponse> ImportCertificates(IAsyncStreamReader<ImportCertificatesRequest> requestStream, ServerCallContext context)
+    {
+        var response = new ImportCertificatesResponse();
+        await importer.ImportAsync(
+            async cancellationToken => await requestStream.MoveNext(cancellationToken) ? requestStream.Current : null,
+            context.GetCaller(),
+            ack =>
+            {
+                foreach (var item in ack.Items)
+                {
+                    response.Results.Add(item.Result);
+                    switch (item.Result.Outcome)
+                    {
+                        case ImportOutcome.Created: response.CreatedCount++; break;
+                        case ImportOutcome.Duplicate: response.DuplicateCount++; break;
+                        case ImportOutcome.Invalid: response.InvalidCount++; break;
+                    }
+                }
+                return Task.CompletedTask;
+            },
+            context.CancellationToken);
+        return response;
+    }
+
+    public override Task StreamImportCertificates(IAsyncStreamReader<StreamImportCertificatesRequest> requestStream,
+        IServerStreamWriter<ImportCertificatesBatchAck> responseStream, ServerCallContext context) =>
+        importer.ImportAsync(
+            async cancellationToken => await requestStream.MoveNext(cancellationToken) ? requestStream.Current.Item ?? new ImportCertificatesRequest() : null,
+            context.GetCaller(),
+            ack => responseStream.WriteAsync(ack, context.CancellationToken),
+            context.CancellationToken);
 
     public override async Task<ListLearnerSkillEvidenceResponse> ListLearnerSkillEvidence(ListLearnerSkillEvidenceRequest request, ServerCallContext context)
     {

@@ -84,3 +84,6 @@ public sealed class RateLimitedException(string reason, string message, TimeSpan
 {
     public TimeSpan RetryAfter { get; } = retryAfter;
 }
+
+/// <summary>ABORTED: the server gave up on a call that stalled or lost a race (not an etag conflict); the caller may resume.</summary>
+public sealed class AbortedException(string reason, string message) : DomainException(reason, message);

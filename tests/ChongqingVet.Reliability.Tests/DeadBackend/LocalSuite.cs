@@ -170,10 +170,14 @@ public sealed class LocalSuite : IAsyncDisposable
     /// <summary>The gRPC address of a member.</summary>
     public string GrpcAddress(SuiteLayout.Member member) => $"http://127.0.0.1:{member.GrpcPort + PortOffset}";
 
-    /// <summary>A client-credentials token from the suite's identity provider (clients: tools/ChongqingVet.Identity/appsettings.json).</summary>
-    public async Task<string> GetTokenAsync(HttpClient http, string clientId, string secret, string scope)
+    /// <summary>A client-credentials token from this suite's identity provider (clients: tools/ChongqingVet.Identity/appsettings.json).</summary>
+    public Task<string> GetTokenAsync(HttpClient http, string clientId, string secret, string scope) =>
+        GetTokenAsync(http, PortOffset, clientId, secret, scope);
+
+    /// <summary>A client-credentials token from the identity provider of the suite at <paramref name="portOffset"/>.</summary>
+    public static async Task<string> GetTokenAsync(HttpClient http, int portOffset, string clientId, string secret, string scope)
     {
-        using var response = await http.PostAsync($"{SuiteLayout.Authority(PortOffset)}connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        using var response = await http.PostAsync($"{SuiteLayout.Authority(portOffset)}connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["grant_type"] = "client_credentials", ["client_id"] = clientId, ["client_secret"] = secret, ["scope"] = scope,
         }));
@@ -212,7 +216,7 @@ public sealed class LocalSuite : IAsyncDisposable
     }
 
     /// <summary>A port offset at which every port of the suite is free on loopback (other suites may run on this machine).</summary>
-    private static int FreeOffset()
+    public static int FreeOffset()
     {
         var members = SuiteLayout.All.Append(SuiteLayout.Identity).ToList();
         for (var offset = 23_000; offset < 40_000; offset += 211)
