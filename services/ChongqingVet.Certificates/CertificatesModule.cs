@@ -18,6 +18,7 @@ public static class CertificatesModule
         builder.Services.AddAccessRules(ChongqingVet.Certificates.V1.CertificateService.Descriptor, CertificateAccess.Rules);
         builder.Services.AddSingleton(HolderIdentityProtector.FromConfiguration(builder.Configuration, builder.Environment));
         builder.Services.AddSingleton(builder.Configuration.GetSection("Verification").Get<VerificationOptions>() ?? new VerificationOptions());
+        builder.Services.AddSingleton<ChongqingVet.ApiKit.ListPages>();
         builder.Services.AddSingleton<VerificationGuard>();
         builder.Services.AddSingleton<CertificateTypeRepository>();
         builder.Services.AddSingleton<CertificateRepository>();

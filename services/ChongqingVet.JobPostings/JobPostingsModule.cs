@@ -15,6 +15,7 @@ public static class JobPostingsModule
         builder.AddAudit();
         builder.Services.AddAccessRules(ChongqingVet.Audit.V1.AuditService.Descriptor, AuditAccess.Rules);
         builder.Services.AddAccessRules(ChongqingVet.JobPostings.V1.JobPostingService.Descriptor, JobPostingAccess.Rules);
+        builder.Services.AddSingleton<ChongqingVet.ApiKit.ListPages>();
         builder.Services.AddSingleton<SkillRepository>();
         builder.Services.AddSingleton<EmployerRepository>();
         builder.Services.AddSingleton<JobPostingRepository>();
