@@ -17,6 +17,9 @@ public sealed class JobPostingGrpcService(
     EmployerRepository employers,
     JobPostingRepository postings,
     PlacementRepository placements,
+    CreateJobPosting createPosting,
+    UpdateJobPosting updatePosting,
+    ClosePosting closePosting,
     IdempotencyStore idempotency,
     ListPages pages,
     TimeProvider clock) : JobPostingService.JobPostingServiceBase
@@ -135,7 +138,7 @@ public sealed class JobPostingGrpcService(
         }
         violations.ThrowIfAny();
         return await idempotency.ExecuteAsync(nameof(CreateJobPosting), request.RequestId, request,
-            (connection, transaction) => postings.CreateAsync(connection, transaction, request.JobPosting!, context.CancellationToken),
+            (connection, transaction) => createPosting.RunAsync(postings.In(connection, transaction), request.JobPosting!, context.CancellationToken),
             context.CancellationToken);
     }
 
@@ -170,14 +173,11 @@ public sealed class JobPostingGrpcService(
             version = EtagField.Read(request.JobPosting.Etag, violations, "job_posting.etag");
         }
         violations.ThrowIfAny();
-        var current = await postings.GetAsync(request.JobPosting!.Id, context.CancellationToken)
-                      ?? throw new NotFoundException("JobPosting", request.JobPosting.Id);
-        var updated = JobPostingMapper.ApplyMask(current, request.JobPosting!, request.UpdateMask);
-        RequireRealTimestamp(updated.ValidThrough, "job_posting.valid_through");
-        JobPostingRules.Validate(updated, clock.GetUtcNow(), violations);
-        violations.ThrowIfAny();
+        JobPostingMapper.Mutable.Resolve(request.UpdateMask); // an unknown or immutable path is refused before any read
+        RequireRealTimestamp(request.JobPosting!.ValidThrough, "job_posting.valid_through");
         return await idempotency.ExecuteAsync(nameof(UpdateJobPosting), request.RequestId, request,
-            (connection, transaction) => postings.UpdateAsync(connection, transaction, updated, version, context.CancellationToken),
+            (connection, transaction) => updatePosting.RunAsync(postings.In(connection, transaction), request.JobPosting.Id, version,
+                current => JobPostingMapper.ApplyMask(current, request.JobPosting, request.UpdateMask), context.CancellationToken),
             context.CancellationToken);
     }
 
@@ -190,7 +190,7 @@ public sealed class JobPostingGrpcService(
         var version = EtagField.Read(request.Etag, violations);
         violations.ThrowIfAny();
         return await idempotency.ExecuteAsync(nameof(CloseJobPosting), request.RequestId, request,
-            (connection, transaction) => postings.CloseAsync(connection, transaction, request.Id, version, context.CancellationToken),
+            (connection, transaction) => closePosting.RunAsync(postings.In(connection, transaction), request.Id, version, context.CancellationToken),
             context.CancellationToken);
     }
 
