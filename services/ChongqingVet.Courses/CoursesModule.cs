@@ -19,6 +19,8 @@ public static class CoursesModule
         builder.Services.AddAccessRules(ChongqingVet.Courses.V1.CourseService.Descriptor, CourseAccess.Rules);
         builder.Services.AddSingleton(builder.Configuration.GetSection("CreditRecognition").Get<CreditRecognitionOptions>() ?? new CreditRecognitionOptions());
         builder.Services.AddSingleton<ChongqingVet.ApiKit.ListPages>();
+        builder.Services.AddSingleton<CourseStores>();
+        builder.Services.AddSingleton<ChongqingVet.Courses.Domain.RecordGrade>();
         builder.Services.AddSingleton<CourseRepository>();
         builder.Services.AddSingleton<EnrollmentRepository>();
         builder.Services.AddSingleton<CreditRuleRepository>();

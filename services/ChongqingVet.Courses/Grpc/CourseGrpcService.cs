@@ -16,6 +16,8 @@ public sealed class CourseGrpcService(
     EnrollmentRepository enrollments,
     CreditRuleRepository rules,
     CreditRecognitionEngine engine,
+    CourseStores stores,
+    RecordGrade recordGrade,
     IdempotencyStore idempotency,
     ListPages pages) : CourseService.CourseServiceBase
 {
@@ -112,13 +114,10 @@ public sealed class CourseGrpcService(
         violations.Check(request.Score is >= 0 and <= 100, "score", "must be between 0 and 100");
         var version = EtagField.Read(request.Etag, violations);
         violations.ThrowIfAny();
-        var enrollment = await enrollments.GetAsync(request.EnrollmentId, context.CancellationToken) ?? throw new NotFoundException("Enrollment", request.EnrollmentId);
-        var course = await courses.GetAsync(enrollment.CourseCode, context.CancellationToken) ?? throw new NotFoundException("Course", enrollment.CourseCode);
-        CourseOwnerAuthority.EnsureMayTeach(context.GetCaller(), course);
-        if (request.Score >= CourseRules.EffectivePassMark(course.PassMark) != request.Passed)
-            throw new ValidationException("passed", $"does not agree with the course's pass mark {CourseRules.EffectivePassMark(course.PassMark)}");
+        var caller = context.GetCaller();
         return await idempotency.ExecuteAsync(nameof(RecordGrade), request.RequestId, request,
-            (connection, transaction) => enrollments.RecordGradeAsync(connection, transaction, request.EnrollmentId, request.Score, request.Passed, version, context.CancellationToken),
+            (connection, transaction) => recordGrade.RunAsync(stores.In(connection, transaction), caller, request.EnrollmentId, request.Score, request.Passed,
+                version, context.CancellationToken),
             context.CancellationToken);
     }
 
