@@ -17,6 +17,9 @@ public sealed class CompetitionGrpcService(
     CompetitionRepository competitions,
     ResultRepository results,
     AwardRuleRepository awardRules,
+    CompetitionStores stores,
+    RecordResult recordResult,
+    UpdateAwardRule updateAwardRule,
     IdempotencyStore idempotency,
     ListPages pages,
     TimeProvider clock) : CompetitionService.CompetitionServiceBase
@@ -137,16 +140,9 @@ public sealed class CompetitionGrpcService(
         var result = request.Result!;
         CompetitionRules.ValidateResultFields(result, violations);
         violations.ThrowIfAny();
-        var competitionEvent = await competitions.GetEventAsync(result.CompetitionId, result.EventCode, context.CancellationToken)
-                               ?? throw new NotFoundException("Event", $"{result.CompetitionId}/{result.EventCode}");
-        var competition = (await competitions.GetAsync(result.CompetitionId, context.CancellationToken))!;
-        OrganiserAuthority.EnsureMayRecordResults(context.GetCaller(), competition);
-        CompetitionRules.CheckAgainstEvent(result, competitionEvent, violations);
-        violations.ThrowIfAny();
-        if (!CompetitionRules.HasStarted(competition, ChinaTime.Today(clock)))
-            throw new FailedPreconditionException("COMPETITION_NOT_STARTED", "Results can be recorded only once the competition has started.");
+        var caller = context.GetCaller();
         return await idempotency.ExecuteAsync(nameof(RecordResult), request.RequestId, request,
-            (connection, transaction) => results.RecordAsync(connection, transaction, result, competitionEvent.Participation, context.CancellationToken),
+            (connection, transaction) => recordResult.RunAsync(stores.In(connection, transaction), caller, result, context.CancellationToken),
             context.CancellationToken);
     }
 
@@ -207,15 +203,10 @@ public sealed class CompetitionGrpcService(
         var violations = new Violations();
         RequestIds.Check(request.RequestId, violations);
         if (violations.Check(request.Rule is not null, "rule", "is required"))
-        {
-            var rule = request.Rule!;
-            violations.CheckEnum(rule.Tier, "rule.tier", required: true);
-            violations.CheckEnum(rule.AwardGrade, "rule.award_grade", required: true);
-            violations.CheckEnum(rule.CreditedLevel, "rule.credited_level"); // UNSPECIFIED credits nothing
-        }
+            Domain.UpdateAwardRule.Validate(request.Rule!, violations); // every violation at once, before the transaction
         violations.ThrowIfAny();
         return await idempotency.ExecuteAsync(nameof(UpdateAwardRule), request.RequestId, request,
-            (connection, transaction) => awardRules.UpdateAsync(connection, transaction, request.Rule!, context.CancellationToken),
+            (connection, transaction) => updateAwardRule.RunAsync(stores.In(connection, transaction), request.Rule!, context.CancellationToken),
             context.CancellationToken);
     }
 
