@@ -16,6 +16,8 @@ public sealed class CertificateGrpcService(
     CertificateTypeRepository types,
     CertificateRepository certificates,
     CertificateImporter importer,
+    CertificateStores stores,
+    RevokeCertificate revokeCertificate,
     IdempotencyStore idempotency,
     ListPages pages,
     VerificationGuard verificationGuard,
@@ -136,12 +138,10 @@ public sealed class CertificateGrpcService(
         violations.RequireText(request.Reason, "reason", 500);
         var version = EtagField.Read(request.Etag, violations);
         violations.ThrowIfAny();
-        var existing = await certificates.GetAsync(request.CertificateNumber, false, context.CancellationToken)
-                       ?? throw new NotFoundException("Certificate", request.CertificateNumber);
-        var type = await types.GetAsync(existing.TypeCode, context.CancellationToken) ?? throw new NotFoundException("CertificateType", existing.TypeCode);
-        IssuerAuthority.EnsureOwns(context.GetCaller(), type);
+        var caller = context.GetCaller();
         var revoked = await idempotency.ExecuteAsync(nameof(RevokeCertificate), request.RequestId, request,
-            (connection, transaction) => certificates.RevokeAsync(connection, transaction, request.CertificateNumber, request.Reason, version, context.CancellationToken),
+            (connection, transaction) => revokeCertificate.RunAsync(stores.In(connection, transaction), caller, request.CertificateNumber, request.Reason, version,
+                context.CancellationToken),
             context.CancellationToken);
         return HolderDisclosure.ForCaller(revoked, context.GetCaller());
     }
