@@ -19,6 +19,9 @@ public static class CertificatesModule
         builder.Services.AddSingleton(HolderIdentityProtector.FromConfiguration(builder.Configuration, builder.Environment,
             DevelopmentKeys.StartupLogger(builder, typeof(HolderIdentityProtector).FullName!)));
         builder.Services.AddSingleton(builder.Configuration.GetSection("Verification").Get<VerificationOptions>() ?? new VerificationOptions());
+        builder.Services.AddSingleton<ChongqingVet.ApiKit.ListPages>();
+        builder.Services.AddSingleton<CertificateStores>();
+        builder.Services.AddSingleton<ChongqingVet.Certificates.Domain.RevokeCertificate>();
         builder.Services.AddSingleton<VerificationGuard>();
         builder.Services.AddSingleton<CertificateTypeRepository>();
         builder.Services.AddSingleton<CertificateRepository>();

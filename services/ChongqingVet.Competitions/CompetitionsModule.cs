@@ -15,6 +15,10 @@ public static class CompetitionsModule
         builder.AddAudit();
         builder.Services.AddAccessRules(ChongqingVet.Audit.V1.AuditService.Descriptor, AuditAccess.Rules);
         builder.Services.AddAccessRules(ChongqingVet.Competitions.V1.CompetitionService.Descriptor, CompetitionAccess.Rules);
+        builder.Services.AddSingleton<ChongqingVet.ApiKit.ListPages>();
+        builder.Services.AddSingleton<CompetitionStores>();
+        builder.Services.AddSingleton<ChongqingVet.Competitions.Domain.RecordResult>();
+        builder.Services.AddSingleton<ChongqingVet.Competitions.Domain.UpdateAwardRule>();
         builder.Services.AddSingleton<CompetitionRepository>();
         builder.Services.AddSingleton<ResultRepository>();
         builder.Services.AddSingleton<AwardRuleRepository>();

@@ -18,6 +18,9 @@ public static class CoursesModule
         builder.Services.AddAccessRules(ChongqingVet.Audit.V1.AuditService.Descriptor, AuditAccess.Rules);
         builder.Services.AddAccessRules(ChongqingVet.Courses.V1.CourseService.Descriptor, CourseAccess.Rules);
         builder.Services.AddSingleton(builder.Configuration.GetSection("CreditRecognition").Get<CreditRecognitionOptions>() ?? new CreditRecognitionOptions());
+        builder.Services.AddSingleton<ChongqingVet.ApiKit.ListPages>();
+        builder.Services.AddSingleton<CourseStores>();
+        builder.Services.AddSingleton<ChongqingVet.Courses.Domain.RecordGrade>();
         builder.Services.AddSingleton<CourseRepository>();
         builder.Services.AddSingleton<EnrollmentRepository>();
         builder.Services.AddSingleton<CreditRuleRepository>();

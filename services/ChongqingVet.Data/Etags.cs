@@ -13,13 +13,22 @@ public static class Etags
 
     public static long Parse(string? etag, string field = "etag")
     {
-        if (string.IsNullOrEmpty(etag)) throw new ValidationException(field, "is required; read the resource to get its etag");
+        var problem = Check(etag, out var version);
+        return problem is null ? version : throw new ValidationException(field, problem);
+    }
+
+    /// <summary>Reads the version of an etag; returns null when it is fine, else what is wrong with it (a field violation's text).</summary>
+    public static string? Check(string? etag, out long version)
+    {
+        version = 0;
+        if (string.IsNullOrEmpty(etag)) return "is required; read the resource to get its etag";
         if (etag.StartsWith("W/\"", StringComparison.Ordinal) && etag.EndsWith('"') && etag.Length > 4
-            && long.TryParse(etag.AsSpan(3, etag.Length - 4), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version))
+            && long.TryParse(etag.AsSpan(3, etag.Length - 4), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out version))
         {
-            return version;
+            return null;
         }
-        throw new ValidationException(field, "is not an etag this service issued");
+        version = 0;
+        return "is not an etag this service issued";
     }
 
     /// <summary>After a versioned UPDATE: nothing changed and the row exists → stale etag; the row is gone → not found.</summary>

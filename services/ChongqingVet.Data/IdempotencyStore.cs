@@ -11,7 +11,8 @@ namespace ChongqingVet.Data;
 /// Makes writes exactly-once by request_id (AIP-155): the first response is stored in the same transaction as the
 /// change, and every other call with the same request_id — a later retry or a concurrent twin — gets exactly those
 /// bytes back without changing anything. The same request_id with a different request is INVALID_ARGUMENT. An empty
-/// request_id runs the write in one transaction without this guard (request_id is optional on every write).
+/// request_id runs the write in one transaction without this guard; the services' gRPC methods never pass one (they
+/// require a UUID request_id on every write: ChongqingVet.ApiKit.RequestIds).
 /// <para>
 /// How concurrent twins agree: a write first <em>reserves</em> its (operation, request_id) by inserting a pending row
 /// (state 0) with <see cref="SqlDialect.InsertIfAbsent"/> at the start of its transaction, then runs, then completes the

@@ -1,3 +1,4 @@
+using ChongqingVet.JobPostings.Domain;
 using ChongqingVet.Data.Audit;
 using ChongqingVet.ServiceDefaults.Security;
 using ChongqingVet.Data;
@@ -15,6 +16,10 @@ public static class JobPostingsModule
         builder.AddAudit();
         builder.Services.AddAccessRules(ChongqingVet.Audit.V1.AuditService.Descriptor, AuditAccess.Rules);
         builder.Services.AddAccessRules(ChongqingVet.JobPostings.V1.JobPostingService.Descriptor, JobPostingAccess.Rules);
+        builder.Services.AddSingleton<ChongqingVet.ApiKit.ListPages>();
+        builder.Services.AddSingleton<CreateJobPosting>();
+        builder.Services.AddSingleton<UpdateJobPosting>();
+        builder.Services.AddSingleton<ClosePosting>();
         builder.Services.AddSingleton<SkillRepository>();
         builder.Services.AddSingleton<EmployerRepository>();
         builder.Services.AddSingleton<JobPostingRepository>();

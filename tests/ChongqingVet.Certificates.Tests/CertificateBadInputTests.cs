@@ -22,10 +22,10 @@ public class CertificateBadInputTests(ITestOutputHelper output)
         var issued = await harness.Client.IssueCertificateAsync(CertificateServiceHarness.Issue());
         var baselines = new Dictionary<string, IMessage>
         {
-            ["CreateCertificateType"] = new CreateCertificateTypeRequest { CertificateType = CertificateServiceHarness.RobotOperatorType("MOHRSS-BASE") },
+            ["CreateCertificateType"] = new CreateCertificateTypeRequest { RequestId = Guid.NewGuid().ToString(), CertificateType = CertificateServiceHarness.RobotOperatorType("MOHRSS-BASE") },
             ["IssueCertificate"] = CertificateServiceHarness.Issue(learnerId: "L0002", idNumber: "11010519491231002X"),
             ["GetCertificate"] = new GetCertificateRequest { CertificateNumber = issued.CertificateNumber },
-            ["RevokeCertificate"] = new RevokeCertificateRequest { CertificateNumber = issued.CertificateNumber, Reason = "battery" },
+            ["RevokeCertificate"] = new RevokeCertificateRequest { RequestId = Guid.NewGuid().ToString(), CertificateNumber = issued.CertificateNumber, Reason = "battery" },
         };
 
         var report = await BadInputBattery.RunAsync(harness.Factory.CreateChannel().CreateCallInvoker(),

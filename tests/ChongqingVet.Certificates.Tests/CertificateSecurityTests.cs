@@ -86,6 +86,7 @@ public class CertificateSecurityTests
 
         await RpcAssert.ThrowsAsync(StatusCode.PermissionDenied, () => government.RevokeCertificateAsync(new RevokeCertificateRequest
         {
+            RequestId = Guid.NewGuid().ToString(),
             CertificateNumber = "S000000000000000000000", Reason = "test", Etag = "1",
         }).ResponseAsync);
     }

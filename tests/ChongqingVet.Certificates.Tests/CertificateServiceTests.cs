@@ -57,6 +57,7 @@ public class CertificateServiceTests
         rename.Name = "工业机器人系统操作员（2025版）";
         var updated = await harness.Client.UpdateCertificateTypeAsync(new UpdateCertificateTypeRequest
         {
+            RequestId = Guid.NewGuid().ToString(),
             CertificateType = rename,
             UpdateMask = new Google.Protobuf.WellKnownTypes.FieldMask { Paths = { "name" } },
         });
@@ -64,7 +65,7 @@ public class CertificateServiceTests
         Assert.NotEqual(created.Etag, updated.Etag);
 
         var exception = await RpcAssert.ThrowsAsync(StatusCode.Aborted, () => harness.Client.UpdateCertificateTypeAsync(
-            new UpdateCertificateTypeRequest { CertificateType = rename }).ResponseAsync);
+            new UpdateCertificateTypeRequest { RequestId = Guid.NewGuid().ToString(), CertificateType = rename }).ResponseAsync);
         Assert.Equal("ETAG_MISMATCH", RpcAssert.Reason(exception));
     }
 

@@ -99,8 +99,8 @@ public class ExactlyOnceTests
         Assert.Equal(first.ToByteArray(), retried.ToByteArray());
         var current = await harness.Client.GetCertificateTypeAsync(new GetCertificateTypeRequest { Code = type.Code });
         Assert.Equal(first.Etag, current.Etag); // updated once
-        // Without a request_id the same retry is an ordinary stale-etag update.
-        update.RequestId = "";
+        // With a new request_id the same change is a new write, and its etag is stale now.
+        update.RequestId = Guid.NewGuid().ToString();
         await RpcAssert.ThrowsAsync(StatusCode.Aborted, () => harness.Client.UpdateCertificateTypeAsync(update).ResponseAsync);
     }
 

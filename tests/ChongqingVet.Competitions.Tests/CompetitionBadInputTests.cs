@@ -24,13 +24,13 @@ public class CompetitionBadInputTests(ITestOutputHelper output)
         var result = await harness.Client.RecordResultAsync(H.Individual(individual, "L0001"));
         var baselines = new Dictionary<string, IMessage>
         {
-            ["CreateCompetition"] = new CreateCompetitionRequest { Competition = H.NewCompetition() },
+            ["CreateCompetition"] = new CreateCompetitionRequest { RequestId = Guid.NewGuid().ToString(), Competition = H.NewCompetition() },
             ["GetCompetition"] = new GetCompetitionRequest { Id = competition.Id },
-            ["UpdateCompetition"] = new UpdateCompetitionRequest { Competition = competition, UpdateMask = new() { Paths = { "name" } } },
-            ["CreateEvent"] = new CreateEventRequest { Event = H.TeamEvent(competition.Id, "ZZ099") },
+            ["UpdateCompetition"] = new UpdateCompetitionRequest { RequestId = Guid.NewGuid().ToString(), Competition = competition, UpdateMask = new() { Paths = { "name" } } },
+            ["CreateEvent"] = new CreateEventRequest { RequestId = Guid.NewGuid().ToString(), Event = H.TeamEvent(competition.Id, "ZZ099") },
             ["GetEvent"] = new GetEventRequest { CompetitionId = competition.Id, Code = individual.Code },
             ["RecordResult"] = H.Individual(individual, "L0002", rank: 2),
-            ["UpdateResult"] = new UpdateResultRequest { Result = result, UpdateMask = new() { Paths = { "score" } } },
+            ["UpdateResult"] = new UpdateResultRequest { RequestId = Guid.NewGuid().ToString(), Result = result, UpdateMask = new() { Paths = { "score" } } },
         };
 
         var report = await BadInputBattery.RunAsync(harness.Factory.CreateChannel().CreateCallInvoker(),

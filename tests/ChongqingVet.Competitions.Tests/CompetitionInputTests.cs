@@ -42,6 +42,7 @@ public class CompetitionInputTests
 
         await RpcAssert.InvalidArgumentAsync(() => harness.Client.UpdateAwardRuleAsync(new UpdateAwardRuleRequest
         {
+            RequestId = Guid.NewGuid().ToString(),
             Rule = new AwardRule { Tier = CompetitionTier.Unspecified, AwardGrade = (AwardGrade)77, CreditedLevel = (SkillLevel)77 },
         }).ResponseAsync, "rule.tier", "rule.award_grade", "rule.credited_level");
     }

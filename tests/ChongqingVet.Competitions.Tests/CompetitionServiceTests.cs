@@ -52,15 +52,16 @@ public class CompetitionServiceTests
         change.Status = CompetitionStatus.Finished;
         change.Name = "ignored: not in the mask";
 
-        var updated = await harness.Client.UpdateCompetitionAsync(new UpdateCompetitionRequest { Competition = change, UpdateMask = new FieldMask { Paths = { "status" } } });
+        var updated = await harness.Client.UpdateCompetitionAsync(new UpdateCompetitionRequest { RequestId = Guid.NewGuid().ToString(), Competition = change, UpdateMask = new FieldMask { Paths = { "status" } } });
         Assert.Equal(CompetitionStatus.Finished, updated.Status);
         Assert.Equal(created.Name, updated.Name);
         Assert.NotEqual(created.Etag, updated.Etag);
 
-        var stale = await RpcAssert.ThrowsAsync(StatusCode.Aborted, () => harness.Client.UpdateCompetitionAsync(new UpdateCompetitionRequest { Competition = change }).ResponseAsync);
+        var stale = await RpcAssert.ThrowsAsync(StatusCode.Aborted, () => harness.Client.UpdateCompetitionAsync(new UpdateCompetitionRequest { RequestId = Guid.NewGuid().ToString(), Competition = change }).ResponseAsync);
         Assert.Equal("ETAG_MISMATCH", RpcAssert.Reason(stale));
         await RpcAssert.InvalidArgumentAsync(() => harness.Client.UpdateCompetitionAsync(new UpdateCompetitionRequest
         {
+            RequestId = Guid.NewGuid().ToString(),
             Competition = updated,
             UpdateMask = new FieldMask { Paths = { "etag" } },
         }).ResponseAsync, "update_mask");
@@ -288,6 +289,7 @@ public class CompetitionServiceTests
         correction.Score = 99; // would outscore rank 1
         await RpcAssert.InvalidArgumentAsync(() => harness.Client.UpdateResultAsync(new UpdateResultRequest
         {
+            RequestId = Guid.NewGuid().ToString(),
             Result = correction, UpdateMask = new FieldMask { Paths = { "score" } },
         }).ResponseAsync, "result.rank");
     }
@@ -304,19 +306,19 @@ public class CompetitionServiceTests
         change.AwardGrade = AwardGrade.FirstPrize;
         change.Rank = 2;
         change.ClearScore();
-        var updated = await harness.Client.UpdateResultAsync(new UpdateResultRequest { Result = change, UpdateMask = new FieldMask { Paths = { "award_grade", "rank", "score" } } });
+        var updated = await harness.Client.UpdateResultAsync(new UpdateResultRequest { RequestId = Guid.NewGuid().ToString(), Result = change, UpdateMask = new FieldMask { Paths = { "award_grade", "rank", "score" } } });
         Assert.Equal(AwardGrade.FirstPrize, updated.AwardGrade);
         Assert.Equal(2, updated.Rank);
         Assert.False(updated.HasScore);
         Assert.NotEqual(recorded.Etag, updated.Etag);
 
-        await RpcAssert.ThrowsAsync(StatusCode.Aborted, () => harness.Client.UpdateResultAsync(new UpdateResultRequest { Result = change }).ResponseAsync);
+        await RpcAssert.ThrowsAsync(StatusCode.Aborted, () => harness.Client.UpdateResultAsync(new UpdateResultRequest { RequestId = Guid.NewGuid().ToString(), Result = change }).ResponseAsync);
         var wrongScheme = updated.Clone();
         wrongScheme.AwardGrade = AwardGrade.WorldskillsGold;
-        await RpcAssert.InvalidArgumentAsync(() => harness.Client.UpdateResultAsync(new UpdateResultRequest { Result = wrongScheme }).ResponseAsync, "result.award_grade");
+        await RpcAssert.InvalidArgumentAsync(() => harness.Client.UpdateResultAsync(new UpdateResultRequest { RequestId = Guid.NewGuid().ToString(), Result = wrongScheme }).ResponseAsync, "result.award_grade");
         var missing = updated.Clone();
         missing.Id = "00000000000000000000000000000000";
-        await RpcAssert.ThrowsAsync(StatusCode.NotFound, () => harness.Client.UpdateResultAsync(new UpdateResultRequest { Result = missing }).ResponseAsync);
+        await RpcAssert.ThrowsAsync(StatusCode.NotFound, () => harness.Client.UpdateResultAsync(new UpdateResultRequest { RequestId = Guid.NewGuid().ToString(), Result = missing }).ResponseAsync);
     }
 
     [Theory, MemberData(nameof(Providers))]
@@ -394,6 +396,7 @@ public class CompetitionServiceTests
         // Rules are editable: the national first prize now credits 一级.
         await harness.Client.UpdateAwardRuleAsync(new UpdateAwardRuleRequest
         {
+            RequestId = Guid.NewGuid().ToString(),
             Rule = new AwardRule { Tier = CompetitionTier.National, AwardGrade = AwardGrade.FirstPrize, CreditedLevel = SkillLevel._1SeniorTechnician },
         });
         var after = await harness.Client.ListLearnerSkillEvidenceAsync(new ListLearnerSkillEvidenceRequest { LearnerId = "L0001" });
@@ -420,6 +423,7 @@ public class CompetitionServiceTests
         Assert.Equal(11, school.Rules.Count);
         await RpcAssert.InvalidArgumentAsync(() => harness.Client.UpdateAwardRuleAsync(new UpdateAwardRuleRequest
         {
+            RequestId = Guid.NewGuid().ToString(),
             Rule = new AwardRule { CreditedLevel = (SkillLevel)42 },
         }).ResponseAsync, "rule.tier", "rule.award_grade", "rule.credited_level");
     }

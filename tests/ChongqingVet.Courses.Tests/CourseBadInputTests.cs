@@ -31,11 +31,11 @@ public class CourseBadInputTests(ITestOutputHelper output)
         });
         var baselines = new Dictionary<string, IMessage>
         {
-            ["CreateCourse"] = new CreateCourseRequest { Course = CourseServiceHarness.PlcCourse("JD-999") },
+            ["CreateCourse"] = new CreateCourseRequest { RequestId = Guid.NewGuid().ToString(), Course = CourseServiceHarness.PlcCourse("JD-999") },
             ["GetCourse"] = new GetCourseRequest { Code = "JD-901" },
-            ["UpdateCourse"] = new UpdateCourseRequest { Course = course, UpdateMask = new() { Paths = { "name" } } },
-            ["EnrollLearner"] = new EnrollLearnerRequest { LearnerId = "L0002", CourseCode = "JD-901", Term = "2025-2026-1" },
-            ["RecordGrade"] = new RecordGradeRequest { EnrollmentId = enrollment.Id, Score = 88, Passed = true, Etag = enrollment.Etag },
+            ["UpdateCourse"] = new UpdateCourseRequest { RequestId = Guid.NewGuid().ToString(), Course = course, UpdateMask = new() { Paths = { "name" } } },
+            ["EnrollLearner"] = new EnrollLearnerRequest { RequestId = Guid.NewGuid().ToString(), LearnerId = "L0002", CourseCode = "JD-901", Term = "2025-2026-1" },
+            ["RecordGrade"] = new RecordGradeRequest { RequestId = Guid.NewGuid().ToString(), EnrollmentId = enrollment.Id, Score = 88, Passed = true, Etag = enrollment.Etag },
         };
 
         var report = await BadInputBattery.RunAsync(factory.CreateChannel().CreateCallInvoker(),

@@ -49,11 +49,11 @@ public class CourseServiceTests
         var change = created.Clone();
         change.Credits = 4.5;
         change.Name = "ignored";
-        var updated = await harness.Client.UpdateCourseAsync(new UpdateCourseRequest { Course = change, UpdateMask = new Google.Protobuf.WellKnownTypes.FieldMask { Paths = { "credits" } } });
+        var updated = await harness.Client.UpdateCourseAsync(new UpdateCourseRequest { RequestId = Guid.NewGuid().ToString(), Course = change, UpdateMask = new Google.Protobuf.WellKnownTypes.FieldMask { Paths = { "credits" } } });
         Assert.Equal(4.5, updated.Credits);
         Assert.Equal(created.Name, updated.Name);
         Assert.NotEqual(created.Etag, updated.Etag);
-        var exception = await RpcAssert.ThrowsAsync(StatusCode.Aborted, () => harness.Client.UpdateCourseAsync(new UpdateCourseRequest { Course = change }).ResponseAsync);
+        var exception = await RpcAssert.ThrowsAsync(StatusCode.Aborted, () => harness.Client.UpdateCourseAsync(new UpdateCourseRequest { RequestId = Guid.NewGuid().ToString(), Course = change }).ResponseAsync);
         Assert.Equal("ETAG_MISMATCH", RpcAssert.Reason(exception));
     }
 
@@ -135,19 +135,19 @@ public class CourseServiceTests
         await using var harness = await CourseServiceHarness.StartAsync(provider);
         await harness.CreateCourseAsync();
         var enrollment = await harness.EnrollAsync();
-        await RpcAssert.InvalidArgumentAsync(() => harness.Client.RecordGradeAsync(new RecordGradeRequest { EnrollmentId = enrollment.Id, Score = 55, Passed = true, Etag = enrollment.Etag }).ResponseAsync, "passed");
-        await RpcAssert.InvalidArgumentAsync(() => harness.Client.RecordGradeAsync(new RecordGradeRequest { EnrollmentId = "", Score = 101, Etag = "" }).ResponseAsync, "enrollment_id", "score", "etag");
+        await RpcAssert.InvalidArgumentAsync(() => harness.Client.RecordGradeAsync(new RecordGradeRequest { RequestId = Guid.NewGuid().ToString(), EnrollmentId = enrollment.Id, Score = 55, Passed = true, Etag = enrollment.Etag }).ResponseAsync, "passed");
+        await RpcAssert.InvalidArgumentAsync(() => harness.Client.RecordGradeAsync(new RecordGradeRequest { RequestId = Guid.NewGuid().ToString(), EnrollmentId = "", Score = 101, Etag = "" }).ResponseAsync, "enrollment_id", "score", "etag");
 
         var failed = await harness.Client.RecordGradeAsync(new RecordGradeRequest { RequestId = Guid.NewGuid().ToString(), EnrollmentId = enrollment.Id, Score = 55, Passed = false, Etag = enrollment.Etag });
         Assert.Equal(EnrollmentStatus.Failed, failed.Status);
         Assert.Empty((await harness.Client.ListLearnerSkillEvidenceAsync(new ListLearnerSkillEvidenceRequest { LearnerId = "L0001" })).Evidence);
 
-        var corrected = await harness.Client.RecordGradeAsync(new RecordGradeRequest { EnrollmentId = enrollment.Id, Score = 82, Passed = true, Etag = failed.Etag });
+        var corrected = await harness.Client.RecordGradeAsync(new RecordGradeRequest { RequestId = Guid.NewGuid().ToString(), EnrollmentId = enrollment.Id, Score = 82, Passed = true, Etag = failed.Etag });
         Assert.Equal(EnrollmentStatus.Passed, corrected.Status);
         Assert.Equal(82, corrected.Grade.Score);
         Assert.Equal(55, Assert.Single(corrected.History).Score);
-        await RpcAssert.ThrowsAsync(StatusCode.Aborted, () => harness.Client.RecordGradeAsync(new RecordGradeRequest { EnrollmentId = enrollment.Id, Score = 90, Passed = true, Etag = failed.Etag }).ResponseAsync);
-        await RpcAssert.ThrowsAsync(StatusCode.NotFound, () => harness.Client.RecordGradeAsync(new RecordGradeRequest { EnrollmentId = "missing", Score = 90, Passed = true, Etag = failed.Etag }).ResponseAsync);
+        await RpcAssert.ThrowsAsync(StatusCode.Aborted, () => harness.Client.RecordGradeAsync(new RecordGradeRequest { RequestId = Guid.NewGuid().ToString(), EnrollmentId = enrollment.Id, Score = 90, Passed = true, Etag = failed.Etag }).ResponseAsync);
+        await RpcAssert.ThrowsAsync(StatusCode.NotFound, () => harness.Client.RecordGradeAsync(new RecordGradeRequest { RequestId = Guid.NewGuid().ToString(), EnrollmentId = "missing", Score = 90, Passed = true, Etag = failed.Etag }).ResponseAsync);
 
         var evidence = (await harness.Client.ListLearnerSkillEvidenceAsync(new ListLearnerSkillEvidenceRequest { LearnerId = "L0001" })).Evidence;
         Assert.Equal(["HMI-CONF", "PLC-PROG"], evidence.Select(e => e.SkillCode).Order());

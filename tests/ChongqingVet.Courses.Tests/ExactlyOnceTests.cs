@@ -8,22 +8,24 @@ using Grpc.Core;
 
 namespace ChongqingVet.Courses.Tests;
 
-/// <summary>The one request_id rule (optional on every write, a UUID when given) and request_id on updates.</summary>
+/// <summary>The one request_id rule (required on every write, a UUID) and request_id on updates.</summary>
 public class ExactlyOnceTests
 {
     public static TheoryData<DatabaseProvider> Providers => ChongqingVet.TestKit.Databases.Providers.All;
 
     [Theory, MemberData(nameof(Providers))]
-    public async Task CreateCourseAndEnrollLearner_WithoutRequestId_RunUnguarded_MalformedIdIsInvalid(DatabaseProvider provider)
+    public async Task CreateCourseAndEnrollLearner_MissingOrMalformedRequestId_IsInvalidArgumentAndWritesNothing(DatabaseProvider provider)
     {
         await using var harness = await CourseServiceHarness.StartAsync(provider);
+        var course = CourseServiceHarness.PlcCourse("JD-202");
 
-        var course = await harness.Client.CreateCourseAsync(new CreateCourseRequest { Course = CourseServiceHarness.PlcCourse() });
-        var enrollment = await harness.Client.EnrollLearnerAsync(new EnrollLearnerRequest { LearnerId = "L0001", CourseCode = course.Code, Term = "2025-2026-1" });
-
-        Assert.NotEmpty(enrollment.Id);
+        await RpcAssert.InvalidArgumentAsync(() => harness.Client.CreateCourseAsync(new CreateCourseRequest { Course = course }).ResponseAsync, "request_id");
         await RpcAssert.InvalidArgumentAsync(() => harness.Client.CreateCourseAsync(
-            new CreateCourseRequest { RequestId = "not-a-uuid", Course = CourseServiceHarness.PlcCourse("JD-202") }).ResponseAsync, "request_id");
+            new CreateCourseRequest { RequestId = "not-a-uuid", Course = course }).ResponseAsync, "request_id");
+        await RpcAssert.InvalidArgumentAsync(() => harness.Client.EnrollLearnerAsync(
+            new EnrollLearnerRequest { LearnerId = "L0001", CourseCode = course.Code, Term = "2025-2026-1" }).ResponseAsync, "request_id");
+
+        await RpcAssert.ThrowsAsync(StatusCode.NotFound, () => harness.Client.GetCourseAsync(new GetCourseRequest { Code = course.Code }).ResponseAsync);
         await using var connection = await harness.Database.Factory.OpenAsync(CancellationToken.None);
         Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM idempotency_keys"));
     }
@@ -41,7 +43,8 @@ public class ExactlyOnceTests
 
         Assert.Equal(first.ToByteArray(), retried.ToByteArray());
         Assert.Equal(first.Etag, (await harness.Client.GetCourseAsync(new GetCourseRequest { Code = course.Code })).Etag);
-        update.RequestId = "";
+        // A new request_id is a new write: its etag is stale now.
+        update.RequestId = Guid.NewGuid().ToString();
         await RpcAssert.ThrowsAsync(StatusCode.Aborted, () => harness.Client.UpdateCourseAsync(update).ResponseAsync);
     }
 }

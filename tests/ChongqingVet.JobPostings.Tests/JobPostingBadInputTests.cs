@@ -24,10 +24,10 @@ public class JobPostingBadInputTests(ITestOutputHelper output)
         var posting = await harness.CreatePostingAsync(harness.NewPosting("电气工程师", ("PLC-PROG", SkillLevel._3Advanced, 1, true)));
         var baselines = new Dictionary<string, IMessage>
         {
-            ["CreateSkill"] = new CreateSkillRequest { Skill = JobPostingServiceHarness.NewSkill("HMI-CONF") },
-            ["CreateJobPosting"] = new CreateJobPostingRequest { JobPosting = harness.NewPosting("运维工程师", ("PLC-PROG", SkillLevel._4Intermediate, 1, false)) },
+            ["CreateSkill"] = new CreateSkillRequest { RequestId = Guid.NewGuid().ToString(), Skill = JobPostingServiceHarness.NewSkill("HMI-CONF") },
+            ["CreateJobPosting"] = new CreateJobPostingRequest { RequestId = Guid.NewGuid().ToString(), JobPosting = harness.NewPosting("运维工程师", ("PLC-PROG", SkillLevel._4Intermediate, 1, false)) },
             ["GetJobPosting"] = new GetJobPostingRequest { Id = posting.Id },
-            ["UpdateJobPosting"] = new UpdateJobPostingRequest { JobPosting = posting, UpdateMask = new() { Paths = { "title", "valid_through" } } },
+            ["UpdateJobPosting"] = new UpdateJobPostingRequest { RequestId = Guid.NewGuid().ToString(), JobPosting = posting, UpdateMask = new() { Paths = { "title", "valid_through" } } },
         };
 
         var report = await BadInputBattery.RunAsync(harness.Factory.CreateChannel().CreateCallInvoker(),

@@ -211,6 +211,7 @@ public class JobPostingServiceTests
         change.Requirements.Add(new Requirement { SkillCode = "IR-PROG", MinLevel = L3, Weight = 2 });
         var updated = await harness.Client.UpdateJobPostingAsync(new UpdateJobPostingRequest
         {
+            RequestId = Guid.NewGuid().ToString(),
             JobPosting = change,
             UpdateMask = new FieldMask { Paths = { "title", "requirements" } },
         });
@@ -220,10 +221,10 @@ public class JobPostingServiceTests
         Assert.Equal(["IR-OPS", "IR-PROG"], updated.Requirements.Select(r => r.SkillCode));
         Assert.NotEqual(created.Etag, updated.Etag);
         var exception = await RpcAssert.ThrowsAsync(StatusCode.Aborted, () => harness.Client.UpdateJobPostingAsync(
-            new UpdateJobPostingRequest { JobPosting = change, UpdateMask = new FieldMask { Paths = { "title" } } }).ResponseAsync);
+            new UpdateJobPostingRequest { RequestId = Guid.NewGuid().ToString(), JobPosting = change, UpdateMask = new FieldMask { Paths = { "title" } } }).ResponseAsync);
         Assert.Equal("ETAG_MISMATCH", RpcAssert.Reason(exception));
         await RpcAssert.InvalidArgumentAsync(() => harness.Client.UpdateJobPostingAsync(
-            new UpdateJobPostingRequest { JobPosting = updated, UpdateMask = new FieldMask { Paths = { "status" } } }).ResponseAsync, "update_mask");
+            new UpdateJobPostingRequest { RequestId = Guid.NewGuid().ToString(), JobPosting = updated, UpdateMask = new FieldMask { Paths = { "status" } } }).ResponseAsync, "update_mask");
     }
 
     [Theory, MemberData(nameof(Providers))]
@@ -240,7 +241,7 @@ public class JobPostingServiceTests
             change.Headcount = 10 + i;
             try
             {
-                await harness.Client.UpdateJobPostingAsync(new UpdateJobPostingRequest { JobPosting = change, UpdateMask = new FieldMask { Paths = { "headcount" } } });
+                await harness.Client.UpdateJobPostingAsync(new UpdateJobPostingRequest { RequestId = Guid.NewGuid().ToString(), JobPosting = change, UpdateMask = new FieldMask { Paths = { "headcount" } } });
                 return StatusCode.OK;
             }
             catch (RpcException exception)
@@ -271,11 +272,11 @@ public class JobPostingServiceTests
         await RpcAssert.ThrowsAsync(StatusCode.FailedPrecondition, () => harness.Client.CloseJobPostingAsync(
             new CloseJobPostingRequest { RequestId = Guid.NewGuid().ToString(), Id = created.Id, Etag = closed.Etag }).ResponseAsync);
         await RpcAssert.ThrowsAsync(StatusCode.FailedPrecondition, () => harness.Client.UpdateJobPostingAsync(
-            new UpdateJobPostingRequest { JobPosting = closed, UpdateMask = new FieldMask { Paths = { "title" } } }).ResponseAsync);
+            new UpdateJobPostingRequest { RequestId = Guid.NewGuid().ToString(), JobPosting = closed, UpdateMask = new FieldMask { Paths = { "title" } } }).ResponseAsync);
         await RpcAssert.ThrowsAsync(StatusCode.NotFound, () => harness.Client.CloseJobPostingAsync(
             new CloseJobPostingRequest { RequestId = Guid.NewGuid().ToString(), Id = "missing", Etag = closed.Etag }).ResponseAsync);
         await RpcAssert.InvalidArgumentAsync(() => harness.Client.CloseJobPostingAsync(new CloseJobPostingRequest { RequestId = "x", Id = "", Etag = "" }).ResponseAsync,
-            "etag", "id");
+            "etag", "id", "request_id");
     }
 
     [Theory, MemberData(nameof(Providers))]

@@ -229,7 +229,7 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
         return await GetAsync(connection, null, number, includeHolderName, cancellationToken);
     }
 
-    private async Task<Certificate?> GetAsync(DbConnection connection, DbTransaction? transaction, string number, bool includeHolderName, CancellationToken cancellationToken)
+    public async Task<Certificate?> GetAsync(DbConnection connection, DbTransaction? transaction, string number, bool includeHolderName, CancellationToken cancellationToken)
     {
         var row = await connection.QuerySingleOrDefaultAsync<CertificateRow>(new CommandDefinition(SelectByNumberSql, new { Number = number }, transaction, cancellationToken: cancellationToken));
         return row is null ? null : ToMessage(row, includeHolderName);
@@ -253,10 +253,6 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
 
     public async Task<Certificate> RevokeAsync(DbConnection connection, DbTransaction transaction, string number, string reason, long expectedVersion, CancellationToken cancellationToken)
     {
-        var current = await connection.QuerySingleOrDefaultAsync<CertificateRow>(new CommandDefinition(SelectByNumberSql, new { Number = number }, transaction, cancellationToken: cancellationToken))
-                      ?? throw new NotFoundException(Resource, number);
-        if (current.Status == (int)CertificateStatus.Revoked)
-            throw new FailedPreconditionException("CERTIFICATE_ALREADY_REVOKED", $"Certificate '{number}' is already revoked.");
         var rows = await connection.ExecuteAsync(new CommandDefinition(RevokeSql, new
         {
             Number = number,
@@ -264,7 +260,7 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
             Now = clock.GetUtcNow().ToUnixTimeMilliseconds(),
             Version = expectedVersion,
         }, transaction, cancellationToken: cancellationToken));
-        Etags.EnsureUpdated(rows, exists: true, Resource, number);
+        Etags.EnsureUpdated(rows, exists: true, Resource, number); // the use case loaded it in this transaction
         return (await GetAsync(connection, transaction, number, includeHolderName: false, cancellationToken))!;
     }
 

@@ -1,3 +1,4 @@
+using ChongqingVet.ApiKit;
 using ChongqingVet.Certificates.Data;
 using ChongqingVet.Certificates.Domain;
 using ChongqingVet.Certificates.V1;
@@ -15,8 +16,10 @@ public sealed class CertificateGrpcService(
     CertificateTypeRepository types,
     CertificateRepository certificates,
     CertificateImporter importer,
+    CertificateStores stores,
+    RevokeCertificate revokeCertificate,
     IdempotencyStore idempotency,
-    PageTokenCodec pageTokens,
+    ListPages pages,
     VerificationGuard verificationGuard,
     TimeProvider clock) : CertificateService.CertificateServiceBase
 {
@@ -24,6 +27,7 @@ public sealed class CertificateGrpcService(
     {
         if (await idempotency.TryReplayAsync<CertificateType>(nameof(CreateCertificateType), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
+        RequestIds.Check(request.RequestId, violations);
         if (violations.Check(request.CertificateType is not null, "certificate_type", "is required"))
             CertificateRules.Validate(request.CertificateType!, violations);
         violations.ThrowIfAny();
@@ -45,25 +49,28 @@ public sealed class CertificateGrpcService(
         violations.CheckEnum(request.Kind, "kind");
         violations.CheckEnum(request.MinSkillLevel, "min_skill_level");
         violations.ThrowIfAny();
-        var pageSize = PageSize.Resolve(request.PageSize);
-        var filter = PageTokenCodec.Fingerprint(request.Kind, request.ActiveOnly, request.SkillCode, request.MinSkillLevel);
-        var after = pageTokens.Decode<string>(request.PageToken, filter) ?? string.Empty;
-        var page = await types.ListAsync(after, request.Kind, request.ActiveOnly, request.SkillCode, request.MinSkillLevel, pageSize, context.CancellationToken);
-        var response = new ListCertificateTypesResponse { CertificateTypes = { page.Items } };
-        if (page.HasMore) response.NextPageToken = pageTokens.Encode(page.Items[^1].Code, filter);
-        return response;
+        var page = await pages.ListAsync(request.PageSize, request.PageToken, [request.Kind, request.ActiveOnly, request.SkillCode, request.MinSkillLevel], string.Empty,
+            (after, size) => types.ListAsync(after, request.Kind, request.ActiveOnly, request.SkillCode, request.MinSkillLevel, size, context.CancellationToken),
+            type => type.Code);
+        return new ListCertificateTypesResponse { CertificateTypes = { page.Items }, NextPageToken = page.NextPageToken };
     }
 
     public override async Task<CertificateType> UpdateCertificateType(UpdateCertificateTypeRequest request, ServerCallContext context)
     {
         if (await idempotency.TryReplayAsync<CertificateType>(nameof(UpdateCertificateType), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
-        if (request.CertificateType is null) throw new ValidationException("certificate_type", "is required");
-        RequireCode(request.CertificateType.Code, "certificate_type.code");
-        var version = Etags.Parse(request.CertificateType.Etag, "certificate_type.etag");
-        var current = await types.GetAsync(request.CertificateType.Code, context.CancellationToken)
+        var violations = new Violations();
+        RequestIds.Check(request.RequestId, violations);
+        long version = 0;
+        if (violations.Check(request.CertificateType is not null, "certificate_type", "is required"))
+        {
+            var codeError = SkillCode.Validate(request.CertificateType!.Code);
+            if (codeError is not null) violations.Add("certificate_type.code", codeError);
+            version = EtagField.Read(request.CertificateType.Etag, violations, "certificate_type.etag");
+        }
+        violations.ThrowIfAny();
+        var current = await types.GetAsync(request.CertificateType!.Code, context.CancellationToken)
                       ?? throw new NotFoundException("CertificateType", request.CertificateType.Code);
         var updated = CertificateTypeMapper.ApplyMask(current, request.CertificateType, request.UpdateMask);
-        var violations = new Violations();
         CertificateRules.Validate(updated, violations);
         violations.ThrowIfAny();
         return await idempotency.ExecuteAsync(nameof(UpdateCertificateType), request.RequestId, request,
@@ -76,6 +83,7 @@ public sealed class CertificateGrpcService(
         if (await idempotency.TryReplayAsync<Certificate>(nameof(IssueCertificate), request.RequestId, request, context.CancellationToken) is { } replay)
             return Disclose(replay, request, context);
         var violations = new Violations();
+        RequestIds.Check(request.RequestId, violations);
         CertificateRules.ValidateIssue(request, ChinaTime.Today(clock), violations);
         var type = SkillCode.IsValid(request.TypeCode) ? await types.GetAsync(request.TypeCode, context.CancellationToken) : null;
         if (type is not null) IssuerAuthority.EnsureOwns(context.GetCaller(), type);
@@ -110,38 +118,30 @@ public sealed class CertificateGrpcService(
         if (request.TypeCode.Length > 0) violations.Check(SkillCode.IsValid(request.TypeCode), "type_code", "is not a certificate type code");
         violations.CheckEnum(request.Status, "status");
         violations.ThrowIfAny();
-        var pageSize = PageSize.Resolve(request.PageSize);
-        var filter = PageTokenCodec.Fingerprint(request.LearnerId, request.TypeCode, request.Status);
-        var after = pageTokens.Decode<string>(request.PageToken, filter) ?? string.Empty;
         var caller = context.GetCaller();
-        var page = await certificates.ListAsync(after, request.LearnerId, request.TypeCode, request.Status, pageSize, HolderDisclosure.MaySee(caller, request.LearnerId), context.CancellationToken);
-        var response = new ListCertificatesResponse { Certificates = { page.Items.Select(certificate => HolderDisclosure.ForCaller(certificate, caller)) } };
-        if (page.HasMore) response.NextPageToken = pageTokens.Encode(page.Items[^1].CertificateNumber, filter);
-        return response;
+        var page = await pages.ListAsync(request.PageSize, request.PageToken, [request.LearnerId, request.TypeCode, request.Status], string.Empty,
+            (after, size) => certificates.ListAsync(after, request.LearnerId, request.TypeCode, request.Status, size, HolderDisclosure.MaySee(caller, request.LearnerId), context.CancellationToken),
+            certificate => certificate.CertificateNumber);
+        return new ListCertificatesResponse
+        {
+            Certificates = { page.Items.Select(certificate => HolderDisclosure.ForCaller(certificate, caller)) },
+            NextPageToken = page.NextPageToken,
+        };
     }
 
     public override async Task<Certificate> RevokeCertificate(RevokeCertificateRequest request, ServerCallContext context)
     {
         if (await idempotency.TryReplayAsync<Certificate>(nameof(RevokeCertificate), request.RequestId, request, context.CancellationToken) is { } replay) return HolderDisclosure.ForCaller(replay, context.GetCaller());
         var violations = new Violations();
+        RequestIds.Check(request.RequestId, violations);
         violations.Check(IsNumber(request.CertificateNumber), "certificate_number", "is required (at most 64 characters)");
         violations.RequireText(request.Reason, "reason", 500);
-        long version = 0;
-        try
-        {
-            version = Etags.Parse(request.Etag);
-        }
-        catch (ValidationException invalid)
-        {
-            violations.Add("etag", invalid.Violations[0].Description);
-        }
+        var version = EtagField.Read(request.Etag, violations);
         violations.ThrowIfAny();
-        var existing = await certificates.GetAsync(request.CertificateNumber, false, context.CancellationToken)
-                       ?? throw new NotFoundException("Certificate", request.CertificateNumber);
-        var type = await types.GetAsync(existing.TypeCode, context.CancellationToken) ?? throw new NotFoundException("CertificateType", existing.TypeCode);
-        IssuerAuthority.EnsureOwns(context.GetCaller(), type);
+        var caller = context.GetCaller();
         var revoked = await idempotency.ExecuteAsync(nameof(RevokeCertificate), request.RequestId, request,
-            (connection, transaction) => certificates.RevokeAsync(connection, transaction, request.CertificateNumber, request.Reason, version, context.CancellationToken),
+            (connection, transaction) => revokeCertificate.RunAsync(stores.In(connection, transaction), caller, request.CertificateNumber, request.Reason, version,
+                context.CancellationToken),
             context.CancellationToken);
         return HolderDisclosure.ForCaller(revoked, context.GetCaller());
     }
@@ -209,13 +209,13 @@ public sealed class CertificateGrpcService(
     {
         var error = LearnerId.Validate(request.LearnerId);
         if (error is not null) throw new ValidationException("learner_id", error);
-        var pageSize = PageSize.Resolve(request.PageSize);
-        var filter = PageTokenCodec.Fingerprint(request.LearnerId);
-        var after = pageTokens.Decode<EvidenceCursor>(request.PageToken, filter) ?? new EvidenceCursor("", "");
-        var (evidence, next) = await certificates.ListEvidenceAsync(request.LearnerId, (after.Number, after.Skill), pageSize, context.CancellationToken);
-        var response = new ListLearnerSkillEvidenceResponse { Evidence = { evidence } };
-        if (next is { } cursor) response.NextPageToken = pageTokens.Encode(new EvidenceCursor(cursor.Number, cursor.Skill), filter);
-        return response;
+        var page = await pages.ListWithCursorAsync(request.PageSize, request.PageToken, [request.LearnerId], new EvidenceCursor("", ""),
+            async (after, size) =>
+            {
+                var (evidence, next) = await certificates.ListEvidenceAsync(request.LearnerId, (after.Number, after.Skill), size, context.CancellationToken);
+                return (evidence, next is { } cursor ? new EvidenceCursor(cursor.Number, cursor.Skill) : null);
+            });
+        return new ListLearnerSkillEvidenceResponse { Evidence = { page.Items }, NextPageToken = page.NextPageToken };
     }
 
     private sealed record EvidenceCursor(string Number, string Skill);

@@ -1,3 +1,4 @@
+using ChongqingVet.ApiKit;
 using ChongqingVet.Common.V1;
 using ChongqingVet.Competitions.Data;
 using ChongqingVet.Competitions.Domain;
@@ -16,14 +17,18 @@ public sealed class CompetitionGrpcService(
     CompetitionRepository competitions,
     ResultRepository results,
     AwardRuleRepository awardRules,
+    CompetitionStores stores,
+    RecordResult recordResult,
+    UpdateAwardRule updateAwardRule,
     IdempotencyStore idempotency,
-    PageTokenCodec pageTokens,
+    ListPages pages,
     TimeProvider clock) : CompetitionService.CompetitionServiceBase
 {
     public override async Task<Competition> CreateCompetition(CreateCompetitionRequest request, ServerCallContext context)
     {
         if (await idempotency.TryReplayAsync<Competition>(nameof(CreateCompetition), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
+        RequestIds.Check(request.RequestId, violations);
         if (violations.Check(request.Competition is not null, "competition", "is required"))
         {
             CompetitionRules.Validate(request.Competition!, violations);
@@ -51,30 +56,29 @@ public sealed class CompetitionGrpcService(
         violations.CheckEnum(request.Tier, "tier");
         violations.CheckEnum(request.Status, "status");
         violations.ThrowIfAny();
-        var pageSize = PageSize.Resolve(request.PageSize);
         var filter = new CompetitionRepository.CompetitionFilter(request.Series, request.Tier, request.Year, request.DistrictCode, request.Status);
-        var fingerprint = PageTokenCodec.Fingerprint(filter.Series, filter.Tier, filter.Year, filter.DistrictCode, filter.Status);
-        var after = pageTokens.Decode<CompetitionCursor>(request.PageToken, fingerprint);
-        var page = await competitions.ListAsync(after is null ? null : (after.StartDate, after.Id), filter, pageSize, context.CancellationToken);
-        var response = new ListCompetitionsResponse { Competitions = { page.Items } };
-        if (page.HasMore)
-        {
-            var last = page.Items[^1];
-            response.NextPageToken = pageTokens.Encode(new CompetitionCursor(last.StartDate.ToDateOnly()!.Value.ToStoredDate(), last.Id), fingerprint);
-        }
-        return response;
+        var page = await pages.ListAsync<CompetitionCursor?, Competition>(request.PageSize, request.PageToken,
+            [filter.Series, filter.Tier, filter.Year, filter.DistrictCode, filter.Status], null,
+            (after, size) => competitions.ListAsync(after is null ? null : (after.StartDate, after.Id), filter, size, context.CancellationToken),
+            last => new CompetitionCursor(last.StartDate.ToDateOnly()!.Value.ToStoredDate(), last.Id));
+        return new ListCompetitionsResponse { Competitions = { page.Items }, NextPageToken = page.NextPageToken };
     }
 
     public override async Task<Competition> UpdateCompetition(UpdateCompetitionRequest request, ServerCallContext context)
     {
         if (await idempotency.TryReplayAsync<Competition>(nameof(UpdateCompetition), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
-        if (request.Competition is null) throw new ValidationException("competition", "is required");
-        RequireId(request.Competition.Id, "competition.id");
-        var version = Etags.Parse(request.Competition.Etag, "competition.etag");
-        var current = await competitions.GetAsync(request.Competition.Id, context.CancellationToken)
+        var violations = new Violations();
+        RequestIds.Check(request.RequestId, violations);
+        long version = 0;
+        if (violations.Check(request.Competition is not null, "competition", "is required"))
+        {
+            CheckId(request.Competition!.Id, "competition.id", violations);
+            version = EtagField.Read(request.Competition.Etag, violations, "competition.etag");
+        }
+        violations.ThrowIfAny();
+        var current = await competitions.GetAsync(request.Competition!.Id, context.CancellationToken)
                       ?? throw new NotFoundException("Competition", request.Competition.Id);
         var updated = CompetitionMapper.ApplyMask(current, request.Competition, request.UpdateMask);
-        var violations = new Violations();
         CompetitionRules.Validate(updated, violations);
         CheckDates(updated, violations);
         violations.ThrowIfAny();
@@ -87,6 +91,7 @@ public sealed class CompetitionGrpcService(
     {
         if (await idempotency.TryReplayAsync<Event>(nameof(CreateEvent), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
+        RequestIds.Check(request.RequestId, violations);
         if (violations.Check(request.Event is not null, "event", "is required"))
             CompetitionRules.Validate(request.Event!, violations);
         violations.ThrowIfAny();
@@ -116,50 +121,47 @@ public sealed class CompetitionGrpcService(
         if (request.SkillCode.Length > 0) violations.Check(SkillCode.IsValid(request.SkillCode), "skill_code", "is not a skill code");
         violations.Check(request.CompetitionId.Length <= 36, "competition_id", "is not a competition id");
         violations.ThrowIfAny();
-        var pageSize = PageSize.Resolve(request.PageSize);
         var today = ChinaTime.Today(clock).ToStoredDate();
         // Bound to today as well: "upcoming" changes at midnight, and a token must not skip or repeat events then.
-        var fingerprint = PageTokenCodec.Fingerprint(request.CompetitionId, request.SkillCode, request.UpcomingOnly, request.UpcomingOnly ? today : "");
-        var after = pageTokens.Decode<EventCursor>(request.PageToken, fingerprint) ?? new EventCursor("", "");
-        var page = await competitions.ListEventsAsync((after.CompetitionId, after.Code), request.CompetitionId, request.SkillCode,
-            request.UpcomingOnly, today, pageSize, context.CancellationToken);
-        var response = new ListEventsResponse { Events = { page.Items } };
-        if (page.HasMore) response.NextPageToken = pageTokens.Encode(new EventCursor(page.Items[^1].CompetitionId, page.Items[^1].Code), fingerprint);
-        return response;
+        var page = await pages.ListAsync(request.PageSize, request.PageToken,
+            [request.CompetitionId, request.SkillCode, request.UpcomingOnly, request.UpcomingOnly ? today : ""], new EventCursor("", ""),
+            (after, size) => competitions.ListEventsAsync((after.CompetitionId, after.Code), request.CompetitionId, request.SkillCode,
+                request.UpcomingOnly, today, size, context.CancellationToken),
+            last => new EventCursor(last.CompetitionId, last.Code));
+        return new ListEventsResponse { Events = { page.Items }, NextPageToken = page.NextPageToken };
     }
 
     public override async Task<Result> RecordResult(RecordResultRequest request, ServerCallContext context)
     {
         if (await idempotency.TryReplayAsync<Result>(nameof(RecordResult), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
+        RequestIds.Check(request.RequestId, violations);
         if (!violations.Check(request.Result is not null, "result", "is required")) violations.ThrowIfAny();
         var result = request.Result!;
         CompetitionRules.ValidateResultFields(result, violations);
         violations.ThrowIfAny();
-        var competitionEvent = await competitions.GetEventAsync(result.CompetitionId, result.EventCode, context.CancellationToken)
-                               ?? throw new NotFoundException("Event", $"{result.CompetitionId}/{result.EventCode}");
-        var competition = (await competitions.GetAsync(result.CompetitionId, context.CancellationToken))!;
-        OrganiserAuthority.EnsureMayRecordResults(context.GetCaller(), competition);
-        CompetitionRules.CheckAgainstEvent(result, competitionEvent, violations);
-        violations.ThrowIfAny();
-        if (!CompetitionRules.HasStarted(competition, ChinaTime.Today(clock)))
-            throw new FailedPreconditionException("COMPETITION_NOT_STARTED", "Results can be recorded only once the competition has started.");
+        var caller = context.GetCaller();
         return await idempotency.ExecuteAsync(nameof(RecordResult), request.RequestId, request,
-            (connection, transaction) => results.RecordAsync(connection, transaction, result, competitionEvent.Participation, context.CancellationToken),
+            (connection, transaction) => recordResult.RunAsync(stores.In(connection, transaction), caller, result, context.CancellationToken),
             context.CancellationToken);
     }
 
     public override async Task<Result> UpdateResult(UpdateResultRequest request, ServerCallContext context)
     {
         if (await idempotency.TryReplayAsync<Result>(nameof(UpdateResult), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
-        if (request.Result is null) throw new ValidationException("result", "is required");
-        RequireId(request.Result.Id, "result.id");
-        var version = Etags.Parse(request.Result.Etag, "result.etag");
-        var current = await results.GetAsync(request.Result.Id, context.CancellationToken) ?? throw new NotFoundException("Result", request.Result.Id);
+        var violations = new Violations();
+        RequestIds.Check(request.RequestId, violations);
+        long version = 0;
+        if (violations.Check(request.Result is not null, "result", "is required"))
+        {
+            CheckId(request.Result!.Id, "result.id", violations);
+            version = EtagField.Read(request.Result.Etag, violations, "result.etag");
+        }
+        violations.ThrowIfAny();
+        var current = await results.GetAsync(request.Result!.Id, context.CancellationToken) ?? throw new NotFoundException("Result", request.Result.Id);
         var competition = (await competitions.GetAsync(current.CompetitionId, context.CancellationToken))!;
         OrganiserAuthority.EnsureMayRecordResults(context.GetCaller(), competition);
         var updated = CompetitionMapper.ApplyMask(current, request.Result, request.UpdateMask);
-        var violations = new Violations();
         violations.CheckEnum(updated.AwardGrade, "result.award_grade", required: true);
         CompetitionRules.ValidateRankAndScore(updated.Rank, updated.HasScore ? updated.Score : null, violations);
         violations.Check(updated.TeamName.Length <= 200, "result.team_name", "must be at most 200 characters");
@@ -178,13 +180,10 @@ public sealed class CompetitionGrpcService(
         if (request.EventCode.Length > 0) violations.Check(request.CompetitionId.Length > 0, "competition_id", "is required with event_code");
         violations.Check(request.CompetitionId.Length <= 36, "competition_id", "is not a competition id");
         violations.ThrowIfAny();
-        var pageSize = PageSize.Resolve(request.PageSize);
-        var fingerprint = PageTokenCodec.Fingerprint(request.LearnerId, request.CompetitionId, request.EventCode);
-        var after = pageTokens.Decode<string>(request.PageToken, fingerprint) ?? string.Empty;
-        var page = await results.ListAsync(after, request.LearnerId, request.CompetitionId, request.EventCode, pageSize, context.CancellationToken);
-        var response = new ListResultsResponse { Results = { page.Items } };
-        if (page.HasMore) response.NextPageToken = pageTokens.Encode(page.Items[^1].Id, fingerprint);
-        return response;
+        var page = await pages.ListAsync(request.PageSize, request.PageToken, [request.LearnerId, request.CompetitionId, request.EventCode], string.Empty,
+            (after, size) => results.ListAsync(after, request.LearnerId, request.CompetitionId, request.EventCode, size, context.CancellationToken),
+            result => result.Id);
+        return new ListResultsResponse { Results = { page.Items }, NextPageToken = page.NextPageToken };
     }
 
     public override async Task<ListAwardRulesResponse> ListAwardRules(ListAwardRulesRequest request, ServerCallContext context)
@@ -192,29 +191,22 @@ public sealed class CompetitionGrpcService(
         var violations = new Violations();
         violations.CheckEnum(request.Tier, "tier");
         violations.ThrowIfAny();
-        var pageSize = PageSize.Resolve(request.PageSize);
-        var fingerprint = PageTokenCodec.Fingerprint(request.Tier);
-        var after = pageTokens.Decode<RuleCursor>(request.PageToken, fingerprint) ?? new RuleCursor(0, 0);
-        var page = await awardRules.ListAsync((after.Tier, after.Grade), request.Tier, pageSize, context.CancellationToken);
-        var response = new ListAwardRulesResponse { Rules = { page.Items } };
-        if (page.HasMore) response.NextPageToken = pageTokens.Encode(new RuleCursor((int)page.Items[^1].Tier, (int)page.Items[^1].AwardGrade), fingerprint);
-        return response;
+        var page = await pages.ListAsync(request.PageSize, request.PageToken, [request.Tier], new RuleCursor(0, 0),
+            (after, size) => awardRules.ListAsync((after.Tier, after.Grade), request.Tier, size, context.CancellationToken),
+            last => new RuleCursor((int)last.Tier, (int)last.AwardGrade));
+        return new ListAwardRulesResponse { Rules = { page.Items }, NextPageToken = page.NextPageToken };
     }
 
     public override async Task<AwardRule> UpdateAwardRule(UpdateAwardRuleRequest request, ServerCallContext context)
     {
         if (await idempotency.TryReplayAsync<AwardRule>(nameof(UpdateAwardRule), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
+        RequestIds.Check(request.RequestId, violations);
         if (violations.Check(request.Rule is not null, "rule", "is required"))
-        {
-            var rule = request.Rule!;
-            violations.CheckEnum(rule.Tier, "rule.tier", required: true);
-            violations.CheckEnum(rule.AwardGrade, "rule.award_grade", required: true);
-            violations.CheckEnum(rule.CreditedLevel, "rule.credited_level"); // UNSPECIFIED credits nothing
-        }
+            Domain.UpdateAwardRule.Validate(request.Rule!, violations); // every violation at once, before the transaction
         violations.ThrowIfAny();
         return await idempotency.ExecuteAsync(nameof(UpdateAwardRule), request.RequestId, request,
-            (connection, transaction) => awardRules.UpdateAsync(connection, transaction, request.Rule!, context.CancellationToken),
+            (connection, transaction) => updateAwardRule.RunAsync(stores.In(connection, transaction), request.Rule!, context.CancellationToken),
             context.CancellationToken);
     }
 
@@ -222,13 +214,13 @@ public sealed class CompetitionGrpcService(
     {
         var error = LearnerId.Validate(request.LearnerId);
         if (error is not null) throw new ValidationException("learner_id", error);
-        var pageSize = PageSize.Resolve(request.PageSize);
-        var fingerprint = PageTokenCodec.Fingerprint(request.LearnerId);
-        var after = pageTokens.Decode<EvidenceCursor>(request.PageToken, fingerprint) ?? new EvidenceCursor("", "");
-        var (evidence, next) = await results.ListEvidenceAsync(request.LearnerId, (after.ResultId, after.Skill), pageSize, context.CancellationToken);
-        var response = new ListLearnerSkillEvidenceResponse { Evidence = { evidence } };
-        if (next is { } cursor) response.NextPageToken = pageTokens.Encode(new EvidenceCursor(cursor.ResultId, cursor.Skill), fingerprint);
-        return response;
+        var page = await pages.ListWithCursorAsync(request.PageSize, request.PageToken, [request.LearnerId], new EvidenceCursor("", ""),
+            async (after, size) =>
+            {
+                var (evidence, next) = await results.ListEvidenceAsync(request.LearnerId, (after.ResultId, after.Skill), size, context.CancellationToken);
+                return (evidence, next is { } cursor ? new EvidenceCursor(cursor.ResultId, cursor.Skill) : null);
+            });
+        return new ListLearnerSkillEvidenceResponse { Evidence = { page.Items }, NextPageToken = page.NextPageToken };
     }
 
     private sealed record CompetitionCursor(string StartDate, string Id);
@@ -251,6 +243,9 @@ public sealed class CompetitionGrpcService(
         violations.CheckDate(competition.StartDate.ToDateOnly(), "competition.start_date", DateBounds.Earliest, latest, required: false);
         violations.CheckDate(competition.EndDate.ToDateOnly(), "competition.end_date", DateBounds.Earliest, latest, required: false);
     }
+
+    private static void CheckId(string id, string field, Violations violations) =>
+        violations.Check(id.Length is > 0 and <= 36, field, "is required (at most 36 characters)");
 
     private static void RequireId(string id, string field)
     {

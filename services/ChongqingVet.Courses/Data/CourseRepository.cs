@@ -99,7 +99,7 @@ public sealed class CourseRepository(IDbConnectionFactory database, TimeProvider
         return await GetAsync(connection, null, code, cancellationToken);
     }
 
-    private static async Task<Course?> GetAsync(DbConnection connection, DbTransaction? transaction, string code, CancellationToken cancellationToken)
+    public static async Task<Course?> GetAsync(DbConnection connection, DbTransaction? transaction, string code, CancellationToken cancellationToken)
     {
         var row = await connection.QuerySingleOrDefaultAsync<CourseRow>(new CommandDefinition(SelectCourseSql, new { Code = code }, transaction, cancellationToken: cancellationToken));
         return row is null ? null : (await WithChildrenAsync(connection, transaction, [row], cancellationToken))[0];

@@ -1,3 +1,4 @@
+using ChongqingVet.ApiKit;
 using ChongqingVet.Courses.Data;
 using ChongqingVet.Courses.Domain;
 using ChongqingVet.Courses.V1;
@@ -15,8 +16,10 @@ public sealed class CourseGrpcService(
     EnrollmentRepository enrollments,
     CreditRuleRepository rules,
     CreditRecognitionEngine engine,
+    CourseStores stores,
+    RecordGrade recordGrade,
     IdempotencyStore idempotency,
-    PageTokenCodec pageTokens) : CourseService.CourseServiceBase
+    ListPages pages) : CourseService.CourseServiceBase
 {
     public override async Task<Major> GetMajor(GetMajorRequest request, ServerCallContext context)
     {
@@ -27,20 +30,16 @@ public sealed class CourseGrpcService(
     public override async Task<ListMajorsResponse> ListMajors(ListMajorsRequest request, ServerCallContext context)
     {
         new Violations().Also(v => v.CheckEnum(request.Level, "level")).ThrowIfAny();
-        var pageSize = PageSize.Resolve(request.PageSize);
-        var filter = PageTokenCodec.Fingerprint(request.Level);
-        var after = pageTokens.Decode<string>(request.PageToken, filter) ?? string.Empty;
-        var page = await courses.ListMajorsAsync(after, request.Level, pageSize, context.CancellationToken);
-        var response = new ListMajorsResponse { Majors = { page.Items } };
-        if (page.HasMore) response.NextPageToken = pageTokens.Encode(page.Items[^1].Code, filter);
-        return response;
+        var page = await pages.ListAsync(request.PageSize, request.PageToken, [request.Level], string.Empty,
+            (after, size) => courses.ListMajorsAsync(after, request.Level, size, context.CancellationToken), major => major.Code);
+        return new ListMajorsResponse { Majors = { page.Items }, NextPageToken = page.NextPageToken };
     }
 
     public override async Task<Course> CreateCourse(CreateCourseRequest request, ServerCallContext context)
     {
         if (await idempotency.TryReplayAsync<Course>(nameof(CreateCourse), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
-        if (request.RequestId.Length > 0) RequireRequestId(request.RequestId, violations);
+        RequestIds.Check(request.RequestId, violations);
         if (violations.Check(request.Course is not null, "course", "is required")) CourseRules.Validate(request.Course!, violations);
         violations.ThrowIfAny();
         var course = CourseMapper.Normalise(request.Course!);
@@ -63,24 +62,26 @@ public sealed class CourseGrpcService(
         violations.CheckEnum(request.Category, "category");
         violations.CheckEnum(request.MinSkillLevel, "min_skill_level");
         violations.ThrowIfAny();
-        var pageSize = PageSize.Resolve(request.PageSize);
-        var filter = PageTokenCodec.Fingerprint(request.MajorCode, request.Category, request.SkillCode, request.MinSkillLevel);
-        var after = pageTokens.Decode<string>(request.PageToken, filter) ?? string.Empty;
-        var page = await courses.ListAsync(after, request.MajorCode, request.Category, request.SkillCode, request.MinSkillLevel, pageSize, context.CancellationToken);
-        var response = new ListCoursesResponse { Courses = { page.Items } };
-        if (page.HasMore) response.NextPageToken = pageTokens.Encode(page.Items[^1].Code, filter);
-        return response;
+        var page = await pages.ListAsync(request.PageSize, request.PageToken, [request.MajorCode, request.Category, request.SkillCode, request.MinSkillLevel], string.Empty,
+            (after, size) => courses.ListAsync(after, request.MajorCode, request.Category, request.SkillCode, request.MinSkillLevel, size, context.CancellationToken),
+            course => course.Code);
+        return new ListCoursesResponse { Courses = { page.Items }, NextPageToken = page.NextPageToken };
     }
 
     public override async Task<Course> UpdateCourse(UpdateCourseRequest request, ServerCallContext context)
     {
         if (await idempotency.TryReplayAsync<Course>(nameof(UpdateCourse), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
-        if (request.Course is null) throw new ValidationException("course", "is required");
-        RequireCourseCode(request.Course.Code, "course.code");
-        var version = Etags.Parse(request.Course.Etag, "course.etag");
-        var current = await courses.GetAsync(request.Course.Code, context.CancellationToken) ?? throw new NotFoundException("Course", request.Course.Code);
-        var updated = CourseMapper.ApplyMask(current, request.Course, request.UpdateMask);
         var violations = new Violations();
+        RequestIds.Check(request.RequestId, violations);
+        long version = 0;
+        if (violations.Check(request.Course is not null, "course", "is required"))
+        {
+            violations.Check(SkillCode.IsValid(request.Course!.Code), "course.code", "is not a course code");
+            version = EtagField.Read(request.Course.Etag, violations, "course.etag");
+        }
+        violations.ThrowIfAny();
+        var current = await courses.GetAsync(request.Course!.Code, context.CancellationToken) ?? throw new NotFoundException("Course", request.Course.Code);
+        var updated = CourseMapper.ApplyMask(current, request.Course, request.UpdateMask);
         CourseRules.Validate(updated, violations);
         violations.ThrowIfAny();
         return await idempotency.ExecuteAsync(nameof(UpdateCourse), request.RequestId, request,
@@ -92,7 +93,7 @@ public sealed class CourseGrpcService(
     {
         if (await idempotency.TryReplayAsync<Enrollment>(nameof(EnrollLearner), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
-        if (request.RequestId.Length > 0) RequireRequestId(request.RequestId, violations);
+        RequestIds.Check(request.RequestId, violations);
         CheckLearner(request.LearnerId, violations);
         violations.Check(SkillCode.IsValid(request.CourseCode), "course_code", "is not a course code");
         violations.Check(CourseRules.IsTerm(request.Term), "term", "must be YYYY-YYYY-N with consecutive years and N 1 or 2");
@@ -108,26 +109,15 @@ public sealed class CourseGrpcService(
     {
         if (await idempotency.TryReplayAsync<Enrollment>(nameof(RecordGrade), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
-        if (request.RequestId.Length > 0) RequireRequestId(request.RequestId, violations);
+        RequestIds.Check(request.RequestId, violations);
         violations.Check(request.EnrollmentId.Length is > 0 and <= 36, "enrollment_id", "is required");
         violations.Check(request.Score is >= 0 and <= 100, "score", "must be between 0 and 100");
-        long version = 0;
-        try
-        {
-            version = Etags.Parse(request.Etag);
-        }
-        catch (ValidationException invalid)
-        {
-            violations.Add("etag", invalid.Violations[0].Description);
-        }
+        var version = EtagField.Read(request.Etag, violations);
         violations.ThrowIfAny();
-        var enrollment = await enrollments.GetAsync(request.EnrollmentId, context.CancellationToken) ?? throw new NotFoundException("Enrollment", request.EnrollmentId);
-        var course = await courses.GetAsync(enrollment.CourseCode, context.CancellationToken) ?? throw new NotFoundException("Course", enrollment.CourseCode);
-        CourseOwnerAuthority.EnsureMayTeach(context.GetCaller(), course);
-        if (request.Score >= CourseRules.EffectivePassMark(course.PassMark) != request.Passed)
-            throw new ValidationException("passed", $"does not agree with the course's pass mark {CourseRules.EffectivePassMark(course.PassMark)}");
+        var caller = context.GetCaller();
         return await idempotency.ExecuteAsync(nameof(RecordGrade), request.RequestId, request,
-            (connection, transaction) => enrollments.RecordGradeAsync(connection, transaction, request.EnrollmentId, request.Score, request.Passed, version, context.CancellationToken),
+            (connection, transaction) => recordGrade.RunAsync(stores.In(connection, transaction), caller, request.EnrollmentId, request.Score, request.Passed,
+                version, context.CancellationToken),
             context.CancellationToken);
     }
 
@@ -138,20 +128,17 @@ public sealed class CourseGrpcService(
         if (request.CourseCode.Length > 0) violations.Check(SkillCode.IsValid(request.CourseCode), "course_code", "is not a course code");
         if (request.Term.Length > 0) violations.Check(CourseRules.IsTerm(request.Term), "term", "must be YYYY-YYYY-N");
         violations.ThrowIfAny();
-        var pageSize = PageSize.Resolve(request.PageSize);
-        var filter = PageTokenCodec.Fingerprint(request.LearnerId, request.CourseCode, request.Term);
-        var after = pageTokens.Decode<string>(request.PageToken, filter) ?? string.Empty;
-        var page = await enrollments.ListAsync(request.LearnerId, after, request.CourseCode, request.Term, pageSize, context.CancellationToken);
-        var response = new ListEnrollmentsResponse { Enrollments = { page.Items } };
-        if (page.HasMore) response.NextPageToken = pageTokens.Encode(page.Items[^1].Id, filter);
-        return response;
+        var page = await pages.ListAsync(request.PageSize, request.PageToken, [request.LearnerId, request.CourseCode, request.Term], string.Empty,
+            (after, size) => enrollments.ListAsync(request.LearnerId, after, request.CourseCode, request.Term, size, context.CancellationToken),
+            enrollment => enrollment.Id);
+        return new ListEnrollmentsResponse { Enrollments = { page.Items }, NextPageToken = page.NextPageToken };
     }
 
     public override async Task<CreditRule> CreateCreditRule(CreateCreditRuleRequest request, ServerCallContext context)
     {
         if (await idempotency.TryReplayAsync<CreditRule>(nameof(CreateCreditRule), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
-        if (request.RequestId.Length > 0) RequireRequestId(request.RequestId, violations);
+        RequestIds.Check(request.RequestId, violations);
         if (violations.Check(request.Rule is not null, "rule", "is required")) CourseRules.Validate(request.Rule!, violations);
         violations.ThrowIfAny();
         return await idempotency.ExecuteAsync(nameof(CreateCreditRule), request.RequestId, request,
@@ -164,13 +151,9 @@ public sealed class CourseGrpcService(
         var violations = new Violations();
         if (request.MajorCode.Length > 0) violations.Check(CourseRules.IsMajorCode(request.MajorCode), "major_code", "is not a 6-digit 专业目录 code");
         violations.ThrowIfAny();
-        var pageSize = PageSize.Resolve(request.PageSize);
-        var filter = PageTokenCodec.Fingerprint(request.MajorCode);
-        var after = pageTokens.Decode<string>(request.PageToken, filter) ?? string.Empty;
-        var page = await rules.ListAsync(after, request.MajorCode, pageSize, context.CancellationToken);
-        var response = new ListCreditRulesResponse { Rules = { page.Items } };
-        if (page.HasMore) response.NextPageToken = pageTokens.Encode(page.Items[^1].Id, filter);
-        return response;
+        var page = await pages.ListAsync(request.PageSize, request.PageToken, [request.MajorCode], string.Empty,
+            (after, size) => rules.ListAsync(after, request.MajorCode, size, context.CancellationToken), rule => rule.Id);
+        return new ListCreditRulesResponse { Rules = { page.Items }, NextPageToken = page.NextPageToken };
     }
 
     public override async Task<EvaluateCreditRecognitionResponse> EvaluateCreditRecognition(EvaluateCreditRecognitionRequest request, ServerCallContext context)
@@ -198,18 +181,16 @@ public sealed class CourseGrpcService(
         var violations = new Violations();
         CheckLearner(request.LearnerId, violations);
         violations.ThrowIfAny();
-        var pageSize = PageSize.Resolve(request.PageSize);
-        var filter = PageTokenCodec.Fingerprint(request.LearnerId);
-        var after = pageTokens.Decode<string[]>(request.PageToken, filter) ?? ["", ""];
-        if (after.Length != 2) throw new ValidationException("page_token", "is not a valid page token");
-        var (evidence, next) = await enrollments.ListEvidenceAsync(request.LearnerId, (after[0], after[1]), pageSize, context.CancellationToken);
-        var response = new ListLearnerSkillEvidenceResponse { Evidence = { evidence } };
-        if (next is { } cursor) response.NextPageToken = pageTokens.Encode(new[] { cursor.Id, cursor.Skill }, filter);
-        return response;
+        var page = await pages.ListWithCursorAsync(request.PageSize, request.PageToken, [request.LearnerId], new EvidenceCursor("", ""),
+            async (after, size) =>
+            {
+                var (evidence, next) = await enrollments.ListEvidenceAsync(request.LearnerId, (after.EnrollmentId, after.Skill), size, context.CancellationToken);
+                return (evidence, next is { } cursor ? new EvidenceCursor(cursor.Id, cursor.Skill) : null);
+            });
+        return new ListLearnerSkillEvidenceResponse { Evidence = { page.Items }, NextPageToken = page.NextPageToken };
     }
 
-    private static void RequireRequestId(string requestId, Violations violations) =>
-        violations.Check(Guid.TryParse(requestId, out _), "request_id", "must be a UUID");
+    private sealed record EvidenceCursor(string EnrollmentId, string Skill);
 
     private static void CheckLearner(string learnerId, Violations violations)
     {

@@ -1,4 +1,4 @@
-using ChongqingVet.ServiceDefaults;
+using ChongqingVet.ApiKit;
 using ChongqingVet.Courses.Domain;
 using ChongqingVet.Courses.V1;
 using ChongqingVet.Domain.Errors;
@@ -9,33 +9,11 @@ namespace ChongqingVet.Courses.Grpc;
 /// <summary>Applies an update mask (AIP-134) to a course and normalises stored values.</summary>
 public static class CourseMapper
 {
-    private static readonly string[] Updatable = ["name", "credits", "hours", "category", "major_codes", "skill_outcomes", "pass_mark"];
+    /// <summary>The mutable fields of a course (code, owner and etag are fixed).</summary>
+    public static readonly MutableFields<Course> Mutable =
+        new("name", "credits", "hours", "category", "major_codes", "skill_outcomes", "pass_mark");
 
-    public static Course ApplyMask(Course current, Course changes, FieldMask? mask)
-    {
-        var paths = UpdateMasks.Resolve(mask, Updatable);
-        var updated = current.Clone();
-        foreach (var path in paths)
-        {
-            switch (path)
-            {
-                case "name": updated.Name = changes.Name; break;
-                case "credits": updated.Credits = changes.Credits; break;
-                case "hours": updated.Hours = changes.Hours; break;
-                case "category": updated.Category = changes.Category; break;
-                case "pass_mark": updated.PassMark = changes.PassMark; break;
-                case "major_codes":
-                    updated.MajorCodes.Clear();
-                    updated.MajorCodes.AddRange(changes.MajorCodes);
-                    break;
-                case "skill_outcomes":
-                    updated.SkillOutcomes.Clear();
-                    updated.SkillOutcomes.AddRange(changes.SkillOutcomes);
-                    break;
-            }
-        }
-        return updated;
-    }
+    public static Course ApplyMask(Course current, Course changes, FieldMask? mask) => Mutable.Apply(current, changes, mask);
 
     /// <summary>Trims the name, applies the default pass mark and removes duplicate majors.</summary>
     public static Course Normalise(Course course)

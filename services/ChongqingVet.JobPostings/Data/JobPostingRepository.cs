@@ -15,6 +15,8 @@ public sealed class JobPostingRepository(IDbConnectionFactory database, TimeProv
     private const string Resource = "JobPosting";
     private const int Open = (int)JobPostingStatus.Open;
 
+    private SkillRepository Skills => skills;
+
     private const string InsertPostingSql = """
         INSERT INTO job_postings (id, title, occupation_code, employer_credit_code, district_code, cluster, salary_min, salary_max,
                                   headcount, valid_through, status, total_weight, essential_count, version, created_at, updated_at)
@@ -125,12 +127,12 @@ public sealed class JobPostingRepository(IDbConnectionFactory database, TimeProv
         ORDER BY m.unmet, m.score DESC, m.created_at DESC, m.id
         """;
 
-    private const string ExistsSql = "SELECT COUNT(*) FROM job_postings WHERE id = @Id";
+    /// <summary>The posting use cases' reads and writes, bound to one transaction.</summary>
+    public IJobPostingStore In(DbConnection connection, DbTransaction transaction) => new Store(this, connection, transaction);
 
-    public async Task<JobPosting> CreateAsync(DbConnection connection, DbTransaction transaction, JobPosting posting, CancellationToken cancellationToken)
+    private async Task<JobPosting> InsertAsync(DbConnection connection, DbTransaction transaction, JobPosting posting, string cluster, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var cluster = await CheckReferencesAsync(connection, transaction, posting, "job_posting", cancellationToken);
         var id = Guid.CreateVersion7(clock.GetUtcNow()).ToString("D");
         await connection.ExecuteAsync(new CommandDefinition(InsertPostingSql, new
         {
@@ -185,52 +187,91 @@ public sealed class JobPostingRepository(IDbConnectionFactory database, TimeProv
         return new Page<JobPosting>(postings, page.HasMore);
     }
 
-    /// <summary>Replaces the editable fields of an open posting; <paramref name="updated"/> holds the merged values.</summary>
-    public async Task<JobPosting> UpdateAsync(DbConnection connection, DbTransaction transaction, JobPosting updated, long expectedVersion, CancellationToken cancellationToken)
+    /// <summary>Replaces the editable fields and requirements of a posting; builds the result from what it wrote (no re-read).</summary>
+    private async Task<JobPosting> UpdateAsync(DbConnection connection, DbTransaction transaction, JobPosting current, JobPosting updated, string cluster,
+        long expectedVersion, CancellationToken cancellationToken)
     {
-        var current = await GetAsync(connection, transaction, updated.Id, cancellationToken) ?? throw new NotFoundException(Resource, updated.Id);
-        if (current.Status != JobPostingStatus.Open)
-            throw new FailedPreconditionException("JOB_POSTING_CLOSED", $"Job posting '{updated.Id}' is closed and cannot be changed.");
-        var cluster = await CheckReferencesAsync(connection, transaction, updated, "job_posting", cancellationToken);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var row = new PostingRow
+        {
+            Id = current.Id,
+            Title = updated.Title.Trim(),
+            OccupationCode = updated.OccupationCode,
+            EmployerCreditCode = current.EmployerCreditCode,
+            DistrictCode = updated.DistrictCode,
+            Cluster = cluster,
+            SalaryMin = updated.SalaryMin,
+            SalaryMax = updated.SalaryMax,
+            Headcount = updated.Headcount,
+            ValidThrough = updated.ValidThrough.ToUnixMilliseconds(),
+            Status = (int)current.Status,
+            Version = expectedVersion + 1,
+            CreatedAt = current.CreateTime.ToUnixMilliseconds(),
+            UpdatedAt = now,
+        };
         var rows = await connection.ExecuteAsync(new CommandDefinition(UpdatePostingSql, new
         {
-            updated.Id,
-            Title = updated.Title.Trim(),
-            updated.OccupationCode,
-            updated.DistrictCode,
-            Cluster = cluster,
-            updated.SalaryMin,
-            updated.SalaryMax,
-            updated.Headcount,
-            ValidThrough = updated.ValidThrough.ToUnixMilliseconds(),
+            row.Id,
+            row.Title,
+            row.OccupationCode,
+            row.DistrictCode,
+            row.Cluster,
+            row.SalaryMin,
+            row.SalaryMax,
+            row.Headcount,
+            row.ValidThrough,
             TotalWeight = updated.Requirements.Sum(r => r.Weight),
             EssentialCount = updated.Requirements.Count(r => r.Essential),
-            Now = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+            Now = now,
             Version = expectedVersion,
         }, transaction, cancellationToken: cancellationToken));
-        Etags.EnsureUpdated(rows, true, Resource, updated.Id);
-        await connection.ExecuteAsync(new CommandDefinition(DeleteRequirementsSql, new { updated.Id }, transaction, cancellationToken: cancellationToken));
-        await InsertRequirementsAsync(connection, transaction, updated.Id, updated, cluster, (int)current.Status,
-            current.CreateTime.ToUnixMilliseconds(), cancellationToken);
-        return (await GetAsync(connection, transaction, updated.Id, cancellationToken))!;
+        Etags.EnsureUpdated(rows, true, Resource, current.Id);
+        await connection.ExecuteAsync(new CommandDefinition(DeleteRequirementsSql, new { current.Id }, transaction, cancellationToken: cancellationToken));
+        await InsertRequirementsAsync(connection, transaction, current.Id, updated, cluster, row.Status, row.CreatedAt, cancellationToken);
+        return ToPosting(row, updated.Requirements.Select(r => new RequirementRow
+        {
+            SkillCode = r.SkillCode, MinLevel = (int)r.MinLevel, Weight = r.Weight, Essential = r.Essential ? 1 : 0,
+        }));
     }
 
-    public async Task<JobPosting> CloseAsync(DbConnection connection, DbTransaction transaction, string id, long expectedVersion, CancellationToken cancellationToken)
+    private async Task<JobPosting> CloseAsync(DbConnection connection, DbTransaction transaction, JobPosting current, long expectedVersion, CancellationToken cancellationToken)
     {
-        var current = await GetAsync(connection, transaction, id, cancellationToken) ?? throw new NotFoundException(Resource, id);
-        if (current.Status == JobPostingStatus.Closed)
-            throw new FailedPreconditionException("JOB_POSTING_CLOSED", $"Job posting '{id}' is already closed.");
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var rows = await connection.ExecuteAsync(new CommandDefinition(ClosePostingSql, new
         {
-            Id = id,
+            current.Id,
             Closed = (int)JobPostingStatus.Closed,
             Version = expectedVersion,
-            Now = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+            Now = now,
         }, transaction, cancellationToken: cancellationToken));
-        var exists = rows > 0 || await connection.ExecuteScalarAsync<long>(new CommandDefinition(ExistsSql, new { Id = id }, transaction, cancellationToken: cancellationToken)) > 0;
-        Etags.EnsureUpdated(rows, exists, Resource, id);
-        await connection.ExecuteAsync(new CommandDefinition(CloseRequirementsSql, new { Id = id }, transaction, cancellationToken: cancellationToken));
-        return (await GetAsync(connection, transaction, id, cancellationToken))!;
+        Etags.EnsureUpdated(rows, true, Resource, current.Id);
+        await connection.ExecuteAsync(new CommandDefinition(CloseRequirementsSql, new { current.Id }, transaction, cancellationToken: cancellationToken));
+        var closed = current.Clone();
+        closed.Status = JobPostingStatus.Closed;
+        closed.Etag = Etags.From(expectedVersion + 1);
+        closed.UpdateTime = ProtoConversions.ToTimestamp(now);
+        return closed;
+    }
+
+    private sealed class Store(JobPostingRepository repository, DbConnection connection, DbTransaction transaction) : IJobPostingStore
+    {
+        public Task<JobPosting?> LoadAsync(string id, CancellationToken cancellationToken) =>
+            GetWithRequirementsAsync(connection, transaction, id, cancellationToken);
+
+        public async Task<bool> EmployerExistsAsync(string creditCode, CancellationToken cancellationToken) =>
+            await EmployerRepository.GetAsync(connection, transaction, creditCode, cancellationToken) is not null;
+
+        public Task<IReadOnlyList<Skill>> SkillsAsync(IReadOnlyCollection<string> codes, CancellationToken cancellationToken) =>
+            repository.Skills.GetManyAsync(connection, transaction, codes, cancellationToken);
+
+        public Task<JobPosting> InsertAsync(JobPosting posting, string cluster, CancellationToken cancellationToken) =>
+            repository.InsertAsync(connection, transaction, posting, cluster, cancellationToken);
+
+        public Task<JobPosting> UpdateAsync(JobPosting current, JobPosting updated, string cluster, long expectedVersion, CancellationToken cancellationToken) =>
+            repository.UpdateAsync(connection, transaction, current, updated, cluster, expectedVersion, cancellationToken);
+
+        public Task<JobPosting> CloseAsync(JobPosting current, long expectedVersion, CancellationToken cancellationToken) =>
+            repository.CloseAsync(connection, transaction, current, expectedVersion, cancellationToken);
     }
 
     /// <summary>
@@ -321,25 +362,6 @@ public sealed class JobPostingRepository(IDbConnectionFactory database, TimeProv
             SelectPostingWithRequirementsSql, new { Id = id }, transaction, cancellationToken: cancellationToken),
             (posting, requirement) => (posting, requirement), splitOn: "SkillCode")).ToList();
         return rows.Count == 0 ? null : ToPosting(rows[0].Posting, rows.Select(r => r.Requirement));
-    }
-
-    /// <summary>Employer and skills must exist and the skills be current; returns the posting's cluster (given or derived).</summary>
-    private async Task<string> CheckReferencesAsync(DbConnection connection, DbTransaction transaction, JobPosting posting, string prefix, CancellationToken cancellationToken)
-    {
-        var violations = new Violations();
-        var employer = await EmployerRepository.GetAsync(connection, transaction, posting.EmployerCreditCode, cancellationToken);
-        violations.Check(employer is not null, $"{prefix}.employer_credit_code", "is not a registered employer");
-        var clusters = new List<(string Cluster, double Weight)>();
-        for (var i = 0; i < posting.Requirements.Count; i++)
-        {
-            var requirement = posting.Requirements[i];
-            var skill = await skills.GetAsync(connection, transaction, requirement.SkillCode, cancellationToken);
-            if (skill is null) violations.Add($"{prefix}.requirements[{i}].skill_code", "is not a skill of the catalog");
-            else if (skill.Deprecated) violations.Add($"{prefix}.requirements[{i}].skill_code", $"is deprecated; use {skill.SuccessorCode}");
-            else clusters.Add((skill.Cluster, requirement.Weight));
-        }
-        violations.ThrowIfAny();
-        return posting.Cluster.Length > 0 ? posting.Cluster.Trim() : JobPostingRules.DeriveCluster(clusters);
     }
 
     private static async Task InsertRequirementsAsync(DbConnection connection, DbTransaction transaction, string id, JobPosting posting,

@@ -1,3 +1,4 @@
+using ChongqingVet.JobPostings.Domain;
 using ChongqingVet.Common.V1;
 using ChongqingVet.Data;
 using ChongqingVet.Domain.Codes;
@@ -129,7 +130,7 @@ public sealed class JobPostingSampleData(SkillRepository skills, EmployerReposit
         }
         foreach (var employer in Employers) await employers.CreateAsync(connection, transaction, employer, cancellationToken);
         var created = new List<JobPosting>(PostingCount);
-        foreach (var posting in Postings()) created.Add(await postings.CreateAsync(connection, transaction, posting, cancellationToken));
+        foreach (var posting in Postings()) created.Add(await new CreateJobPosting().RunAsync(postings.In(connection, transaction), posting, cancellationToken));
 
         var random = new Random(49);
         for (var i = 1; i <= 49; i++)

@@ -1,3 +1,4 @@
+using ChongqingVet.ApiKit;
 using ChongqingVet.Common.V1;
 using ChongqingVet.Data;
 using ChongqingVet.Domain.Codes;
@@ -16,14 +17,18 @@ public sealed class JobPostingGrpcService(
     EmployerRepository employers,
     JobPostingRepository postings,
     PlacementRepository placements,
+    CreateJobPosting createPosting,
+    UpdateJobPosting updatePosting,
+    ClosePosting closePosting,
     IdempotencyStore idempotency,
-    PageTokenCodec pageTokens,
+    ListPages pages,
     TimeProvider clock) : JobPostingService.JobPostingServiceBase
 {
     public override async Task<Skill> CreateSkill(CreateSkillRequest request, ServerCallContext context)
     {
         if (await idempotency.TryReplayAsync<Skill>(nameof(CreateSkill), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
+        RequestIds.Check(request.RequestId, violations);
         if (violations.Check(request.Skill is not null, "skill", "is required")) JobPostingRules.Validate(request.Skill!, violations);
         violations.ThrowIfAny();
         return await idempotency.ExecuteAsync(nameof(CreateSkill), request.RequestId, request,
@@ -57,21 +62,19 @@ public sealed class JobPostingGrpcService(
         var violations = new Violations();
         if (request.OccupationCode.Length > 0)
             violations.Check(OccupationCode.IsValid(request.OccupationCode), "occupation_code", "must be a 职业分类大典 code D-DD-DD-DD");
-        violations.Check(request.PageSize >= 0, "page_size", "must not be negative");
+        ListPages.CheckSize(request.PageSize, violations);
         violations.ThrowIfAny();
-        var pageSize = PageSize.Resolve(request.PageSize);
-        var filter = PageTokenCodec.Fingerprint(request.Category, request.Cluster, request.OccupationCode, request.IncludeDeprecated);
-        var after = pageTokens.Decode<string>(request.PageToken, filter) ?? string.Empty;
-        var page = await skills.ListAsync(after, request.Category, request.Cluster, request.OccupationCode, request.IncludeDeprecated, pageSize, context.CancellationToken);
-        var response = new ListSkillsResponse { Skills = { page.Items } };
-        if (page.HasMore) response.NextPageToken = pageTokens.Encode(page.Items[^1].Code, filter);
-        return response;
+        var page = await pages.ListAsync(request.PageSize, request.PageToken, [request.Category, request.Cluster, request.OccupationCode, request.IncludeDeprecated], string.Empty,
+            (after, size) => skills.ListAsync(after, request.Category, request.Cluster, request.OccupationCode, request.IncludeDeprecated, size, context.CancellationToken),
+            skill => skill.Code);
+        return new ListSkillsResponse { Skills = { page.Items }, NextPageToken = page.NextPageToken };
     }
 
     public override async Task<Skill> DeprecateSkill(DeprecateSkillRequest request, ServerCallContext context)
     {
         if (await idempotency.TryReplayAsync<Skill>(nameof(DeprecateSkill), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
+        RequestIds.Check(request.RequestId, violations);
         var codeError = SkillCode.Validate(request.Code);
         if (codeError is not null) violations.Add("code", codeError);
         var successorError = SkillCode.Validate(request.SuccessorCode);
@@ -92,19 +95,16 @@ public sealed class JobPostingGrpcService(
 
     public override async Task<ListOccupationsResponse> ListOccupations(ListOccupationsRequest request, ServerCallContext context)
     {
-        var pageSize = PageSize.Resolve(request.PageSize);
-        var filter = PageTokenCodec.Fingerprint("occupations");
-        var after = pageTokens.Decode<string>(request.PageToken, filter) ?? string.Empty;
-        var page = await skills.ListOccupationsAsync(after, pageSize, context.CancellationToken);
-        var response = new ListOccupationsResponse { Occupations = { page.Items } };
-        if (page.HasMore) response.NextPageToken = pageTokens.Encode(page.Items[^1].Code, filter);
-        return response;
+        var page = await pages.ListAsync(request.PageSize, request.PageToken, ["occupations"], string.Empty,
+            (after, size) => skills.ListOccupationsAsync(after, size, context.CancellationToken), occupation => occupation.Code);
+        return new ListOccupationsResponse { Occupations = { page.Items }, NextPageToken = page.NextPageToken };
     }
 
     public override async Task<Employer> CreateEmployer(CreateEmployerRequest request, ServerCallContext context)
     {
         if (await idempotency.TryReplayAsync<Employer>(nameof(CreateEmployer), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
+        RequestIds.Check(request.RequestId, violations);
         if (violations.Check(request.Employer is not null, "employer", "is required")) JobPostingRules.Validate(request.Employer!, violations);
         violations.ThrowIfAny();
         return await idempotency.ExecuteAsync(nameof(CreateEmployer), request.RequestId, request,
@@ -121,19 +121,16 @@ public sealed class JobPostingGrpcService(
 
     public override async Task<ListEmployersResponse> ListEmployers(ListEmployersRequest request, ServerCallContext context)
     {
-        var pageSize = PageSize.Resolve(request.PageSize);
-        var filter = PageTokenCodec.Fingerprint(request.DistrictCode);
-        var after = pageTokens.Decode<string>(request.PageToken, filter) ?? string.Empty;
-        var page = await employers.ListAsync(after, request.DistrictCode, pageSize, context.CancellationToken);
-        var response = new ListEmployersResponse { Employers = { page.Items } };
-        if (page.HasMore) response.NextPageToken = pageTokens.Encode(page.Items[^1].CreditCode, filter);
-        return response;
+        var page = await pages.ListAsync(request.PageSize, request.PageToken, [request.DistrictCode], string.Empty,
+            (after, size) => employers.ListAsync(after, request.DistrictCode, size, context.CancellationToken), employer => employer.CreditCode);
+        return new ListEmployersResponse { Employers = { page.Items }, NextPageToken = page.NextPageToken };
     }
 
     public override async Task<JobPosting> CreateJobPosting(CreateJobPostingRequest request, ServerCallContext context)
     {
         if (await idempotency.TryReplayAsync<JobPosting>(nameof(CreateJobPosting), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
+        RequestIds.Check(request.RequestId, violations);
         if (violations.Check(request.JobPosting is not null, "job_posting", "is required"))
         {
             RequireRealTimestamp(request.JobPosting!.ValidThrough, "job_posting.valid_through");
@@ -141,7 +138,7 @@ public sealed class JobPostingGrpcService(
         }
         violations.ThrowIfAny();
         return await idempotency.ExecuteAsync(nameof(CreateJobPosting), request.RequestId, request,
-            (connection, transaction) => postings.CreateAsync(connection, transaction, request.JobPosting!, context.CancellationToken),
+            (connection, transaction) => createPosting.RunAsync(postings.In(connection, transaction), request.JobPosting!, context.CancellationToken),
             context.CancellationToken);
     }
 
@@ -156,31 +153,31 @@ public sealed class JobPostingGrpcService(
         var violations = new Violations();
         violations.CheckEnum(request.Status, "status");
         violations.ThrowIfAny();
-        var pageSize = PageSize.Resolve(request.PageSize);
-        var filter = PageTokenCodec.Fingerprint(request.EmployerCreditCode, request.DistrictCode, request.OccupationCode, request.Cluster, request.Status);
-        var after = pageTokens.Decode<string>(request.PageToken, filter) ?? string.Empty;
-        var page = await postings.ListAsync(after, request.EmployerCreditCode.Trim().ToUpperInvariant(), request.DistrictCode, request.OccupationCode,
-            request.Cluster, request.Status, pageSize, context.CancellationToken);
-        var response = new ListJobPostingsResponse { JobPostings = { page.Items } };
-        if (page.HasMore) response.NextPageToken = pageTokens.Encode(page.Items[^1].Id, filter);
-        return response;
+        var page = await pages.ListAsync(request.PageSize, request.PageToken,
+            [request.EmployerCreditCode, request.DistrictCode, request.OccupationCode, request.Cluster, request.Status], string.Empty,
+            (after, size) => postings.ListAsync(after, request.EmployerCreditCode.Trim().ToUpperInvariant(), request.DistrictCode, request.OccupationCode,
+                request.Cluster, request.Status, size, context.CancellationToken),
+            posting => posting.Id);
+        return new ListJobPostingsResponse { JobPostings = { page.Items }, NextPageToken = page.NextPageToken };
     }
 
     public override async Task<JobPosting> UpdateJobPosting(UpdateJobPostingRequest request, ServerCallContext context)
     {
         if (await idempotency.TryReplayAsync<JobPosting>(nameof(UpdateJobPosting), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
-        if (request.JobPosting is null) throw new ValidationException("job_posting", "is required");
-        RequirePostingId(request.JobPosting.Id, "job_posting.id");
-        var version = Etags.Parse(request.JobPosting.Etag, "job_posting.etag");
-        var current = await postings.GetAsync(request.JobPosting.Id, context.CancellationToken)
-                      ?? throw new NotFoundException("JobPosting", request.JobPosting.Id);
-        var updated = JobPostingMapper.ApplyMask(current, request.JobPosting, request.UpdateMask);
-        RequireRealTimestamp(updated.ValidThrough, "job_posting.valid_through");
         var violations = new Violations();
-        JobPostingRules.Validate(updated, clock.GetUtcNow(), violations);
+        RequestIds.Check(request.RequestId, violations);
+        long version = 0;
+        if (violations.Check(request.JobPosting is not null, "job_posting", "is required"))
+        {
+            violations.Check(IsPostingId(request.JobPosting!.Id), "job_posting.id", "is required (at most 36 characters)");
+            version = EtagField.Read(request.JobPosting.Etag, violations, "job_posting.etag");
+        }
         violations.ThrowIfAny();
+        JobPostingMapper.Mutable.Resolve(request.UpdateMask); // an unknown or immutable path is refused before any read
+        RequireRealTimestamp(request.JobPosting!.ValidThrough, "job_posting.valid_through");
         return await idempotency.ExecuteAsync(nameof(UpdateJobPosting), request.RequestId, request,
-            (connection, transaction) => postings.UpdateAsync(connection, transaction, updated, version, context.CancellationToken),
+            (connection, transaction) => updatePosting.RunAsync(postings.In(connection, transaction), request.JobPosting.Id, version,
+                current => JobPostingMapper.ApplyMask(current, request.JobPosting, request.UpdateMask), context.CancellationToken),
             context.CancellationToken);
     }
 
@@ -188,19 +185,12 @@ public sealed class JobPostingGrpcService(
     {
         if (await idempotency.TryReplayAsync<JobPosting>(nameof(CloseJobPosting), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
+        RequestIds.Check(request.RequestId, violations);
         violations.Check(IsPostingId(request.Id), "id", "is required (at most 36 characters)");
-        long version = 0;
-        try
-        {
-            version = Etags.Parse(request.Etag);
-        }
-        catch (ValidationException invalid)
-        {
-            violations.Add("etag", invalid.Violations[0].Description);
-        }
+        var version = EtagField.Read(request.Etag, violations);
         violations.ThrowIfAny();
         return await idempotency.ExecuteAsync(nameof(CloseJobPosting), request.RequestId, request,
-            (connection, transaction) => postings.CloseAsync(connection, transaction, request.Id, version, context.CancellationToken),
+            (connection, transaction) => closePosting.RunAsync(postings.In(connection, transaction), request.Id, version, context.CancellationToken),
             context.CancellationToken);
     }
 
@@ -210,23 +200,23 @@ public sealed class JobPostingGrpcService(
         JobPostingRules.ValidateMatchSkills(request.Skills, violations);
         if (request.OccupationCode.Length > 0)
             violations.Check(OccupationCode.IsValid(request.OccupationCode), "occupation_code", "must be a 职业分类大典 code D-DD-DD-DD");
-        violations.Check(request.PageSize >= 0, "page_size", "must not be negative");
+        ListPages.CheckSize(request.PageSize, violations);
         violations.ThrowIfAny();
-        var pageSize = PageSize.Resolve(request.PageSize, defaultSize: 20, maximum: 100);
         var learner = MatchScoring.LearnerLevels(request.Skills);
-        var filter = PageTokenCodec.Fingerprint(request.DistrictCode, request.OccupationCode, request.Cluster,
-            string.Join(';', learner.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key}={(int)s.Value}")));
-        var after = pageTokens.Decode<MatchCursor>(request.PageToken, filter);
-        var (matches, next) = await postings.MatchAsync(learner, request.DistrictCode, request.OccupationCode, request.Cluster, after, pageSize, context.CancellationToken);
-        var response = new MatchJobPostingsResponse { Matches = { matches } };
-        if (next is not null) response.NextPageToken = pageTokens.Encode(next, filter);
-        return response;
+        var page = await pages.ListWithCursorAsync<MatchCursor?, PostingMatch>(request.PageSize, request.PageToken,
+            [request.DistrictCode, request.OccupationCode, request.Cluster,
+                string.Join(';', learner.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key}={(int)s.Value}"))],
+            null,
+            (after, size) => postings.MatchAsync(learner, request.DistrictCode, request.OccupationCode, request.Cluster, after, size, context.CancellationToken),
+            new PageLimits(Default: 20, Maximum: 100));
+        return new MatchJobPostingsResponse { Matches = { page.Items }, NextPageToken = page.NextPageToken };
     }
 
     public override async Task<Placement> RecordPlacement(RecordPlacementRequest request, ServerCallContext context)
     {
         if (await idempotency.TryReplayAsync<Placement>(nameof(RecordPlacement), request.RequestId, request, context.CancellationToken) is { } replay) return replay;
         var violations = new Violations();
+        RequestIds.Check(request.RequestId, violations);
         if (violations.Check(request.Placement is not null, "placement", "is required"))
         {
             JobPostingRules.Validate(request.Placement!, violations);
@@ -245,27 +235,19 @@ public sealed class JobPostingGrpcService(
         if (request.EmployerCreditCode.Length > 0)
             violations.Check(UnifiedSocialCreditCode.IsValid(request.EmployerCreditCode), "employer_credit_code", "is not a unified social credit code");
         violations.ThrowIfAny();
-        var pageSize = PageSize.Resolve(request.PageSize);
-        var filter = PageTokenCodec.Fingerprint(request.LearnerId, request.EmployerCreditCode);
-        var after = pageTokens.Decode<string>(request.PageToken, filter) ?? string.Empty;
         var creditCode = request.EmployerCreditCode.Length > 0 ? UnifiedSocialCreditCode.Normalize(request.EmployerCreditCode) : string.Empty;
-        var page = await placements.ListAsync(after, request.LearnerId, creditCode, pageSize, context.CancellationToken);
-        var response = new ListPlacementsResponse { Placements = { page.Items } };
-        if (page.HasMore) response.NextPageToken = pageTokens.Encode(page.Items[^1].Id, filter);
-        return response;
+        var page = await pages.ListAsync(request.PageSize, request.PageToken, [request.LearnerId, request.EmployerCreditCode], string.Empty,
+            (after, size) => placements.ListAsync(after, request.LearnerId, creditCode, size, context.CancellationToken), placement => placement.Id);
+        return new ListPlacementsResponse { Placements = { page.Items }, NextPageToken = page.NextPageToken };
     }
 
     public override async Task<ListLearnerSkillEvidenceResponse> ListLearnerSkillEvidence(ListLearnerSkillEvidenceRequest request, ServerCallContext context)
     {
         var error = LearnerId.Validate(request.LearnerId);
         if (error is not null) throw new ValidationException("learner_id", error);
-        var pageSize = PageSize.Resolve(request.PageSize);
-        var filter = PageTokenCodec.Fingerprint(request.LearnerId);
-        var after = pageTokens.Decode<EvidenceCursor>(request.PageToken, filter) ?? new EvidenceCursor("", "");
-        var (evidence, next) = await placements.ListEvidenceAsync(request.LearnerId, after, pageSize, context.CancellationToken);
-        var response = new ListLearnerSkillEvidenceResponse { Evidence = { evidence } };
-        if (next is not null) response.NextPageToken = pageTokens.Encode(next, filter);
-        return response;
+        var page = await pages.ListWithCursorAsync(request.PageSize, request.PageToken, [request.LearnerId], new EvidenceCursor("", ""),
+            (after, size) => placements.ListEvidenceAsync(request.LearnerId, after, size, context.CancellationToken));
+        return new ListLearnerSkillEvidenceResponse { Evidence = { page.Items }, NextPageToken = page.NextPageToken };
     }
 
     /// <summary>
