@@ -75,6 +75,13 @@ public static class DevelopmentKeys
         return deferred;
     }
 
+    /// <summary>
+    /// A fixed, publicly known 32-byte development key derived from <paramref name="seed"/>: the same in every process
+    /// and after a restart, so stored data (idempotency fingerprints, page tokens, encrypted sample holders) stays
+    /// usable across restarts of a local suite. Never a secret.
+    /// </summary>
+    public static byte[] Fixed(string seed) => System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(seed));
+
     /// <summary>"Section:Key" → "Section__Key", the environment variable that sets it.</summary>
     public static string EnvironmentVariable(string setting) => setting.Replace(":", "__", StringComparison.Ordinal);
 

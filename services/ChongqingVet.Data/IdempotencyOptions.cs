@@ -12,8 +12,7 @@ namespace ChongqingVet.Data;
 /// <item><c>Idempotency:HashKey</c> — a secret, base64, at least 32 bytes, the same on every replica: the HMAC-SHA256
 /// key of the stored request fingerprints, so a database backup does not let anyone brute-force the personal data
 /// (ID numbers, names) of a request from its hash. Handled exactly like <c>PageTokens:SigningKey</c>: required (start-up
-/// fails with the key's name) unless <see cref="DevelopmentKeys"/> allows a random one per process, with a warning (a retry
-/// that reaches another process or a restarted one is then refused as "another request").</item>
+/// fails with the key's name) unless <see cref="DevelopmentKeys"/> allows its fixed development key, with a warning.</item>
 /// <item><c>Idempotency:Retention</c> — how long a stored response answers retries (TimeSpan, default 7 days).</item>
 /// <item><c>Idempotency:CleanupInterval</c> — how often older rows are deleted (TimeSpan, default 1 hour).</item>
 /// </list>
@@ -56,8 +55,8 @@ public sealed class IdempotencyOptions
         var retention = ReadPositiveTimeSpan(configuration, RetentionSetting, DefaultRetention);
         var interval = ReadPositiveTimeSpan(configuration, CleanupIntervalSetting, DefaultCleanupInterval);
 
-        var key = DevelopmentKeys.Read(configuration, environment, logger, HashKeyRequirement, () => RandomNumberGenerator.GetBytes(32),
-            "a random key for this process (stored request_ids answer retries only within it)")!;
+        var key = DevelopmentKeys.Read(configuration, environment, logger, HashKeyRequirement, () => DevelopmentKeys.Fixed("chongqingvet-dev-idempotency"),
+            "a fixed, publicly known key hashes stored requests (retries after a restart still replay)")!;
         return new IdempotencyOptions(key, retention, interval);
     }
 

@@ -33,7 +33,7 @@ public sealed record Page<T>(IReadOnlyList<T> Items, bool HasMore)
 /// Opaque, tamper-evident page tokens: a keyset cursor signed with HMAC-SHA256 and bound to the list's filter.
 /// A forged, truncated or garbage token, or one used with another filter, is INVALID_ARGUMENT on page_token.
 /// The key comes from <c>PageTokens:SigningKey</c> (base64, at least 32 bytes, the same on every replica); a missing
-/// key stops start-up unless <see cref="DevelopmentKeys"/> allows a random one per process (tokens then die with it).
+/// key stops start-up unless <see cref="DevelopmentKeys"/> allows its fixed development key.
 /// </summary>
 public sealed class PageTokenCodec
 {
@@ -49,10 +49,10 @@ public sealed class PageTokenCodec
     /// <summary>The signing key's setting: base64, at least 32 bytes, the same on every replica.</summary>
     public static readonly KeySetting SigningKeySetting = new("PageTokens:SigningKey", 32);
 
-    /// <summary>Reads the key under the <see cref="DevelopmentKeys"/> rule (a development stand-in is random per process).</summary>
+    /// <summary>Reads the key under the <see cref="DevelopmentKeys"/> rule (the development stand-in is a fixed key).</summary>
     public static PageTokenCodec FromConfiguration(IConfiguration configuration, IHostEnvironment environment, ILogger logger) =>
         new(DevelopmentKeys.Read(configuration, environment, logger, SigningKeySetting,
-            () => RandomNumberGenerator.GetBytes(32), "a random key for this process (page tokens end with it)")!);
+            () => DevelopmentKeys.Fixed("chongqingvet-dev-page-tokens"), "a fixed, publicly known key signs page tokens")!);
 
     /// <summary>A short, stable fingerprint of the filter values a token is bound to.</summary>
     public static string Fingerprint(params object?[] filterValues)

@@ -157,7 +157,7 @@ public class DatabaseHostingTests
     }
 
     [Fact]
-    public void IdempotencyOptions_Configured_ReadsRetentionAndInterval_DevelopmentWithoutKeyGetsARandomOne()
+    public void IdempotencyOptions_Configured_ReadsRetentionAndInterval_DevelopmentWithoutKeyGetsTheFixedOne()
     {
         var configured = IdempotencyOptions.FromConfiguration(Configuration(new()
         {
@@ -172,6 +172,37 @@ public class DatabaseHostingTests
             new FakeEnvironment(Environments.Development), NullLogger.Instance);
         Assert.Equal(IdempotencyOptions.DefaultRetention, development.Retention);
         Assert.Equal(IdempotencyOptions.DefaultCleanupInterval, development.CleanupInterval);
+    }
+
+    /// <summary>
+    /// The development stand-ins are fixed, not random per process: a restarted local service still replays a retried
+    /// write (its stored fingerprint matches) and honours the page tokens it handed out before the restart.
+    /// </summary>
+    [Fact]
+    public async Task DevelopmentKeys_ARestartedDevelopmentProcess_ReplaysRetriesAndHonoursItsPageTokens()
+    {
+        var settings = Configuration(new() { [DevelopmentKeys.AllowSetting] = "true" });
+        var development = new FakeEnvironment(Environments.Development);
+        await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        MigrationRunner.Run(database.Options, typeof(DatabaseHostingTests).Assembly, NullLogger.Instance);
+        var request = new Google.Protobuf.WellKnownTypes.StringValue { Value = "issue n1" };
+        var requestId = Guid.NewGuid().ToString();
+        var writes = 0;
+        Task<Google.Protobuf.WellKnownTypes.StringValue> Write(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction t)
+        {
+            writes++;
+            return Task.FromResult(new Google.Protobuf.WellKnownTypes.StringValue { Value = "n1" });
+        }
+
+        var before = new IdempotencyStore(database.Factory, TimeProvider.System, IdempotencyOptions.FromConfiguration(settings, development, NullLogger.Instance));
+        var token = PageTokenCodec.FromConfiguration(settings, development, NullLogger.Instance).Encode(42L, "f");
+        await before.ExecuteAsync("Issue", requestId, request, Write, CancellationToken.None);
+        var after = new IdempotencyStore(database.Factory, TimeProvider.System, IdempotencyOptions.FromConfiguration(settings, development, NullLogger.Instance));
+        var replayed = await after.ExecuteAsync("Issue", requestId, request, Write, CancellationToken.None);
+
+        Assert.Equal(1, writes);
+        Assert.Equal("n1", replayed.Value);
+        Assert.Equal(42L, PageTokenCodec.FromConfiguration(settings, development, NullLogger.Instance).Decode<long>(token, "f"));
     }
 
     [Theory]

@@ -72,6 +72,6 @@ public sealed class HolderIdentityProtector(IFieldCipher cipher, byte[] blindInd
     }
 
     private static byte[] ReadKey(IConfiguration configuration, IHostEnvironment environment, ILogger logger, KeySetting key, string developmentSeed) =>
-        DevelopmentKeys.Read(configuration, environment, logger, key, () => SHA256.HashData(Encoding.UTF8.GetBytes(developmentSeed)),
+        DevelopmentKeys.Read(configuration, environment, logger, key, () => DevelopmentKeys.Fixed(developmentSeed),
             "a fixed, publicly known key protects the holder identities")!;
 }
