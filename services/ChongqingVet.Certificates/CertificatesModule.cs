@@ -22,6 +22,7 @@ public static class CertificatesModule
         builder.Services.AddSingleton<CertificateTypeRepository>();
         builder.Services.AddSingleton<CertificateRepository>();
         builder.Services.AddSingleton<CertificateImporter>();
+        builder.Services.AddSingleton<CertificateMetrics>();
         builder.Services.AddSingleton<ISampleDataSeeder, CertificateSampleData>();
         return builder;
     }

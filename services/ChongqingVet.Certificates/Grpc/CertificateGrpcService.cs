@@ -18,7 +18,8 @@ public sealed class CertificateGrpcService(
     IdempotencyStore idempotency,
     PageTokenCodec pageTokens,
     VerificationGuard verificationGuard,
-    TimeProvider clock) : CertificateService.CertificateServiceBase
+    TimeProvider clock,
+    CertificateMetrics metrics) : CertificateService.CertificateServiceBase
 {
     public override async Task<CertificateType> CreateCertificateType(CreateCertificateTypeRequest request, ServerCallContext context)
     {
@@ -82,9 +83,11 @@ public sealed class CertificateGrpcService(
         if (SkillCode.IsValid(request.TypeCode)) CertificateRules.CheckAgainstType(type, request.Level, violations);
         violations.ThrowIfAny();
 
+        var write = new CommittedWrite<Certificate>();
         var certificate = await idempotency.ExecuteAsync(nameof(IssueCertificate), request.RequestId, request,
-            (connection, transaction) => certificates.IssueAsync(connection, transaction, type!, request, context.CancellationToken),
+            write.Of((connection, transaction) => certificates.IssueAsync(connection, transaction, type!, request, context.CancellationToken)),
             context.CancellationToken);
+        if (write.Committed(certificate)) metrics.Issued();
         return Disclose(certificate, request, context);
     }
 
@@ -140,9 +143,11 @@ public sealed class CertificateGrpcService(
                        ?? throw new NotFoundException("Certificate", request.CertificateNumber);
         var type = await types.GetAsync(existing.TypeCode, context.CancellationToken) ?? throw new NotFoundException("CertificateType", existing.TypeCode);
         IssuerAuthority.EnsureOwns(context.GetCaller(), type);
+        var write = new CommittedWrite<Certificate>();
         var revoked = await idempotency.ExecuteAsync(nameof(RevokeCertificate), request.RequestId, request,
-            (connection, transaction) => certificates.RevokeAsync(connection, transaction, request.CertificateNumber, request.Reason, version, context.CancellationToken),
+            write.Of((connection, transaction) => certificates.RevokeAsync(connection, transaction, request.CertificateNumber, request.Reason, version, context.CancellationToken)),
             context.CancellationToken);
+        if (write.Committed(revoked)) metrics.Revoked();
         return HolderDisclosure.ForCaller(revoked, context.GetCaller());
     }
 
@@ -170,11 +175,11 @@ public sealed class CertificateGrpcService(
             request.HolderCase == VerifyCertificateRequest.HolderOneofCase.HolderIdNumber ? request.HolderIdNumber : null,
             context.CancellationToken);
         verificationGuard.Record(request.CertificateNumber, verification.Result != VerificationResult.NotFound);
-        return verification;
+        return metrics.Verified(verification);
     }
 
-    public override Task<ImportCertificatesResponse> ImportCertificates(IAsyncStreamReader<ImportCertificatesRequest> requestStream, ServerCallContext context) =>
-        importer.ImportAsync(requestStream.ReadAllAsync(context.CancellationToken), context.GetCaller(), context.CancellationToken);
+    public override async Task<ImportCertificatesResponse> ImportCertificates(IAsyncStreamReader<ImportCertificatesRequest> requestStream, ServerCallContext context) =>
+        metrics.Imported(await importer.ImportAsync(requestStream.ReadAllAsync(context.CancellationToken), context.GetCaller(), context.CancellationToken));
 
     public override async Task<ListLearnerSkillEvidenceResponse> ListLearnerSkillEvidence(ListLearnerSkillEvidenceRequest request, ServerCallContext context)
     {

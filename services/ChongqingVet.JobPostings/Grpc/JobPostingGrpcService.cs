@@ -18,7 +18,8 @@ public sealed class JobPostingGrpcService(
     PlacementRepository placements,
     IdempotencyStore idempotency,
     PageTokenCodec pageTokens,
-    TimeProvider clock) : JobPostingService.JobPostingServiceBase
+    TimeProvider clock,
+    JobPostingMetrics metrics) : JobPostingService.JobPostingServiceBase
 {
     public override async Task<Skill> CreateSkill(CreateSkillRequest request, ServerCallContext context)
     {
@@ -220,7 +221,7 @@ public sealed class JobPostingGrpcService(
         var (matches, next) = await postings.MatchAsync(learner, request.DistrictCode, request.OccupationCode, request.Cluster, after, pageSize, context.CancellationToken);
         var response = new MatchJobPostingsResponse { Matches = { matches } };
         if (next is not null) response.NextPageToken = pageTokens.Encode(next, filter);
-        return response;
+        return metrics.Served(response);
     }
 
     public override async Task<Placement> RecordPlacement(RecordPlacementRequest request, ServerCallContext context)
