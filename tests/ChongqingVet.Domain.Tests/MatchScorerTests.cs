@@ -34,6 +34,26 @@ public class MatchScorerTests
         Assert.Equal(unmetEssential, result.HasUnmetEssential);
     }
 
+    [Theory, MemberData(nameof(Vectors))]
+    public void ScoreFromTotals_HeldRequirementsAndStoredTotals_EqualsFullScoreExactly(string name, ScoredRequirement[] requirements, double score, bool unmetEssential)
+    {
+        var successors = new SkillSuccessors([KeyValuePair.Create("D", "C")]);
+        foreach (var known in new[] { SkillSuccessors.None, successors })
+        {
+            var learner = Learner(known, ("A", 3), ("B", 2), ("C", 5));
+            var full = MatchScorer.Score(requirements, learner);
+            var ranked = MatchScorer.ScoreFromTotals(requirements.Where(r => learner.Holds(r.SkillCode)), MatchScorer.TotalWeight(requirements),
+                requirements.Count(r => r.Essential), learner);
+
+            Assert.Equal((full.Score, full.HasUnmetEssential), ranked); // bit-equal: ranking and explanation never disagree
+        }
+        var plain = Learner(SkillSuccessors.None, ("A", 3), ("B", 2), ("C", 5));
+        var (rankedScore, rankedUnmet) = MatchScorer.ScoreFromTotals(requirements.Where(r => plain.Holds(r.SkillCode)), MatchScorer.TotalWeight(requirements),
+            requirements.Count(r => r.Essential), plain);
+        Assert.True(Math.Abs(score - rankedScore) < 1e-12, name);
+        Assert.Equal(unmetEssential, rankedUnmet);
+    }
+
     [Fact]
     public void Score_ReportsLevelAndGapPerRequirement_RepeatedCodeKeepsHighestLevel()
     {

@@ -133,11 +133,40 @@ public static class MatchScorer
         {
             total += requirement.Weight;
             var level = learner.LevelOf(requirement.SkillCode);
-            var isMet = level > 0 && level >= requirement.MinLevel;
+            var isMet = IsMet(level, requirement.MinLevel);
             if (isMet) met += requirement.Weight;
             else if (requirement.Essential) unmetEssential = true;
             outcomes.Add(new RequirementOutcome(requirement, level, Math.Max(0, requirement.MinLevel - level), isMet));
         }
         return new MatchResult(total > 0 ? met / total : 0, unmetEssential, outcomes);
     }
+
+    /// <summary>
+    /// The same score from a posting's stored totals (total weight = the sum of its weights in requirement order, count
+    /// of essential requirements) and only the requirements that name a skill the learner holds — what the ranking reads
+    /// from its covering index. Given those requirements in the posting's order, it equals <see cref="Score"/> to the bit.
+    /// </summary>
+    public static (double Score, bool HasUnmetEssential) ScoreFromTotals(IEnumerable<ScoredRequirement> heldRequirements, double totalWeight,
+        int essentialCount, LearnerSkills learner)
+    {
+        double met = 0;
+        var metEssential = 0;
+        foreach (var requirement in heldRequirements)
+        {
+            if (!IsMet(learner.LevelOf(requirement.SkillCode), requirement.MinLevel)) continue;
+            met += requirement.Weight;
+            if (requirement.Essential) metEssential++;
+        }
+        return (totalWeight > 0 ? met / totalWeight : 0, metEssential < essentialCount);
+    }
+
+    /// <summary>The total weight as postings store it: the weights summed in requirement order.</summary>
+    public static double TotalWeight(IEnumerable<ScoredRequirement> requirements)
+    {
+        double total = 0;
+        foreach (var requirement in requirements) total += requirement.Weight;
+        return total;
+    }
+
+    private static bool IsMet(int learnerLevel, int minLevel) => learnerLevel > 0 && learnerLevel >= minLevel;
 }

@@ -84,24 +84,22 @@ public sealed class JobPostingRepository(IDbConnectionFactory database, TimeProv
         WHERE deprecated = 1 AND successor_code IS NOT NULL
         """;
 
-    // Every requirement of every open posting that names one of @Codes (the learner's skills and the codes standing for
-    // them) within the filters: candidates come from ix_posting_requirements_match, their requirements from the primary
-    // key. Scoring and ranking are MatchScorer's, in C#. The list is one parameter: an array on PostgreSQL (= ANY),
-    // expanded by Dapper elsewhere (IN); the PostgreSQL texts are named so the T-SQL parse test leaves them out.
+    // The requirements of open postings (within the filters) that name one of @Codes — the learner's skills and the
+    // codes standing for them — with their postings' stored totals, in the postings' requirement order: the rows of
+    // the covering index ix_posting_requirements_match, each posting scored by MatchScorer.ScoreFromTotals in C#.
+    // The list is one parameter: an array on PostgreSQL (= ANY), expanded by Dapper elsewhere (IN); the PostgreSQL
+    // texts are named so the T-SQL parse test leaves them out.
     private const string CandidateRequirementsHead = """
         SELECT r.posting_id AS PostingId, r.created_at AS CreatedAt, r.skill_code AS SkillCode, r.min_level AS MinLevel,
-               r.weight AS Weight, r.essential AS Essential
+               r.weight AS Weight, r.essential AS Essential, r.total_weight AS TotalWeight, r.essential_count AS EssentialCount
         FROM posting_requirements r
-        WHERE r.posting_id IN (
-            SELECT c.posting_id
-            FROM posting_requirements c
-            WHERE c.open_until > @Now
-              AND (@DistrictCode = '' OR c.district_code = @DistrictCode)
-              AND (@OccupationCode = '' OR c.occupation_code = @OccupationCode)
-              AND (@Cluster = '' OR c.cluster = @Cluster)
-              AND c.skill_code
+        WHERE r.open_until > @Now
+          AND (@DistrictCode = '' OR r.district_code = @DistrictCode)
+          AND (@OccupationCode = '' OR r.occupation_code = @OccupationCode)
+          AND (@Cluster = '' OR r.cluster = @Cluster)
+          AND r.skill_code
         """;
-    private const string CandidateRequirementsTail = ") ORDER BY r.posting_id, r.ordinal";
+    private const string CandidateRequirementsTail = " ORDER BY r.posting_id, r.ordinal";
     private const string CandidateRequirementsSql = CandidateRequirementsHead + " IN @Codes" + CandidateRequirementsTail;
     private const string CandidateRequirementsSqlPostgres = CandidateRequirementsHead + " = ANY(@Codes)" + CandidateRequirementsTail;
 
@@ -140,7 +138,7 @@ public sealed class JobPostingRepository(IDbConnectionFactory database, TimeProv
             posting.Headcount,
             ValidThrough = posting.ValidThrough.ToUnixMilliseconds(),
             Status = Open,
-            TotalWeight = posting.Requirements.Sum(r => r.Weight),
+            TotalWeight = MatchScoring.TotalWeight(posting),
             EssentialCount = posting.Requirements.Count(r => r.Essential),
             Now = now,
         }, transaction, cancellationToken: cancellationToken));
@@ -198,7 +196,7 @@ public sealed class JobPostingRepository(IDbConnectionFactory database, TimeProv
             updated.SalaryMax,
             updated.Headcount,
             ValidThrough = updated.ValidThrough.ToUnixMilliseconds(),
-            TotalWeight = updated.Requirements.Sum(r => r.Weight),
+            TotalWeight = MatchScoring.TotalWeight(updated),
             EssentialCount = updated.Requirements.Count(r => r.Essential),
             Now = clock.GetUtcNow().ToUnixTimeMilliseconds(),
             Version = expectedVersion,
@@ -235,8 +233,9 @@ public sealed class JobPostingRepository(IDbConnectionFactory database, TimeProv
 
     /// <summary>
     /// One page of ranked open postings for the learner's skills, read-only and without a transaction: the deprecated
-    /// codes, then every requirement of the candidate postings (those naming a skill the learner holds, directly or through
-    /// a deprecated code), scored and ordered by <see cref="MatchScorer"/>/<see cref="MatchRank"/>, then the page's postings.
+    /// codes, then the candidate postings' requirements naming a skill the learner holds (directly or through a deprecated
+    /// code) with the postings' totals, scored by <see cref="MatchScorer.ScoreFromTotals"/> and ordered by
+    /// <see cref="MatchRank"/>, then the page's postings, explained by <see cref="MatchScorer.Score"/> (the same score).
     /// </summary>
     public async Task<(IReadOnlyList<PostingMatch> Matches, MatchCursor? Next)> MatchAsync(IReadOnlyDictionary<string, SkillLevel> learnerLevels,
         string districtCode, string occupationCode, string cluster, MatchCursor? after, int pageSize, CancellationToken cancellationToken)
@@ -259,8 +258,10 @@ public sealed class JobPostingRepository(IDbConnectionFactory database, TimeProv
         var ranked = rows.GroupBy(r => r.PostingId, StringComparer.Ordinal)
             .Select(posting =>
             {
-                var result = MatchScorer.Score(posting.Select(r => new ScoredRequirement(r.SkillCode, r.MinLevel, r.Weight, r.Essential != 0)), learner);
-                return new MatchRank(result.HasUnmetEssential, result.Score, posting.First().CreatedAt, posting.Key);
+                var first = posting.First();
+                var (score, unmetEssential) = MatchScorer.ScoreFromTotals(
+                    posting.Select(r => new ScoredRequirement(r.SkillCode, r.MinLevel, r.Weight, r.Essential != 0)), first.TotalWeight, first.EssentialCount, learner);
+                return new MatchRank(unmetEssential, score, first.CreatedAt, posting.Key);
             })
             .Where(rank => cursor is null || rank.CompareTo(cursor.Value) > 0)
             .Order()
@@ -304,7 +305,7 @@ public sealed class JobPostingRepository(IDbConnectionFactory database, TimeProv
         string cluster, int status, long createdAt, CancellationToken cancellationToken)
     {
         var openUntil = status == Open ? posting.ValidThrough.ToUnixMilliseconds() : 0L;
-        var totalWeight = posting.Requirements.Sum(r => r.Weight);
+        var totalWeight = MatchScoring.TotalWeight(posting);
         var essentialCount = posting.Requirements.Count(r => r.Essential);
         var rows = posting.Requirements.Select((r, i) => new
         {
@@ -400,6 +401,8 @@ public sealed class JobPostingRepository(IDbConnectionFactory database, TimeProv
         public int MinLevel { get; init; }
         public double Weight { get; init; }
         public int Essential { get; init; }
+        public double TotalWeight { get; init; }
+        public int EssentialCount { get; init; }
     }
 }
 

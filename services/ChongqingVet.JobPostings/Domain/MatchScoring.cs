@@ -29,6 +29,9 @@ public static class MatchScoring
     public static ScoredRequirement ToScored(Requirement requirement) =>
         new(requirement.SkillCode, (int)requirement.MinLevel, requirement.Weight, requirement.Essential);
 
+    /// <summary>The total weight a posting stores for ranking (MatchScorer.ScoreFromTotals).</summary>
+    public static double TotalWeight(JobPosting posting) => MatchScorer.TotalWeight(posting.Requirements.Select(ToScored));
+
     /// <summary>Explains one posting without deprecated codes resolved (a catalog without deprecations).</summary>
     public static PostingMatch Explain(JobPosting posting, IReadOnlyDictionary<string, SkillLevel> learner) =>
         Explain(posting, Learner(learner, SkillSuccessors.None));
