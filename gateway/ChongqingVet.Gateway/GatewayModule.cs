@@ -41,6 +41,7 @@ public static class GatewayModule
         builder.Services.AddScoped<JobMatcher>();
         builder.Services.AddScoped<TranscriptComposer>();
         builder.Services.AddSingleton<BoundedFanOut>();
+        builder.Services.AddSingleton<GatewayMetrics>();
 
         var origins = builder.Configuration.GetSection("Cors:AllowedOrigins").Get<string[]>() ?? [];
         builder.Services.AddCors(options => options.AddPolicy(CorsPolicy, policy => policy

@@ -27,6 +27,7 @@ public static class CertificatesModule
         builder.Services.AddSingleton<CertificateRepository>();
         builder.Services.AddSingleton(builder.Configuration.GetSection(ImportOptions.SectionName).Get<ImportOptions>() ?? new ImportOptions());
         builder.Services.AddSingleton<CertificateImporter>();
+        builder.Services.AddSingleton<CertificateMetrics>();
         builder.Services.AddSingleton<ISampleDataSeeder, CertificateSampleData>();
         return builder;
     }

@@ -24,6 +24,7 @@ public static class JobPostingsModule
         builder.Services.AddSingleton<EmployerRepository>();
         builder.Services.AddSingleton<JobPostingRepository>();
         builder.Services.AddSingleton<PlacementRepository>();
+        builder.Services.AddSingleton<JobPostingMetrics>();
         builder.Services.AddSingleton<ISampleDataSeeder, JobPostingSampleData>();
         return builder;
     }

@@ -39,6 +39,11 @@ public sealed class Script
 
     public string EvidenceNextPageToken => EvidenceNeverEnds ? "more" : "";
 
+    /// <summary>Job postings: the postings GetJobPosting and MatchJobPostings answer with, and deprecated code → successor.</summary>
+    public List<JobPosting> Postings { get; } = [];
+    public MatchJobPostingsResponse Matches { get; set; } = new();
+    public Dictionary<string, string> Deprecated { get; } = [];
+
     public async Task RunAsync(ServerCallContext context)
     {
         Interlocked.Increment(ref EvidenceCalls);
@@ -116,6 +121,9 @@ public sealed class FakeBackends : IAsyncDisposable
 
         public override Task<ListCertificatesResponse> ListCertificates(ListCertificatesRequest request, ServerCallContext context) =>
             Task.FromResult(new ListCertificatesResponse { Certificates = { new Certificate { CertificateNumber = "S1", TypeCode = "MOHRSS-IR-OPS", Level = CertificateLevel.National3, Status = CertificateStatus.Active, IssueDate = new Google.Type.Date { Year = 2025, Month = 6, Day = 30 } } }, NextPageToken = script.RecordsNextPageToken });
+
+        public override Task<ListCertificateTypesResponse> ListCertificateTypes(ListCertificateTypesRequest request, ServerCallContext context) =>
+            Task.FromResult(new ListCertificateTypesResponse());
     }
 
     private sealed class FakeCompetitions(Script script) : CompetitionService.CompetitionServiceBase
@@ -131,6 +139,9 @@ public sealed class FakeBackends : IAsyncDisposable
 
         public override Task<Competition> GetCompetition(GetCompetitionRequest request, ServerCallContext context) =>
             Task.FromResult(new Competition { Id = request.Id, Tier = CompetitionTier.National });
+
+        public override Task<ListEventsResponse> ListEvents(ListEventsRequest request, ServerCallContext context) =>
+            Task.FromResult(new ListEventsResponse());
     }
 
     private sealed class FakeCourses(Script script) : CourseService.CourseServiceBase
@@ -190,6 +201,12 @@ public sealed class FakeBackends : IAsyncDisposable
         public override Task<ListPlacementsResponse> ListPlacements(ListPlacementsRequest request, ServerCallContext context) =>
             Task.FromResult(new ListPlacementsResponse { NextPageToken = script.RecordsNextPageToken });
 
+        public override Task<JobPosting> GetJobPosting(GetJobPostingRequest request, ServerCallContext context) =>
+            Task.FromResult(script.Postings.FirstOrDefault(p => p.Id == request.Id) ?? throw new RpcException(new Status(StatusCode.NotFound, "no such posting")));
+
+        public override Task<MatchJobPostingsResponse> MatchJobPostings(MatchJobPostingsRequest request, ServerCallContext context) =>
+            Task.FromResult(script.Matches);
+
         public override async Task<BatchGetSkillsResponse> BatchGetSkills(BatchGetSkillsRequest request, ServerCallContext context)
         {
             if (script.Fail is { } code) throw new RpcException(new Status(code, "scripted failure"));
@@ -198,7 +215,11 @@ public sealed class FakeBackends : IAsyncDisposable
             foreach (var code2 in request.Codes)
             {
                 if (code2 == "PLC-PROG") response.MissingCodes.Add(code2);
-                else response.Skills.Add(new Skill { Code = code2, NameZh = "技能" + code2, NameEn = "Skill " + code2 });
+                else response.Skills.Add(new Skill
+                {
+                    Code = code2, NameZh = "技能" + code2, NameEn = "Skill " + code2,
+                    Deprecated = script.Deprecated.ContainsKey(code2), SuccessorCode = script.Deprecated.GetValueOrDefault(code2, ""),
+                });
             }
             return response;
         }

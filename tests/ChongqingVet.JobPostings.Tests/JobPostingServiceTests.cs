@@ -336,6 +336,46 @@ public class JobPostingServiceTests
     }
 
     [Theory, MemberData(nameof(Providers))]
+    public async Task MatchJobPostings_PostingRequiresSkillDeprecatedLater_LearnerHoldingSuccessorMeetsIt(DatabaseProvider provider)
+    {
+        await using var harness = await JobPostingServiceHarness.StartAsync(provider);
+        foreach (var code in new[] { "IR-OLD", "IR-NEW", "IR-PROG" }) await harness.CreateSkillAsync(code);
+        await harness.CreateEmployerAsync();
+        // The posting was published while IR-OLD was current; IR-OLD is deprecated for IR-NEW afterwards.
+        var posting = await harness.CreatePostingAsync(harness.NewPosting("运维", ("IR-OLD", L3, 2, true), ("IR-PROG", L4, 1, false)));
+        await harness.Client.DeprecateSkillAsync(new DeprecateSkillRequest { RequestId = Guid.NewGuid().ToString(), Code = "IR-OLD", SuccessorCode = "IR-NEW" });
+
+        // Holding only the successor finds the posting and meets the deprecated requirement (before: not listed at all).
+        var matches = await harness.Client.MatchJobPostingsAsync(new MatchJobPostingsRequest { Skills = { new SkillRef { SkillCode = "IR-NEW", Level = L3 } } });
+
+        var match = Assert.Single(matches.Matches);
+        Assert.Equal(posting.Id, match.Posting.Id);
+        Assert.Equal(2.0 / 3, match.Score, 12);
+        Assert.False(match.HasUnmetEssential);
+        Assert.Equal([("IR-OLD", L3)], match.Met.Select(m => (m.Requirement.SkillCode, m.LearnerLevel)));
+        Assert.Equal([("IR-PROG", SkillLevel.Unspecified, 2)], match.Unmet.Select(m => (m.Requirement.SkillCode, m.LearnerLevel, m.LevelGap)));
+    }
+
+    [Fact]
+    public async Task MatchJobPostings_WhileAnotherConnectionHoldsTheWriteLock_StillAnswers()
+    {
+        await using var harness = await JobPostingServiceHarness.StartAsync(DatabaseProvider.Sqlite);
+        await harness.CreateSkillAsync("IR-OPS");
+        await harness.CreateEmployerAsync();
+        var posting = await harness.CreatePostingAsync(harness.NewPosting("操作工", ("IR-OPS", L4, 1, true)));
+        await using var writer = await harness.Database.Factory.OpenAsync(CancellationToken.None);
+        await using var transaction = await writer.BeginTransactionAsync();
+        await writer.ExecuteAsync("UPDATE employers SET name = name", transaction: transaction); // takes SQLite's one write lock
+
+        // Matching only reads: it neither waits for nor fails on the held write lock (it used to write scratch rows).
+        var matches = await harness.Client.MatchJobPostingsAsync(new MatchJobPostingsRequest { Skills = { new SkillRef { SkillCode = "IR-OPS", Level = L3 } } },
+            deadline: DateTime.UtcNow.AddSeconds(10)); // well under the 30 s busy timeout a writer would wait
+
+        Assert.Equal([posting.Id], matches.Matches.Select(m => m.Posting.Id));
+        await transaction.RollbackAsync();
+    }
+
+    [Theory, MemberData(nameof(Providers))]
     public async Task MatchJobPostings_ClosedAndExpiredPostings_AreExcluded(DatabaseProvider provider)
     {
         await using var harness = await JobPostingServiceHarness.StartAsync(provider);
@@ -356,7 +396,7 @@ public class JobPostingServiceTests
         Assert.Equal([open.Id], matches.Matches.Select(m => m.Posting.Id));
         Assert.Equal(1.0, matches.Matches[0].Score);
         Assert.Empty((await harness.Client.MatchJobPostingsAsync(new MatchJobPostingsRequest { Skills = { request.Skills }, DistrictCode = "500101" })).Matches);
-        Assert.Equal(0, await CountAsync(harness, "SELECT COUNT(*) FROM match_skills")); // scratch rows never stay
+        Assert.Equal(0, await CountAsync(harness, "SELECT COUNT(*) FROM match_skills")); // matching writes no scratch rows
     }
 
     [Theory, MemberData(nameof(Providers))]

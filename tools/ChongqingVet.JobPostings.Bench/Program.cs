@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using NpgsqlTypes;
 
-// Benchmark of MatchJobPostings' database work (JobPostingRepository.MatchAsync: scratch rows, ranking query,
+// Benchmark of MatchJobPostings' database work (JobPostingRepository.MatchAsync: deprecated codes, candidate rows scored in C#,
 // first page of 20 with requirements and explanations). A 2,000-skill catalog, postings with 5–10 requirements,
 // learners with 20 skills. Usage: dotnet run -c Release --project tools/ChongqingVet.JobPostings.Bench [-- sqlite|postgres]
 // PostgreSQL comes from CHONGQINGVET_TEST_POSTGRES (a throwaway database is created and dropped).

@@ -3,6 +3,7 @@ using ChongqingVet.Common.V1;
 using ChongqingVet.Competitions.V1;
 using ChongqingVet.Courses.V1;
 using ChongqingVet.Domain.Errors;
+using ChongqingVet.Domain.Matching;
 using ChongqingVet.Gateway.Profile;
 using ChongqingVet.Gateway.Resilience;
 using ChongqingVet.JobPostings.V1;
@@ -23,6 +24,10 @@ public sealed class JobMatcher(
     /// <summary>Recommendations per gap and kind.</summary>
     private const int PerKind = 3;
 
+    /// <summary>The job postings service's limits: skills per match request, codes per BatchGetSkills.</summary>
+    private const int MaxMatchSkills = 200;
+    private const int MaxBatchSkills = 500;
+
     public async Task<MatchJobsResponse> MatchAsync(MatchJobsRequest request, CancellationToken cancellationToken)
     {
         var profile = await profiles.ComposeAsync(request.LearnerId, cancellationToken);
@@ -34,7 +39,7 @@ public sealed class JobMatcher(
             PageSize = request.PageSize,
             PageToken = request.PageToken,
         };
-        matchRequest.Skills.AddRange(profile.Skills.Take(200).Select(s => new SkillRef { SkillCode = s.SkillCode, Level = s.Level }));
+        matchRequest.Skills.AddRange(LearnerSkillsSent(profile));
         var matches = await backends.CallAsync(Backends.JobPostings,
             async token => await jobPostings.MatchJobPostingsAsync(matchRequest, cancellationToken: token), cancellationToken);
 
@@ -51,48 +56,69 @@ public sealed class JobMatcher(
         var profile = await profiles.ComposeAsync(request.LearnerId, cancellationToken);
         var posting = await postingTask;
 
-        var held = profile.Skills.ToDictionary(s => s.SkillCode, s => s.Level, StringComparer.Ordinal);
-        var unmet = posting.Requirements
-            .Where(r => !held.TryGetValue(r.SkillCode, out var level) || level < r.MinLevel)
-            .OrderByDescending(r => r.Essential).ThenByDescending(r => r.Weight).ThenBy(r => r.SkillCode, StringComparer.Ordinal)
+        // The same skills the match list sends, scored by the same scorer with the catalog's deprecated → successor codes.
+        var heldSkills = LearnerSkillsSent(profile).ToArray();
+        var catalog = await CatalogAsync(heldSkills.Select(s => s.SkillCode).Concat(posting.Requirements.Select(r => r.SkillCode)), cancellationToken);
+        var successors = new SkillSuccessors(catalog.Values.Where(s => s.Deprecated).Select(s => KeyValuePair.Create(s.Code, s.SuccessorCode)));
+        var learner = LearnerSkills.From(heldSkills.Select(s => (s.SkillCode, (int)s.Level)), successors);
+        var result = MatchScorer.Score(posting.Requirements.Select(r => new ScoredRequirement(r.SkillCode, (int)r.MinLevel, r.Weight, r.Essential)), learner);
+        var unmet = result.Unmet
+            .OrderByDescending(o => o.Requirement.Essential).ThenByDescending(o => o.Requirement.Weight).ThenBy(o => o.Requirement.SkillCode, StringComparer.Ordinal)
             .ToArray();
-        var metWeight = posting.Requirements.Where(r => !unmet.Contains(r)).Sum(r => r.Weight);
-        var totalWeight = posting.Requirements.Sum(r => r.Weight);
 
         var report = new SkillGapReport
         {
             PostingId = posting.Id,
             Title = posting.Title,
-            Score = totalWeight > 0 ? Math.Round(metWeight / totalWeight, 4) : 0,
+            Score = result.Score,
             Unreachable = { profile.Unreachable },
         };
         var unreachable = new HashSet<string>(profile.Unreachable);
-        var gaps = await fanOut.SelectAsync(unmet, requirement => GapForAsync(requirement, held, unreachable, cancellationToken));
+        var gaps = await fanOut.SelectAsync(unmet, outcome => GapForAsync(outcome, successors.Current(outcome.Requirement.SkillCode), unreachable, cancellationToken));
         report.Gaps.AddRange(gaps);
         foreach (var backend in unreachable.Except(report.Unreachable).Order()) report.Unreachable.Add(backend);
-
-        if (report.Gaps.Count > 0)
-        {
-            var catalog = await backends.TryAsync(Backends.JobPostings, async token =>
-                await jobPostings.BatchGetSkillsAsync(new BatchGetSkillsRequest { Codes = { report.Gaps.Select(g => g.SkillCode) } }, cancellationToken: token), cancellationToken);
-            if (catalog.Reachable)
-            {
-                var names = catalog.Value!.Skills.ToDictionary(s => s.Code, s => s.NameZh, StringComparer.Ordinal);
-                foreach (var gap in report.Gaps) gap.SkillName = names.GetValueOrDefault(gap.SkillCode, gap.SkillCode);
-            }
-        }
+        foreach (var gap in report.Gaps) gap.SkillName = catalog.TryGetValue(gap.SkillCode, out var skill) ? skill.NameZh : gap.SkillCode;
         return report;
     }
 
-    private async Task<SkillGap> GapForAsync(Requirement requirement, Dictionary<string, SkillLevel> held, HashSet<string> unreachable, CancellationToken cancellationToken)
+    /// <summary>The learner's skills the match list and the skill gap score (the job postings service takes at most 200).</summary>
+    private static IEnumerable<SkillRef> LearnerSkillsSent(LearnerProfile profile) =>
+        profile.Skills.Take(MaxMatchSkills).Select(s => new SkillRef { SkillCode = s.SkillCode, Level = s.Level });
+
+    /// <summary>
+    /// The catalog entries of the codes and, transitively, of the successors they name (a successor deprecated later
+    /// has its own successor); the job postings service is required here as it is for the posting itself.
+    /// </summary>
+    private async Task<Dictionary<string, Skill>> CatalogAsync(IEnumerable<string> codes, CancellationToken cancellationToken)
     {
+        var catalog = new Dictionary<string, Skill>(StringComparer.Ordinal);
+        var asked = new HashSet<string>(StringComparer.Ordinal);
+        var next = codes.Where(asked.Add).ToArray();
+        for (var round = 0; round < 4 && next.Length > 0; round++)
+        {
+            foreach (var chunk in next.Chunk(MaxBatchSkills))
+            {
+                var response = await backends.CallAsync(Backends.JobPostings, async token =>
+                    await jobPostings.BatchGetSkillsAsync(new BatchGetSkillsRequest { Codes = { chunk } }, cancellationToken: token), cancellationToken);
+                foreach (var skill in response.Skills) catalog[skill.Code] = skill;
+            }
+            next = next.Where(catalog.ContainsKey).Select(c => catalog[c])
+                .Where(s => s.Deprecated && s.SuccessorCode.Length > 0).Select(s => s.SuccessorCode).Where(asked.Add).ToArray();
+        }
+        return catalog;
+    }
+
+    /// <param name="skillCode">The code the requirement stands for today (its successor when deprecated): what to learn.</param>
+    private async Task<SkillGap> GapForAsync(RequirementOutcome outcome, string skillCode, HashSet<string> unreachable, CancellationToken cancellationToken)
+    {
+        var requirement = new Wanted(skillCode, (SkillLevel)outcome.Requirement.MinLevel);
         var gap = new SkillGap
         {
-            SkillCode = requirement.SkillCode,
-            SkillName = requirement.SkillCode,
-            CurrentLevel = held.GetValueOrDefault(requirement.SkillCode),
+            SkillCode = outcome.Requirement.SkillCode,
+            SkillName = outcome.Requirement.SkillCode,
+            CurrentLevel = (SkillLevel)outcome.LearnerLevel,
             RequiredLevel = requirement.MinLevel,
-            Essential = requirement.Essential,
+            Essential = outcome.Requirement.Essential,
         };
         var courseTask = backends.TryAsync(Backends.Courses, async token => await courses.ListCoursesAsync(new ListCoursesRequest
         {
@@ -188,6 +214,9 @@ public sealed class JobMatcher(
         Essential = match.Requirement.Essential,
         Weight = match.Requirement.Weight,
     };
+
+    /// <summary>The skill a gap's recommendations are for, at the level required.</summary>
+    private readonly record struct Wanted(string SkillCode, SkillLevel MinLevel);
 
     /// <summary>Posting ids are the job postings service's; only their shape is checked here.</summary>
     public static void ValidatePostingId(string postingId, Violations violations) =>

@@ -21,7 +21,8 @@ public sealed class ProfileComposer(
     JobPostingService.JobPostingServiceClient jobPostings,
     BackendCaller backends,
     ProfileMerger merger,
-    TimeProvider clock)
+    TimeProvider clock,
+    GatewayMetrics metrics)
 {
     /// <summary>At most this many evidence pages (of 200) per backend and learner.</summary>
     private const int MaxEvidencePages = 10;
@@ -72,10 +73,15 @@ public sealed class ProfileComposer(
             reachable++;
             profile.Placements.AddRange(placements!.Select(Summaries.Placement));
         }
-        if (reachable == 0) throw new RpcException(new Status(StatusCode.Unavailable, "No backend service could be reached; try again later."));
+        if (reachable == 0)
+        {
+            metrics.SectionsUnreachable(profile.Unreachable);
+            throw new RpcException(new Status(StatusCode.Unavailable, "No backend service could be reached; try again later."));
+        }
 
         profile.Skills.AddRange(merger.Merge(evidence, clock.GetUtcNow()));
         await NameSkillsAsync(profile, cancellationToken);
+        metrics.SectionsUnreachable(profile.Unreachable);
         return profile;
     }
 

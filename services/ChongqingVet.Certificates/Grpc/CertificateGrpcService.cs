@@ -21,7 +21,8 @@ public sealed class CertificateGrpcService(
     IdempotencyStore idempotency,
     ListPages pages,
     VerificationGuard verificationGuard,
-    TimeProvider clock) : CertificateService.CertificateServiceBase
+    TimeProvider clock,
+    CertificateMetrics metrics) : CertificateService.CertificateServiceBase
 {
     public override async Task<CertificateType> CreateCertificateType(CreateCertificateTypeRequest request, ServerCallContext context)
     {
@@ -90,9 +91,11 @@ public sealed class CertificateGrpcService(
         if (SkillCode.IsValid(request.TypeCode)) CertificateRules.CheckAgainstType(type, request.Level, violations);
         violations.ThrowIfAny();
 
+        var write = new CommittedWrite<Certificate>();
         var certificate = await idempotency.ExecuteAsync(nameof(IssueCertificate), request.RequestId, request,
-            (connection, transaction) => certificates.IssueAsync(connection, transaction, type!, request, context.CancellationToken),
+            write.Of((connection, transaction) => certificates.IssueAsync(connection, transaction, type!, request, context.CancellationToken)),
             context.CancellationToken);
+        if (write.Committed(certificate)) metrics.Issued();
         return Disclose(certificate, request, context);
     }
 
@@ -139,10 +142,12 @@ public sealed class CertificateGrpcService(
         var version = EtagField.Read(request.Etag, violations);
         violations.ThrowIfAny();
         var caller = context.GetCaller();
+        var write = new CommittedWrite<Certificate>();
         var revoked = await idempotency.ExecuteAsync(nameof(RevokeCertificate), request.RequestId, request,
-            (connection, transaction) => revokeCertificate.RunAsync(stores.In(connection, transaction), caller, request.CertificateNumber, request.Reason, version,
-                context.CancellationToken),
+            write.Of((connection, transaction) => revokeCertificate.RunAsync(stores.In(connection, transaction), caller, request.CertificateNumber, request.Reason, version,
+                context.CancellationToken)),
             context.CancellationToken);
+        if (write.Committed(revoked)) metrics.Revoked();
         return HolderDisclosure.ForCaller(revoked, context.GetCaller());
     }
 
@@ -170,7 +175,7 @@ public sealed class CertificateGrpcService(
             request.HolderCase == VerifyCertificateRequest.HolderOneofCase.HolderIdNumber ? request.HolderIdNumber : null,
             context.CancellationToken);
         verificationGuard.Record(request.CertificateNumber, verification.Result != VerificationResult.NotFound);
-        return verification;
+        return metrics.Verified(verification);
     }
 
     public override async Task<ImportCertificatesResponse> ImportCertificates(IAsyncStreamReader<ImportCertificatesRequest> requestStream, ServerCallContext context)
@@ -181,6 +186,7 @@ public sealed class CertificateGrpcService(
             context.GetCaller(),
             ack =>
             {
+                metrics.Imported(ack);
                 foreach (var item in ack.Items)
                 {
                     response.Results.Add(item.Result);
@@ -202,7 +208,11 @@ public sealed class CertificateGrpcService(
         importer.ImportAsync(
             async cancellationToken => await requestStream.MoveNext(cancellationToken) ? requestStream.Current.Item ?? new ImportCertificatesRequest() : null,
             context.GetCaller(),
-            ack => responseStream.WriteAsync(ack, context.CancellationToken),
+            ack =>
+            {
+                metrics.Imported(ack);
+                return responseStream.WriteAsync(ack, context.CancellationToken);
+            },
             context.CancellationToken);
 
     public override async Task<ListLearnerSkillEvidenceResponse> ListLearnerSkillEvidence(ListLearnerSkillEvidenceRequest request, ServerCallContext context)

@@ -3,13 +3,14 @@ using ChongqingVet.Common.V1;
 using ChongqingVet.Data;
 using ChongqingVet.Domain.Codes;
 using ChongqingVet.Domain.Errors;
+using ChongqingVet.Domain.Matching;
 using ChongqingVet.JobPostings.Domain;
 using ChongqingVet.JobPostings.V1;
 using Dapper;
 
 namespace ChongqingVet.JobPostings.Data;
 
-/// <summary>Job postings with their requirements, and matching learners' skills against open postings in SQL.</summary>
+/// <summary>Job postings with their requirements, and matching learners' skills against open postings (scored by MatchScorer).</summary>
 public sealed class JobPostingRepository(IDbConnectionFactory database, TimeProvider clock, SkillRepository skills)
 {
     private const string Resource = "JobPosting";
@@ -49,18 +50,6 @@ public sealed class JobPostingRepository(IDbConnectionFactory database, TimeProv
         ORDER BY ordinal
         """;
 
-    private const string SelectPostingWithRequirementsSql = """
-        SELECT p.id AS Id, p.title AS Title, p.occupation_code AS OccupationCode, p.employer_credit_code AS EmployerCreditCode,
-               p.district_code AS DistrictCode, p.cluster AS Cluster, p.salary_min AS SalaryMin, p.salary_max AS SalaryMax,
-               p.headcount AS Headcount, p.valid_through AS ValidThrough, p.status AS Status, p.version AS Version,
-               p.created_at AS CreatedAt, p.updated_at AS UpdatedAt,
-               r.skill_code AS SkillCode, r.min_level AS MinLevel, r.weight AS Weight, r.essential AS Essential
-        FROM job_postings p
-        JOIN posting_requirements r ON r.posting_id = p.id
-        WHERE p.id = @Id
-        ORDER BY r.ordinal
-        """;
-
     private const string ListPostingsSql = """
         SELECT id AS Id, title AS Title, occupation_code AS OccupationCode, employer_credit_code AS EmployerCreditCode,
                district_code AS DistrictCode, cluster AS Cluster, salary_min AS SalaryMin, salary_max AS SalaryMax,
@@ -91,41 +80,45 @@ public sealed class JobPostingRepository(IDbConnectionFactory database, TimeProv
 
     private const string CloseRequirementsSql = "UPDATE posting_requirements SET open_until = 0 WHERE posting_id = @Id";
 
-    private const string InsertMatchSkillSql = """
-        INSERT INTO match_skills (match_id, skill_code, skill_level) VALUES (@MatchId, @SkillCode, @SkillLevel)
+    private const string DeprecatedSkillsSql = """
+        SELECT code AS Code, successor_code AS SuccessorCode
+        FROM skills
+        WHERE deprecated = 1 AND successor_code IS NOT NULL
         """;
 
-    private const string DeprecatedLearnerSkillsSql = """
-        SELECT s.successor_code AS SuccessorCode, l.skill_level AS SkillLevel
-        FROM match_skills l
-        JOIN skills s ON s.code = l.skill_code
-        WHERE l.match_id = @MatchId AND s.deprecated = 1
+    // The requirements of open postings (within the filters) that name one of @Codes — the learner's skills and the
+    // codes standing for them — with their postings' stored totals, in the postings' requirement order: the rows of
+    // the covering index ix_posting_requirements_match, each posting scored by MatchScorer.ScoreFromTotals in C#.
+    // The list is one parameter: an array on PostgreSQL (= ANY), expanded by Dapper elsewhere (IN); the PostgreSQL
+    // texts are named so the T-SQL parse test leaves them out.
+    private const string CandidateRequirementsHead = """
+        SELECT r.posting_id AS PostingId, r.created_at AS CreatedAt, r.skill_code AS SkillCode, r.min_level AS MinLevel,
+               r.weight AS Weight, r.essential AS Essential, r.total_weight AS TotalWeight, r.essential_count AS EssentialCount
+        FROM posting_requirements r
+        WHERE r.open_until > @Now
+          AND (@DistrictCode = '' OR r.district_code = @DistrictCode)
+          AND (@OccupationCode = '' OR r.occupation_code = @OccupationCode)
+          AND (@Cluster = '' OR r.cluster = @Cluster)
+          AND r.skill_code
         """;
+    private const string CandidateRequirementsTail = " ORDER BY r.posting_id, r.ordinal";
+    private const string CandidateRequirementsSql = CandidateRequirementsHead + " IN @Codes" + CandidateRequirementsTail;
+    private const string CandidateRequirementsSqlPostgres = CandidateRequirementsHead + " = ANY(@Codes)" + CandidateRequirementsTail;
 
-    // Reads only the learner's skills' entries of the covering index ix_posting_requirements_match (open postings only,
-    // via open_until), sums met weight and met essentials per posting, and ranks in the database.
-    private const string MatchSql = """
-        SELECT m.id AS Id, m.created_at AS CreatedAt, m.score AS Score, m.unmet AS Unmet
-        FROM (
-            SELECT r.posting_id AS id, r.created_at AS created_at,
-                   SUM(CASE WHEN l.skill_level >= r.min_level THEN r.weight ELSE 0 END) / r.total_weight AS score,
-                   CASE WHEN r.essential_count > SUM(CASE WHEN l.skill_level >= r.min_level AND r.essential = 1 THEN 1 ELSE 0 END)
-                        THEN 1 ELSE 0 END AS unmet
-            FROM match_skills l
-            JOIN posting_requirements r ON r.skill_code = l.skill_code AND r.open_until > @Now
-            WHERE l.match_id = @MatchId
-              AND (@DistrictCode = '' OR r.district_code = @DistrictCode)
-              AND (@OccupationCode = '' OR r.occupation_code = @OccupationCode)
-              AND (@Cluster = '' OR r.cluster = @Cluster)
-            GROUP BY r.posting_id, r.created_at, r.total_weight, r.essential_count
-        ) m
-        WHERE @HasCursor = 0
-           OR m.unmet > @AfterUnmet
-           OR (m.unmet = @AfterUnmet AND (m.score < @AfterScore
-               OR (m.score = @AfterScore AND (m.created_at < @AfterCreatedAt
-                   OR (m.created_at = @AfterCreatedAt AND m.id > @AfterId)))))
-        ORDER BY m.unmet, m.score DESC, m.created_at DESC, m.id
+    // The postings of one match page with their requirements, in one round trip.
+    private const string PagePostingsHead = """
+        SELECT p.id AS Id, p.title AS Title, p.occupation_code AS OccupationCode, p.employer_credit_code AS EmployerCreditCode,
+               p.district_code AS DistrictCode, p.cluster AS Cluster, p.salary_min AS SalaryMin, p.salary_max AS SalaryMax,
+               p.headcount AS Headcount, p.valid_through AS ValidThrough, p.status AS Status, p.version AS Version,
+               p.created_at AS CreatedAt, p.updated_at AS UpdatedAt,
+               r.skill_code AS SkillCode, r.min_level AS MinLevel, r.weight AS Weight, r.essential AS Essential
+        FROM job_postings p
+        JOIN posting_requirements r ON r.posting_id = p.id
+        WHERE p.id
         """;
+    private const string PagePostingsTail = " ORDER BY p.id, r.ordinal";
+    private const string PagePostingsSql = PagePostingsHead + " IN @Ids" + PagePostingsTail;
+    private const string PagePostingsSqlPostgres = PagePostingsHead + " = ANY(@Ids)" + PagePostingsTail;
 
     /// <summary>The posting use cases' reads and writes, bound to one transaction.</summary>
     public IJobPostingStore In(DbConnection connection, DbTransaction transaction) => new Store(this, connection, transaction);
@@ -147,7 +140,7 @@ public sealed class JobPostingRepository(IDbConnectionFactory database, TimeProv
             posting.Headcount,
             ValidThrough = posting.ValidThrough.ToUnixMilliseconds(),
             Status = Open,
-            TotalWeight = posting.Requirements.Sum(r => r.Weight),
+            TotalWeight = MatchScoring.TotalWeight(posting),
             EssentialCount = posting.Requirements.Count(r => r.Essential),
             Now = now,
         }, transaction, cancellationToken: cancellationToken));
@@ -220,7 +213,7 @@ public sealed class JobPostingRepository(IDbConnectionFactory database, TimeProv
             row.SalaryMax,
             row.Headcount,
             row.ValidThrough,
-            TotalWeight = updated.Requirements.Sum(r => r.Weight),
+            TotalWeight = MatchScoring.TotalWeight(updated),
             EssentialCount = updated.Requirements.Count(r => r.Essential),
             Now = now,
             Version = expectedVersion,
@@ -274,101 +267,67 @@ public sealed class JobPostingRepository(IDbConnectionFactory database, TimeProv
             repository.CloseAsync(connection, transaction, current, expectedVersion, cancellationToken);
     }
 
+    /// <summary>The catalog's deprecated codes and their successors (a small list; one constant read).</summary>
+    public async Task<SkillSuccessors> SuccessorsAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        new((await connection.QueryAsync<SuccessorRow>(new CommandDefinition(DeprecatedSkillsSql, cancellationToken: cancellationToken)))
+            .Select(s => KeyValuePair.Create(s.Code, s.SuccessorCode!)));
+
     /// <summary>
-    /// One page of ranked open postings for the learner's skills. The learner's skills go into scratch rows inside a
-    /// transaction that is rolled back, so one constant SQL text joins them on every engine (no IN-lists).
+    /// One page of ranked open postings for the learner's skills, read-only and without a transaction: the deprecated
+    /// codes, then the candidate postings' requirements naming a skill the learner holds (directly or through a deprecated
+    /// code) with the postings' totals, scored by <see cref="MatchScorer.ScoreFromTotals"/> and ordered by
+    /// <see cref="MatchRank"/>, then the page's postings, explained by <see cref="MatchScorer.Score"/> (the same score).
     /// </summary>
-    public async Task<(IReadOnlyList<PostingMatch> Matches, MatchCursor? Next)> MatchAsync(IReadOnlyDictionary<string, SkillLevel> learner,
+    public async Task<(IReadOnlyList<PostingMatch> Matches, MatchCursor? Next)> MatchAsync(IReadOnlyDictionary<string, SkillLevel> learnerLevels,
         string districtCode, string occupationCode, string cluster, MatchCursor? after, int pageSize, CancellationToken cancellationToken)
     {
-        if (learner.Count == 0) return ([], null);
+        if (learnerLevels.Count == 0) return ([], null);
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var matchId = Guid.NewGuid().ToString("D");
-        await InsertMatchSkillsAsync(connection, transaction, matchId, learner.Select(s => (s.Key, (int)s.Value)), cancellationToken);
-        // A deprecated code the learner still holds counts for its successor (deprecated codes keep resolving).
-        var successors = (await connection.QueryAsync<SuccessorRow>(new CommandDefinition(DeprecatedLearnerSkillsSql, new { MatchId = matchId }, transaction, cancellationToken: cancellationToken)))
-            .Where(s => s.SuccessorCode is not null && !learner.ContainsKey(s.SuccessorCode))
-            .GroupBy(s => s.SuccessorCode!)
-            .Select(g => new SkillRef { SkillCode = g.Key, Level = (SkillLevel)g.Max(s => s.SkillLevel) })
-            .ToArray();
-        if (successors.Length > 0)
+        var successors = await SuccessorsAsync(connection, cancellationToken);
+        var learner = MatchScoring.Learner(learnerLevels, successors);
+        var codes = successors.Aliases(learnerLevels.Keys).Order(StringComparer.Ordinal).ToArray();
+        var postgres = database.Dialect.Provider == DatabaseProvider.Postgres;
+        var rows = await connection.QueryAsync<CandidateRow>(new CommandDefinition(postgres ? CandidateRequirementsSqlPostgres : CandidateRequirementsSql, new
         {
-            await InsertMatchSkillsAsync(connection, transaction, matchId, successors.Select(s => (s.SkillCode, (int)s.Level)), cancellationToken);
-            learner = MatchScoring.LearnerLevels(learner.Select(s => new SkillRef { SkillCode = s.Key, Level = s.Value }).Concat(successors));
-        }
-        var rows = (await connection.QueryAsync<MatchRow>(new CommandDefinition(MatchSql + database.Dialect.Limit(), new
-        {
-            MatchId = matchId,
+            Codes = codes,
             Now = clock.GetUtcNow().ToUnixTimeMilliseconds(),
             DistrictCode = districtCode,
             OccupationCode = occupationCode,
             Cluster = cluster,
-            HasCursor = after is null ? 0 : 1,
-            AfterUnmet = after?.Unmet ?? 0,
-            AfterScore = after?.Score ?? 0d,
-            AfterCreatedAt = after?.CreatedAt ?? 0L,
-            AfterId = after?.Id ?? string.Empty,
-            Limit = pageSize + 1,
-        }, transaction, cancellationToken: cancellationToken))).ToList();
-        var page = Page<MatchRow>.FromRows(rows, pageSize);
-        var matches = new List<PostingMatch>(page.Items.Count);
-        foreach (var row in page.Items)
-        {
-            var posting = await GetWithRequirementsAsync(connection, transaction, row.Id, cancellationToken);
-            if (posting is not null) matches.Add(MatchScoring.Explain(posting, learner));
-        }
-        await transaction.RollbackAsync(cancellationToken);
-        var last = page.Items.LastOrDefault();
-        return (matches, page.HasMore && last is not null ? new MatchCursor((int)last.Unmet, last.Score, last.CreatedAt, last.Id) : null);
-    }
+        }, cancellationToken: cancellationToken));
+        var cursor = after is null ? (MatchRank?)null : new MatchRank(after.Unmet != 0, after.Score, after.CreatedAt, after.Id);
+        var ranked = rows.GroupBy(r => r.PostingId, StringComparer.Ordinal)
+            .Select(posting =>
+            {
+                var first = posting.First();
+                var (score, unmetEssential) = MatchScorer.ScoreFromTotals(
+                    posting.Select(r => new ScoredRequirement(r.SkillCode, r.MinLevel, r.Weight, r.Essential != 0)), first.TotalWeight, first.EssentialCount, learner);
+                return new MatchRank(unmetEssential, score, first.CreatedAt, posting.Key);
+            })
+            .Where(rank => cursor is null || rank.CompareTo(cursor.Value) > 0)
+            .Order()
+            .Take(pageSize + 1)
+            .ToList();
+        var page = ranked.Take(pageSize).ToList();
+        if (page.Count == 0) return ([], null);
 
-    /// <summary>The learner's skills as scratch rows: one round trip where the driver batches (PostgreSQL, SQL Server).</summary>
-    private static async Task InsertMatchSkillsAsync(DbConnection connection, DbTransaction transaction, string matchId,
-        IEnumerable<(string SkillCode, int SkillLevel)> skills, CancellationToken cancellationToken)
-    {
-        if (!connection.CanCreateBatch)
-        {
-            await connection.ExecuteAsync(new CommandDefinition(InsertMatchSkillSql,
-                skills.Select(s => new { MatchId = matchId, s.SkillCode, s.SkillLevel }).ToArray(), transaction, cancellationToken: cancellationToken));
-            return;
-        }
-        await using var batch = connection.CreateBatch();
-        batch.Transaction = transaction;
-        foreach (var (skillCode, skillLevel) in skills)
-        {
-            var command = batch.CreateBatchCommand();
-            command.CommandText = InsertMatchSkillSql;
-            AddParameter(command, "MatchId", matchId);
-            AddParameter(command, "SkillCode", skillCode);
-            AddParameter(command, "SkillLevel", skillLevel);
-            batch.BatchCommands.Add(command);
-        }
-        await batch.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private static void AddParameter(DbBatchCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
-    }
-
-    /// <summary>A posting and its requirements in one round trip (used for each posting of a match page).</summary>
-    private static async Task<JobPosting?> GetWithRequirementsAsync(DbConnection connection, DbTransaction transaction, string id, CancellationToken cancellationToken)
-    {
-        var rows = (await connection.QueryAsync<PostingRow, RequirementRow, (PostingRow Posting, RequirementRow Requirement)>(new CommandDefinition(
-            SelectPostingWithRequirementsSql, new { Id = id }, transaction, cancellationToken: cancellationToken),
-            (posting, requirement) => (posting, requirement), splitOn: "SkillCode")).ToList();
-        return rows.Count == 0 ? null : ToPosting(rows[0].Posting, rows.Select(r => r.Requirement));
+        var postings = (await connection.QueryAsync<PostingRow, RequirementRow, (PostingRow Posting, RequirementRow Requirement)>(new CommandDefinition(
+                postgres ? PagePostingsSqlPostgres : PagePostingsSql, new { Ids = page.Select(r => r.Id).ToArray() }, cancellationToken: cancellationToken),
+                (posting, requirement) => (posting, requirement), splitOn: "SkillCode"))
+            .GroupBy(r => r.Posting.Id, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => ToPosting(g.First().Posting, g.Select(r => r.Requirement)), StringComparer.Ordinal);
+        // The order is the ranking's; each posting is explained as read now (the same scorer, so the same score unless
+        // the posting was edited between the two reads).
+        var matches = page.Where(r => postings.ContainsKey(r.Id)).Select(r => MatchScoring.Explain(postings[r.Id], learner)).ToList();
+        var last = page[^1];
+        return (matches, ranked.Count > pageSize ? new MatchCursor(last.HasUnmetEssential ? 1 : 0, last.Score, last.CreatedAtUnixMs, last.Id) : null);
     }
 
     private static async Task InsertRequirementsAsync(DbConnection connection, DbTransaction transaction, string id, JobPosting posting,
         string cluster, int status, long createdAt, CancellationToken cancellationToken)
     {
         var openUntil = status == Open ? posting.ValidThrough.ToUnixMilliseconds() : 0L;
-        var totalWeight = posting.Requirements.Sum(r => r.Weight);
+        var totalWeight = MatchScoring.TotalWeight(posting);
         var essentialCount = posting.Requirements.Count(r => r.Essential);
         var rows = posting.Requirements.Select((r, i) => new
         {
@@ -452,16 +411,20 @@ public sealed class JobPostingRepository(IDbConnectionFactory database, TimeProv
 
     private sealed class SuccessorRow
     {
+        public string Code { get; init; } = "";
         public string? SuccessorCode { get; init; }
-        public int SkillLevel { get; init; }
     }
 
-    private sealed class MatchRow
+    private sealed class CandidateRow
     {
-        public string Id { get; init; } = "";
+        public string PostingId { get; init; } = "";
         public long CreatedAt { get; init; }
-        public double Score { get; init; }
-        public long Unmet { get; init; }
+        public string SkillCode { get; init; } = "";
+        public int MinLevel { get; init; }
+        public double Weight { get; init; }
+        public int Essential { get; init; }
+        public double TotalWeight { get; init; }
+        public int EssentialCount { get; init; }
     }
 }
 

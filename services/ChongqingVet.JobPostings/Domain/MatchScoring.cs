@@ -1,13 +1,13 @@
 using ChongqingVet.Common.V1;
+using ChongqingVet.Domain.Matching;
 using ChongqingVet.JobPostings.V1;
 
 namespace ChongqingVet.JobPostings.Domain;
 
 /// <summary>
-/// How a learner stands against a posting: a requirement is met when the learner's level is at least its minimum;
-/// score = met weight / total weight; a posting with an unmet essential requirement ranks below every posting without
-/// one; ties go to the newer posting, then the smaller id. The database ranks with the same rules (JobPostingRepository);
-/// this class explains one posting and is the reference the ranking is tested against.
+/// The job postings service's side of the one match score (<see cref="MatchScorer"/> in ChongqingVet.Domain, which the
+/// gateway's skill gap uses too): maps postings and learners' skills to the scorer and its results back to messages.
+/// The ranking (JobPostingRepository.MatchAsync) scores every candidate posting with <see cref="Explain(JobPosting, LearnerSkills)"/>.
 /// </summary>
 public static class MatchScoring
 {
@@ -22,35 +22,36 @@ public static class MatchScoring
         return levels;
     }
 
-    public static PostingMatch Explain(JobPosting posting, IReadOnlyDictionary<string, SkillLevel> learner)
+    /// <summary>The learner's skills for the scorer, deprecated codes standing for their successors.</summary>
+    public static LearnerSkills Learner(IReadOnlyDictionary<string, SkillLevel> levels, SkillSuccessors successors) =>
+        LearnerSkills.From(levels.Select(s => (s.Key, (int)s.Value)), successors);
+
+    public static ScoredRequirement ToScored(Requirement requirement) =>
+        new(requirement.SkillCode, (int)requirement.MinLevel, requirement.Weight, requirement.Essential);
+
+    /// <summary>The total weight a posting stores for ranking (MatchScorer.ScoreFromTotals).</summary>
+    public static double TotalWeight(JobPosting posting) => MatchScorer.TotalWeight(posting.Requirements.Select(ToScored));
+
+    /// <summary>Explains one posting without deprecated codes resolved (a catalog without deprecations).</summary>
+    public static PostingMatch Explain(JobPosting posting, IReadOnlyDictionary<string, SkillLevel> learner) =>
+        Explain(posting, Learner(learner, SkillSuccessors.None));
+
+    public static PostingMatch Explain(JobPosting posting, LearnerSkills learner) =>
+        ToMessage(posting, MatchScorer.Score(posting.Requirements.Select(ToScored), learner));
+
+    public static PostingMatch ToMessage(JobPosting posting, MatchResult result)
     {
-        var match = new PostingMatch { Posting = posting };
-        double total = 0, met = 0;
-        foreach (var requirement in posting.Requirements)
+        var match = new PostingMatch { Posting = posting, Score = result.Score, HasUnmetEssential = result.HasUnmetEssential };
+        for (var i = 0; i < result.Outcomes.Count; i++)
         {
-            total += requirement.Weight;
-            var level = learner.TryGetValue(requirement.SkillCode, out var known) ? known : SkillLevel.Unspecified;
-            var gap = Math.Max(0, (int)requirement.MinLevel - (int)level);
-            var item = new RequirementMatch { Requirement = requirement, LearnerLevel = level, LevelGap = gap };
-            if (level != SkillLevel.Unspecified && level >= requirement.MinLevel)
-            {
-                met += requirement.Weight;
-                match.Met.Add(item);
-            }
-            else
-            {
-                match.Unmet.Add(item);
-                if (requirement.Essential) match.HasUnmetEssential = true;
-            }
+            var outcome = result.Outcomes[i];
+            var item = new RequirementMatch { Requirement = posting.Requirements[i], LearnerLevel = (SkillLevel)outcome.LearnerLevel, LevelGap = outcome.LevelGap };
+            (outcome.Met ? match.Met : match.Unmet).Add(item);
         }
-        match.Score = total > 0 ? met / total : 0;
         return match;
     }
 
-    /// <summary>The ranking order: no unmet essential first, then score, then newest, then id.</summary>
-    public static IOrderedEnumerable<PostingMatch> Rank(IEnumerable<PostingMatch> matches) =>
-        matches.OrderBy(m => m.HasUnmetEssential)
-            .ThenByDescending(m => m.Score)
-            .ThenByDescending(m => m.Posting.CreateTime.ToDateTimeOffset())
-            .ThenBy(m => m.Posting.Id, StringComparer.Ordinal);
+    /// <summary>The ranking key of a scored posting.</summary>
+    public static MatchRank Rank(PostingMatch match) =>
+        new(match.HasUnmetEssential, match.Score, match.Posting.CreateTime.ToDateTimeOffset().ToUnixTimeMilliseconds(), match.Posting.Id);
 }

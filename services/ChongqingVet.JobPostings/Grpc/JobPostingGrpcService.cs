@@ -22,7 +22,8 @@ public sealed class JobPostingGrpcService(
     ClosePosting closePosting,
     IdempotencyStore idempotency,
     ListPages pages,
-    TimeProvider clock) : JobPostingService.JobPostingServiceBase
+    TimeProvider clock,
+    JobPostingMetrics metrics) : JobPostingService.JobPostingServiceBase
 {
     public override async Task<Skill> CreateSkill(CreateSkillRequest request, ServerCallContext context)
     {
@@ -209,7 +210,7 @@ public sealed class JobPostingGrpcService(
             null,
             (after, size) => postings.MatchAsync(learner, request.DistrictCode, request.OccupationCode, request.Cluster, after, size, context.CancellationToken),
             new PageLimits(Default: 20, Maximum: 100));
-        return new MatchJobPostingsResponse { Matches = { page.Items }, NextPageToken = page.NextPageToken };
+        return metrics.Served(new MatchJobPostingsResponse { Matches = { page.Items }, NextPageToken = page.NextPageToken });
     }
 
     public override async Task<Placement> RecordPlacement(RecordPlacementRequest request, ServerCallContext context)
