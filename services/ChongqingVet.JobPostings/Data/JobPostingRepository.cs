@@ -249,7 +249,7 @@ public sealed class JobPostingRepository(IDbConnectionFactory database, TimeProv
     private sealed class Store(JobPostingRepository repository, DbConnection connection, DbTransaction transaction) : IJobPostingStore
     {
         public Task<JobPosting?> LoadAsync(string id, CancellationToken cancellationToken) =>
-            GetWithRequirementsAsync(connection, transaction, id, cancellationToken);
+            GetAsync(connection, transaction, id, cancellationToken);
 
         public async Task<bool> EmployerExistsAsync(string creditCode, CancellationToken cancellationToken) =>
             await EmployerRepository.GetAsync(connection, transaction, creditCode, cancellationToken) is not null;
