@@ -377,6 +377,78 @@ public class AuditLogTests
         Assert.Equal(50, (await harness.AllAsync()).Select(r => r.Resource).Distinct().Count());
     }
 
+    /// <summary>
+    /// Reads append in their own transaction through group commit: 64 concurrent callers all get their record
+    /// committed in one gapless, valid chain, in fewer transactions than records; an invalid record among them fails
+    /// alone, and a group whose transaction fails fails only its own callers.
+    /// </summary>
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task AppendAsync_SixtyFourConcurrentReads_ShareCommitsAndFormOneValidChain(DatabaseProvider provider)
+    {
+        await using var harness = await Harness.CreateAsync(provider);
+        var counting = new CountingConnections(harness.Database.Factory);
+        var log = new AuditLog(counting, new AuditChain(null), harness.Options, harness.Clock, NullLogger<AuditLog>.Instance);
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var appends = Enumerable.Range(1, 64).Select(i => Task.Run(async () =>
+        {
+            await go.Task;
+            return await log.AppendAsync(Record($"learners/L{i:D4}"), CancellationToken.None);
+        })).ToArray();
+        var invalid = Task.Run(async () =>
+        {
+            await go.Task;
+            return await log.AppendAsync(Record("learners/11010519491231002X"), CancellationToken.None);
+        });
+        go.SetResult();
+        var sequences = await Task.WhenAll(appends);
+        await Assert.ThrowsAsync<ArgumentException>(() => invalid);
+        var verification = await harness.Log.VerifyAsync(CancellationToken.None);
+
+        Assert.True(verification.Ok, verification.ToString());
+        Assert.Equal(Enumerable.Range(1, 64).Select(i => (long)i), sequences.Order());
+        Assert.Equal(64, (await harness.AllAsync()).Select(r => r.Resource).Distinct().Count());
+        Assert.InRange(counting.Opened, 1, 63);
+    }
+
+    [Fact]
+    public async Task AppendAsync_GroupTransactionFails_FailsItsCallersAndTheNextAppendStillCommits()
+    {
+        await using var harness = await Harness.CreateAsync(DatabaseProvider.Sqlite);
+        var counting = new CountingConnections(harness.Database.Factory) { FailNext = true };
+        var log = new AuditLog(counting, new AuditChain(null), harness.Options, harness.Clock, NullLogger<AuditLog>.Instance);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => log.AppendAsync(Record("learners/L0001"), CancellationToken.None));
+        var sequence = await log.AppendAsync(Record("learners/L0002"), CancellationToken.None);
+
+        Assert.Equal(1, sequence);
+        Assert.Equal(["learners/L0002"], (await harness.AllAsync()).Select(r => r.Resource));
+    }
+
+    private sealed class CountingConnections(IDbConnectionFactory inner) : IDbConnectionFactory
+    {
+        private int _opened;
+
+        public int Opened => _opened;
+
+        public bool FailNext { get; set; }
+
+        public DatabaseProvider Provider => inner.Provider;
+
+        public SqlDialect Dialect => inner.Dialect;
+
+        public Task<System.Data.Common.DbConnection> OpenAsync(CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _opened);
+            if (FailNext)
+            {
+                FailNext = false;
+                throw new InvalidOperationException("the database cannot be reached");
+            }
+            return inner.OpenAsync(cancellationToken);
+        }
+    }
+
     [Fact]
     public async Task ListAsync_ResourceFilterAndKeyset_ReturnsMatchingRecordsPageByPage()
     {

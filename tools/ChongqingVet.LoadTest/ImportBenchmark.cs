@@ -143,7 +143,7 @@ public static class ImportBenchmark
         };
     }
 
-    private static async Task<(string ConnectionString, Func<Task> Cleanup)> CreateDatabaseAsync(string provider)
+    internal static async Task<(string ConnectionString, Func<Task> Cleanup)> CreateDatabaseAsync(string provider)
     {
         if (provider == "sqlite")
         {

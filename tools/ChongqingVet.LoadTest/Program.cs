@@ -1,6 +1,7 @@
 using ChongqingVet.LoadTest;
 
 // dotnet run -c Release --project tools/ChongqingVet.LoadTest -- import [count] [sqlite|postgres|both]
+// dotnet run -c Release --project tools/ChongqingVet.LoadTest -- audit [records] [sqlite|postgres|both]
 // PostgreSQL: the server in CHONGQINGVET_TEST_POSTGRES (eval "$(bash tools/start-test-postgres.sh)").
 var command = args.FirstOrDefault() ?? "import";
 switch (command)
@@ -11,7 +12,13 @@ switch (command)
         if (which is "sqlite" or "both") await ImportBenchmark.RunAsync("sqlite", count);
         if (which is "postgres" or "both") await ImportBenchmark.RunAsync("postgres", count);
         return 0;
+    case "audit":
+        var records = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2_000;
+        var where = args.Length > 2 ? args[2] : "both";
+        if (where is "sqlite" or "both") await AuditBenchmark.RunAsync("sqlite", records);
+        if (where is "postgres" or "both") await AuditBenchmark.RunAsync("postgres", records);
+        return 0;
     default:
-        Console.Error.WriteLine("usage: import [count] [sqlite|postgres|both]");
+        Console.Error.WriteLine("usage: import [count] [sqlite|postgres|both] | audit [records] [sqlite|postgres|both]");
         return 2;
 }

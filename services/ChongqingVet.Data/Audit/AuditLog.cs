@@ -122,14 +122,77 @@ public sealed partial class AuditLog(
         return sequence;
     }
 
-    /// <summary>Appends <paramref name="record"/> in a transaction of its own (for reads). Returns its sequence.</summary>
+    /// <summary>
+    /// Appends <paramref name="record"/> outside any write (for reads) and returns its sequence once it is committed.
+    /// Group commit: records that arrive while a group is being written wait and go together into the next
+    /// transaction, so concurrent personal-data reads share one durable commit instead of queueing for the
+    /// database's write lock one by one. The caller that finds no group in progress writes one; when it is done, the
+    /// first waiting caller writes the next group. A record that fails validation fails alone, before it joins a group;
+    /// a database failure fails every caller of that group (nothing of it was committed).
+    /// </summary>
     public async Task<long> AppendAsync(AuditRecord record, CancellationToken ct)
     {
-        await using var connection = await connections.OpenAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        var sequence = await AppendAsync(connection, transaction, record, ct);
-        await transaction.CommitAsync(ct);
-        return sequence;
+        ArgumentNullException.ThrowIfNull(record);
+        record.Validate(ChinaTime.Today(clock));
+        var waiting = new WaitingRecord(record);
+        lock (_groupGate)
+        {
+            _nextGroup.Add(waiting);
+            if (!_groupInProgress)
+            {
+                _groupInProgress = true;
+                waiting.Turn.TrySetResult();
+            }
+        }
+        if (await Task.WhenAny(waiting.Committed.Task, waiting.Turn.Task) == waiting.Turn.Task) await WriteNextGroupAsync();
+        return await waiting.Committed.Task.WaitAsync(ct);
+    }
+
+    private readonly Lock _groupGate = new();
+    private List<WaitingRecord> _nextGroup = [];
+    private bool _groupInProgress;
+
+    private async Task WriteNextGroupAsync()
+    {
+        List<WaitingRecord> group;
+        lock (_groupGate)
+        {
+            group = _nextGroup;
+            _nextGroup = [];
+        }
+        try
+        {
+            // Not the caller's token: the group holds other callers' records.
+            await using var connection = await connections.OpenAsync(CancellationToken.None);
+            await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None);
+            var sequences = new long[group.Count];
+            for (var i = 0; i < group.Count; i++)
+                sequences[i] = await AppendAsync(connection, transaction, group[i].Record, CancellationToken.None);
+            await transaction.CommitAsync(CancellationToken.None);
+            for (var i = 0; i < group.Count; i++) group[i].Committed.TrySetResult(sequences[i]);
+        }
+        catch (Exception exception)
+        {
+            foreach (var waiting in group) waiting.Committed.TrySetException(exception);
+        }
+        finally
+        {
+            lock (_groupGate)
+            {
+                if (_nextGroup.Count == 0) _groupInProgress = false;
+                else _nextGroup[0].Turn.TrySetResult();
+            }
+        }
+    }
+
+    private sealed class WaitingRecord(AuditRecord record)
+    {
+        public AuditRecord Record { get; } = record;
+
+        /// <summary>Set when this caller is to write the next group.</summary>
+        public TaskCompletionSource Turn { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource<long> Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     /// <summary>One page of records after <paramref name="afterSequence"/>, by ascending sequence; empty filters match all.</summary>
