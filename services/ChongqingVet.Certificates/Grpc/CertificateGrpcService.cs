@@ -2,11 +2,13 @@ using ChongqingVet.ApiKit;
 using ChongqingVet.Certificates.Data;
 using ChongqingVet.Certificates.Domain;
 using ChongqingVet.Certificates.V1;
+using ChongqingVet.Common.V1;
 using ChongqingVet.Data;
 using ChongqingVet.Domain.Codes;
 using ChongqingVet.Domain.Errors;
 using ChongqingVet.Domain.Time;
 using ChongqingVet.ServiceDefaults.Security;
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 
 namespace ChongqingVet.Certificates.Grpc;
@@ -229,6 +231,32 @@ public sealed class CertificateGrpcService(
     }
 
     private sealed record EvidenceCursor(string Number, string Skill);
+
+    /// <summary>One page of the learner's certificates (holder fields as <see cref="HolderDisclosure"/> allows) with their evidence.</summary>
+    public override async Task<ListLearnerRecordsResponse> ListLearnerRecords(ListLearnerRecordsRequest request, ServerCallContext context)
+    {
+        var error = LearnerId.Validate(request.LearnerId);
+        if (error is not null) throw new ValidationException("learner_id", error);
+        var caller = context.GetCaller();
+        var (page, evidence) = await pages.ListWithEvidenceAsync(request.PageSize, request.PageToken, [request.LearnerId],
+            (after, size) => certificates.ListAsync(after, request.LearnerId, string.Empty, CertificateStatus.Unspecified, size, HolderDisclosure.MaySee(caller, request.LearnerId), context.CancellationToken),
+            certificate => certificate.CertificateNumber,
+            range => certificates.EvidenceOfPageAsync(request.LearnerId, range.After, range.Through, context.CancellationToken));
+        return new ListLearnerRecordsResponse
+        {
+            Records =
+            {
+                page.Items.Select(certificate => new LearnerRecord
+                {
+                    Name = CertificateRepository.NameOf(certificate.CertificateNumber),
+                    Kind = EvidenceSourceKind.Certificate,
+                    Record = Any.Pack(HolderDisclosure.ForCaller(certificate, caller)),
+                }),
+            },
+            Evidence = { evidence },
+            NextPageToken = page.NextPageToken,
+        };
+    }
 
     private static bool IsNumber(string number) => number.Length is > 0 and <= 64;
 

@@ -223,6 +223,31 @@ public sealed class CompetitionGrpcService(
         return new ListLearnerSkillEvidenceResponse { Evidence = { page.Items }, NextPageToken = page.NextPageToken };
     }
 
+    /// <summary>One page of the learner's results with the evidence their awards give.</summary>
+    public override async Task<ListLearnerRecordsResponse> ListLearnerRecords(ListLearnerRecordsRequest request, ServerCallContext context)
+    {
+        var error = LearnerId.Validate(request.LearnerId);
+        if (error is not null) throw new ValidationException("learner_id", error);
+        var (page, evidence) = await pages.ListWithEvidenceAsync(request.PageSize, request.PageToken, [request.LearnerId],
+            (after, size) => results.ListAsync(after, request.LearnerId, string.Empty, string.Empty, size, context.CancellationToken),
+            result => result.Id,
+            range => results.EvidenceOfPageAsync(request.LearnerId, range.After, range.Through, context.CancellationToken));
+        return new ListLearnerRecordsResponse
+        {
+            Records =
+            {
+                page.Items.Select(result => new LearnerRecord
+                {
+                    Name = ResultRepository.NameOf(result.CompetitionId, result.EventCode, result.Id),
+                    Kind = EvidenceSourceKind.Competition,
+                    Record = Google.Protobuf.WellKnownTypes.Any.Pack(result),
+                }),
+            },
+            Evidence = { evidence },
+            NextPageToken = page.NextPageToken,
+        };
+    }
+
     private sealed record CompetitionCursor(string StartDate, string Id);
 
     private sealed record EventCursor(string CompetitionId, string Code);

@@ -192,6 +192,32 @@ public sealed class CourseGrpcService(
 
     private sealed record EvidenceCursor(string EnrollmentId, string Skill);
 
+    /// <summary>One page of the learner's enrolments with the evidence their passed courses give.</summary>
+    public override async Task<Common.V1.ListLearnerRecordsResponse> ListLearnerRecords(Common.V1.ListLearnerRecordsRequest request, ServerCallContext context)
+    {
+        var violations = new Violations();
+        CheckLearner(request.LearnerId, violations);
+        violations.ThrowIfAny();
+        var (page, evidence) = await pages.ListWithEvidenceAsync(request.PageSize, request.PageToken, [request.LearnerId],
+            (after, size) => enrollments.ListAsync(request.LearnerId, after, string.Empty, string.Empty, size, context.CancellationToken),
+            enrollment => enrollment.Id,
+            range => enrollments.EvidenceOfPageAsync(request.LearnerId, range.After, range.Through, context.CancellationToken));
+        return new Common.V1.ListLearnerRecordsResponse
+        {
+            Records =
+            {
+                page.Items.Select(enrollment => new Common.V1.LearnerRecord
+                {
+                    Name = EnrollmentRepository.NameOf(enrollment.Id),
+                    Kind = Common.V1.EvidenceSourceKind.Course,
+                    Record = Google.Protobuf.WellKnownTypes.Any.Pack(enrollment),
+                }),
+            },
+            Evidence = { evidence },
+            NextPageToken = page.NextPageToken,
+        };
+    }
+
     private static void CheckLearner(string learnerId, Violations violations)
     {
         var error = LearnerId.Validate(learnerId);
