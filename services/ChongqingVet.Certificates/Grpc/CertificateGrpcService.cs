@@ -8,7 +8,6 @@ using ChongqingVet.Domain.Codes;
 using ChongqingVet.Domain.Errors;
 using ChongqingVet.Domain.Time;
 using ChongqingVet.ServiceDefaults.Security;
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 
 namespace ChongqingVet.Certificates.Grpc;
@@ -238,24 +237,15 @@ public sealed class CertificateGrpcService(
         var error = LearnerId.Validate(request.LearnerId);
         if (error is not null) throw new ValidationException("learner_id", error);
         var caller = context.GetCaller();
-        var (page, evidence) = await pages.ListWithEvidenceAsync(request.PageSize, request.PageToken, [request.LearnerId],
-            (after, size) => certificates.ListAsync(after, request.LearnerId, string.Empty, CertificateStatus.Unspecified, size, HolderDisclosure.MaySee(caller, request.LearnerId), context.CancellationToken),
+        var page = await pages.ListWithEvidenceAsync(request.PageSize, request.PageToken, [request.LearnerId],
+            async (after, size) =>
+            {
+                var listed = await certificates.ListAsync(after, request.LearnerId, string.Empty, CertificateStatus.Unspecified, size, HolderDisclosure.MaySee(caller, request.LearnerId), context.CancellationToken);
+                return new Page<Certificate>(listed.Items.Select(certificate => HolderDisclosure.ForCaller(certificate, caller)).ToArray(), listed.HasMore);
+            },
             certificate => certificate.CertificateNumber,
             range => certificates.EvidenceOfPageAsync(request.LearnerId, range.After, range.Through, context.CancellationToken));
-        return new ListLearnerRecordsResponse
-        {
-            Records =
-            {
-                page.Items.Select(certificate => new LearnerRecord
-                {
-                    Name = CertificateRepository.NameOf(certificate.CertificateNumber),
-                    Kind = EvidenceSourceKind.Certificate,
-                    Record = Any.Pack(HolderDisclosure.ForCaller(certificate, caller)),
-                }),
-            },
-            Evidence = { evidence },
-            NextPageToken = page.NextPageToken,
-        };
+        return LearnerRecords.Response(page, EvidenceSourceKind.Certificate, certificate => CertificateRepository.NameOf(certificate.CertificateNumber));
     }
 
     private static bool IsNumber(string number) => number.Length is > 0 and <= 64;

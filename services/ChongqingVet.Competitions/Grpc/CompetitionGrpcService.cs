@@ -228,24 +228,11 @@ public sealed class CompetitionGrpcService(
     {
         var error = LearnerId.Validate(request.LearnerId);
         if (error is not null) throw new ValidationException("learner_id", error);
-        var (page, evidence) = await pages.ListWithEvidenceAsync(request.PageSize, request.PageToken, [request.LearnerId],
+        var page = await pages.ListWithEvidenceAsync(request.PageSize, request.PageToken, [request.LearnerId],
             (after, size) => results.ListAsync(after, request.LearnerId, string.Empty, string.Empty, size, context.CancellationToken),
             result => result.Id,
             range => results.EvidenceOfPageAsync(request.LearnerId, range.After, range.Through, context.CancellationToken));
-        return new ListLearnerRecordsResponse
-        {
-            Records =
-            {
-                page.Items.Select(result => new LearnerRecord
-                {
-                    Name = ResultRepository.NameOf(result.CompetitionId, result.EventCode, result.Id),
-                    Kind = EvidenceSourceKind.Competition,
-                    Record = Google.Protobuf.WellKnownTypes.Any.Pack(result),
-                }),
-            },
-            Evidence = { evidence },
-            NextPageToken = page.NextPageToken,
-        };
+        return LearnerRecords.Response(page, EvidenceSourceKind.Competition, result => ResultRepository.NameOf(result.CompetitionId, result.EventCode, result.Id));
     }
 
     private sealed record CompetitionCursor(string StartDate, string Id);

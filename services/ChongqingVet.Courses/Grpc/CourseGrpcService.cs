@@ -198,24 +198,11 @@ public sealed class CourseGrpcService(
         var violations = new Violations();
         CheckLearner(request.LearnerId, violations);
         violations.ThrowIfAny();
-        var (page, evidence) = await pages.ListWithEvidenceAsync(request.PageSize, request.PageToken, [request.LearnerId],
+        var page = await pages.ListWithEvidenceAsync(request.PageSize, request.PageToken, [request.LearnerId],
             (after, size) => enrollments.ListAsync(request.LearnerId, after, string.Empty, string.Empty, size, context.CancellationToken),
             enrollment => enrollment.Id,
             range => enrollments.EvidenceOfPageAsync(request.LearnerId, range.After, range.Through, context.CancellationToken));
-        return new Common.V1.ListLearnerRecordsResponse
-        {
-            Records =
-            {
-                page.Items.Select(enrollment => new Common.V1.LearnerRecord
-                {
-                    Name = EnrollmentRepository.NameOf(enrollment.Id),
-                    Kind = Common.V1.EvidenceSourceKind.Course,
-                    Record = Google.Protobuf.WellKnownTypes.Any.Pack(enrollment),
-                }),
-            },
-            Evidence = { evidence },
-            NextPageToken = page.NextPageToken,
-        };
+        return LearnerRecords.Response(page, Common.V1.EvidenceSourceKind.Course, enrollment => EnrollmentRepository.NameOf(enrollment.Id));
     }
 
     private static void CheckLearner(string learnerId, Violations violations)

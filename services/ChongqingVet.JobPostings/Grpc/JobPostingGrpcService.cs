@@ -256,24 +256,11 @@ public sealed class JobPostingGrpcService(
     {
         var error = LearnerId.Validate(request.LearnerId);
         if (error is not null) throw new ValidationException("learner_id", error);
-        var (page, evidence) = await pages.ListWithEvidenceAsync(request.PageSize, request.PageToken, [request.LearnerId],
+        var page = await pages.ListWithEvidenceAsync(request.PageSize, request.PageToken, [request.LearnerId],
             (after, size) => placements.ListAsync(after, request.LearnerId, string.Empty, size, context.CancellationToken),
             placement => placement.Id,
             range => placements.EvidenceOfPageAsync(request.LearnerId, range.After, range.Through, context.CancellationToken));
-        return new ListLearnerRecordsResponse
-        {
-            Records =
-            {
-                page.Items.Select(placement => new LearnerRecord
-                {
-                    Name = PlacementRepository.NameOf(placement.Id),
-                    Kind = EvidenceSourceKind.Placement,
-                    Record = Google.Protobuf.WellKnownTypes.Any.Pack(placement),
-                }),
-            },
-            Evidence = { evidence },
-            NextPageToken = page.NextPageToken,
-        };
+        return LearnerRecords.Response(page, EvidenceSourceKind.Placement, placement => PlacementRepository.NameOf(placement.Id));
     }
 
     /// <summary>
