@@ -51,6 +51,28 @@ public sealed class ListPages(PageTokenCodec tokens)
         return new ListPage<TItem>(items, next is null ? string.Empty : tokens.Encode(next, fingerprint));
     }
 
+    /// <summary>
+    /// One page of a learner's records with the evidence they give (the learner-record contract): the records are paged
+    /// by their string key as in <see cref="ListAsync{TCursor, TItem}"/>; <paramref name="evidence"/> then reads the
+    /// evidence of exactly this page's records, those with a key after the page's start and up to its last key.
+    /// </summary>
+    public async Task<(ListPage<TRecord> Records, IReadOnlyList<TEvidence> Evidence)> ListWithEvidenceAsync<TRecord, TEvidence>(
+        int pageSize,
+        string? pageToken,
+        object?[] filter,
+        Func<string, int, Task<Page<TRecord>>> records,
+        Func<TRecord, string> keyOf,
+        Func<(string After, string Through), Task<IReadOnlyList<TEvidence>>> evidence,
+        PageLimits? limits = null)
+    {
+        var (size, fingerprint, after) = Open(pageSize, pageToken, filter, string.Empty, limits);
+        var page = await records(after, size);
+        if (page.Items.Count == 0) return (new ListPage<TRecord>(page.Items, string.Empty), []);
+        var through = keyOf(page.Items[^1]);
+        var next = page.HasMore ? tokens.Encode(through, fingerprint) : string.Empty;
+        return (new ListPage<TRecord>(page.Items, next), await evidence((after, through)));
+    }
+
     /// <summary>Adds a violation on page_size when it is negative (to report it with a request's other violations).</summary>
     public static void CheckSize(int pageSize, Violations violations, string field = "page_size") =>
         violations.Check(pageSize >= 0, field, "must not be negative");

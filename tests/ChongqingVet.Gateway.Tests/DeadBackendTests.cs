@@ -45,29 +45,29 @@ public sealed class DeadBackendTests
         await using var _ = gateway;
 
         for (var i = 0; i < 4; i++) Assert.Equal(["competitions"], (await ProfileAsync(gateway)).Unreachable);
-        Assert.Equal(4, fakes.Competitions.EvidenceCalls);
+        Assert.Equal(4, fakes.Competitions.RecordCalls);
 
         // Open: the section is reported unreachable without a call to the backend, until the break duration is over.
         Assert.Equal(["competitions"], (await ProfileAsync(gateway)).Unreachable);
         clock.Advance(TimeSpan.FromMilliseconds(breakMilliseconds - 1));
         Assert.Equal(["competitions"], (await ProfileAsync(gateway)).Unreachable);
-        Assert.Equal(4, fakes.Competitions.EvidenceCalls);
+        Assert.Equal(4, fakes.Competitions.RecordCalls);
 
         // Half-open: exactly one trial reaches the backend; it fails, so the breaker opens again for a full break.
         clock.Advance(TimeSpan.FromMilliseconds(1));
         Assert.Equal(["competitions"], (await ProfileAsync(gateway)).Unreachable);
-        Assert.Equal(5, fakes.Competitions.EvidenceCalls);
+        Assert.Equal(5, fakes.Competitions.RecordCalls);
         Assert.Equal(["competitions"], (await ProfileAsync(gateway)).Unreachable);
         clock.Advance(TimeSpan.FromMilliseconds(breakMilliseconds - 1));
         Assert.Equal(["competitions"], (await ProfileAsync(gateway)).Unreachable);
-        Assert.Equal(5, fakes.Competitions.EvidenceCalls);
+        Assert.Equal(5, fakes.Competitions.RecordCalls);
 
         // The backend is back: the next trial succeeds, the breaker closes, and every call reaches the backend again.
         fakes.Competitions.Fail = null;
         clock.Advance(TimeSpan.FromMilliseconds(1));
         Assert.Empty((await ProfileAsync(gateway)).Unreachable);
         for (var i = 0; i < 3; i++) Assert.Empty((await ProfileAsync(gateway)).Unreachable);
-        Assert.Equal(9, fakes.Competitions.EvidenceCalls);
+        Assert.Equal(9, fakes.Competitions.RecordCalls);
     }
 
     [Fact]
@@ -90,13 +90,13 @@ public sealed class DeadBackendTests
             clock.Advance(TimeSpan.FromMilliseconds(100));
         }
         clock.Advance(TimeSpan.FromSeconds(3)); // the 2 s window has moved past them
-        var healthyCalls = fakes.Competitions.EvidenceCalls;
+        var healthyCalls = fakes.Competitions.RecordCalls;
 
         fakes.Competitions.Fail = StatusCode.Unavailable;
         for (var i = 0; i < 4; i++) Assert.Equal(["competitions"], (await ProfileAsync(gateway)).Unreachable);
-        Assert.Equal(healthyCalls + 4, fakes.Competitions.EvidenceCalls);
+        Assert.Equal(healthyCalls + 4, fakes.Competitions.RecordCalls);
         Assert.Equal(["competitions"], (await ProfileAsync(gateway)).Unreachable);
-        Assert.Equal(healthyCalls + 4, fakes.Competitions.EvidenceCalls); // open after 4 failures, without waiting for anything
+        Assert.Equal(healthyCalls + 4, fakes.Competitions.RecordCalls); // open after 4 failures, without waiting for anything
     }
 
     [Fact]
@@ -117,7 +117,7 @@ public sealed class DeadBackendTests
         for (var i = 0; i < 4; i++) Assert.Equal(["competitions"], (await ProfileAsync(gateway)).Unreachable);
         clock.Advance(TimeSpan.FromMilliseconds(100));
         Assert.Equal(["competitions"], (await ProfileAsync(gateway)).Unreachable);
-        Assert.Equal(11, fakes.Competitions.EvidenceCalls);
+        Assert.Equal(11, fakes.Competitions.RecordCalls);
     }
 
     [Fact]
@@ -164,9 +164,9 @@ public sealed class DeadBackendTests
         await using var _ = gateway;
 
         var call = gateway.Client.GetLearnerProfileAsync(Learner).ResponseAsync;
-        await WaitUntilAsync(() => fakes.Competitions.EvidenceCalls == 1);
+        await WaitUntilAsync(() => fakes.Competitions.RecordCalls == 1);
         Assert.False(call.IsCompleted); // waiting for its back-off, which only the clock can end
-        Assert.Equal(1, fakes.Competitions.EvidenceCalls);
+        Assert.Equal(1, fakes.Competitions.RecordCalls);
 
         // Beyond any jittered first delay. The failure reaches Polly a moment after the backend saw the call, and only
         // then is the back-off timer created on the fake clock: advance until the call ends (at most 10 × 5 min, below
@@ -178,7 +178,7 @@ public sealed class DeadBackendTests
         }
         var profile = await call.WaitAsync(Guard);
         Assert.Equal(["competitions"], profile.Unreachable);
-        Assert.Equal(2, fakes.Competitions.EvidenceCalls);
+        Assert.Equal(2, fakes.Competitions.RecordCalls);
     }
 
     public static TheoryData<string, int, bool> Classifications => new()

@@ -3,6 +3,8 @@ using ChongqingVet.Common.V1;
 using ChongqingVet.Competitions.V1;
 using ChongqingVet.Courses.V1;
 using ChongqingVet.JobPostings.V1;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
@@ -15,11 +17,15 @@ public sealed class Script
 {
     public StatusCode? Fail { get; set; }
 
-    /// <summary>Evidence calls never answer; they end only when the caller cancels them (counted in <see cref="CancelledCalls"/>).</summary>
+    /// <summary>Learner-record calls never answer; they end only when the caller cancels them (counted in <see cref="CancelledCalls"/>).</summary>
     public bool Hangs { get; set; }
 
-    public int EvidenceCalls;
+    /// <summary>Calls of ListLearnerRecords (the profile's one call per backend and page), whatever their outcome.</summary>
+    public int RecordCalls;
     public int CancelledCalls;
+
+    /// <summary>Calls of the backend's own record list (ListCertificates, ListResults, ListEnrollments, ListPlacements).</summary>
+    public int ListCalls;
 
     /// <summary>Extra enrolments in courses outside the major (each makes the transcript look the course up).</summary>
     public int OutsideCourses { get; set; }
@@ -34,10 +40,12 @@ public sealed class Script
     /// <summary>The next_page_token the record lists answer with: non-empty means "more than this page".</summary>
     public string RecordsNextPageToken { get; set; } = "";
 
-    /// <summary>When set, every evidence page says there is another one.</summary>
-    public bool EvidenceNeverEnds { get; set; }
+    /// <summary>ListLearnerRecords: how many pages the learner's records fill, and how many records each page holds.</summary>
+    public int RecordPages { get; set; } = 1;
+    public int RecordsPerPage { get; set; } = 1;
 
-    public string EvidenceNextPageToken => EvidenceNeverEnds ? "more" : "";
+    /// <summary>When set, every ListLearnerRecords page says there is another one.</summary>
+    public bool RecordPagesNeverEnd { get; set; }
 
     /// <summary>Job postings: the postings GetJobPosting and MatchJobPostings answer with, and deprecated code → successor.</summary>
     public List<JobPosting> Postings { get; } = [];
@@ -46,7 +54,7 @@ public sealed class Script
 
     public async Task RunAsync(ServerCallContext context)
     {
-        Interlocked.Increment(ref EvidenceCalls);
+        Interlocked.Increment(ref RecordCalls);
         LastDeadline = context.Deadline;
         LastAuthorization = context.RequestHeaders.GetValue("authorization");
         if (Hangs)
@@ -62,6 +70,26 @@ public sealed class Script
             }
         }
         if (Fail is { } code) throw new RpcException(new Status(code, "scripted failure"));
+    }
+
+    /// <summary>
+    /// One scripted page of ListLearnerRecords: <see cref="RecordsPerPage"/> records numbered from 1 across pages, and
+    /// the evidence given by record 1 (on the first page), as the real services pair them.
+    /// </summary>
+    public ListLearnerRecordsResponse RecordPage(ListLearnerRecordsRequest request, EvidenceSourceKind kind, Func<int, (string Name, IMessage Record)> record, SkillEvidence evidence)
+    {
+        var page = request.PageToken.Length == 0 ? 1 : int.Parse(request.PageToken, System.Globalization.CultureInfo.InvariantCulture);
+        var response = new ListLearnerRecordsResponse
+        {
+            NextPageToken = RecordPagesNeverEnd || page < RecordPages ? (page + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : "",
+        };
+        for (var i = 1; i <= RecordsPerPage; i++)
+        {
+            var (name, message) = record((page - 1) * RecordsPerPage + i);
+            response.Records.Add(new LearnerRecord { Name = name, Kind = kind, Record = Any.Pack(message) });
+        }
+        if (page == 1) response.Evidence.Add(evidence);
+        return response;
     }
 
     public static SkillEvidence Evidence(string skill, SkillLevel level, EvidenceSourceKind kind, string source, double weight = 1) => new()
@@ -113,14 +141,24 @@ public sealed class FakeBackends : IAsyncDisposable
 
     private sealed class FakeCertificates(Script script) : CertificateService.CertificateServiceBase
     {
-        public override async Task<Certificates.V1.ListLearnerSkillEvidenceResponse> ListLearnerSkillEvidence(Certificates.V1.ListLearnerSkillEvidenceRequest request, ServerCallContext context)
+        public override async Task<ListLearnerRecordsResponse> ListLearnerRecords(ListLearnerRecordsRequest request, ServerCallContext context)
         {
             await script.RunAsync(context);
-            return new() { Evidence = { Script.Evidence("IR-OPS", SkillLevel._3Advanced, EvidenceSourceKind.Certificate, "certificates/S1") }, NextPageToken = script.EvidenceNextPageToken };
+            return script.RecordPage(request, EvidenceSourceKind.Certificate, i => ($"certificates/S{i}", Certificate(i)),
+                Script.Evidence("IR-OPS", SkillLevel._3Advanced, EvidenceSourceKind.Certificate, "certificates/S1"));
         }
 
-        public override Task<ListCertificatesResponse> ListCertificates(ListCertificatesRequest request, ServerCallContext context) =>
-            Task.FromResult(new ListCertificatesResponse { Certificates = { new Certificate { CertificateNumber = "S1", TypeCode = "MOHRSS-IR-OPS", Level = CertificateLevel.National3, Status = CertificateStatus.Active, IssueDate = new Google.Type.Date { Year = 2025, Month = 6, Day = 30 } } }, NextPageToken = script.RecordsNextPageToken });
+        public override Task<ListCertificatesResponse> ListCertificates(ListCertificatesRequest request, ServerCallContext context)
+        {
+            Interlocked.Increment(ref script.ListCalls);
+            return Task.FromResult(new ListCertificatesResponse { Certificates = { Certificate(1) }, NextPageToken = script.RecordsNextPageToken });
+        }
+
+        private static Certificate Certificate(int i) => new()
+        {
+            CertificateNumber = $"S{i}", TypeCode = "MOHRSS-IR-OPS", Level = CertificateLevel.National3, Status = CertificateStatus.Active,
+            IssueDate = new Google.Type.Date { Year = 2025, Month = 6, Day = 30 },
+        };
 
         public override Task<ListCertificateTypesResponse> ListCertificateTypes(ListCertificateTypesRequest request, ServerCallContext context) =>
             Task.FromResult(new ListCertificateTypesResponse());
@@ -128,14 +166,20 @@ public sealed class FakeBackends : IAsyncDisposable
 
     private sealed class FakeCompetitions(Script script) : CompetitionService.CompetitionServiceBase
     {
-        public override async Task<Competitions.V1.ListLearnerSkillEvidenceResponse> ListLearnerSkillEvidence(Competitions.V1.ListLearnerSkillEvidenceRequest request, ServerCallContext context)
+        public override async Task<ListLearnerRecordsResponse> ListLearnerRecords(ListLearnerRecordsRequest request, ServerCallContext context)
         {
             await script.RunAsync(context);
-            return new() { Evidence = { Script.Evidence("IR-PROG", SkillLevel._2Technician, EvidenceSourceKind.Competition, "results/1") }, NextPageToken = script.EvidenceNextPageToken };
+            return script.RecordPage(request, EvidenceSourceKind.Competition, i => ($"results/{i}", Result(i)),
+                Script.Evidence("IR-PROG", SkillLevel._2Technician, EvidenceSourceKind.Competition, "results/1"));
         }
 
-        public override Task<ListResultsResponse> ListResults(ListResultsRequest request, ServerCallContext context) =>
-            Task.FromResult(new ListResultsResponse { Results = { new Result { Id = "1", CompetitionId = "c1", EventCode = "GZ013", AwardGrade = AwardGrade.FirstPrize } }, NextPageToken = script.RecordsNextPageToken });
+        public override Task<ListResultsResponse> ListResults(ListResultsRequest request, ServerCallContext context)
+        {
+            Interlocked.Increment(ref script.ListCalls);
+            return Task.FromResult(new ListResultsResponse { Results = { Result(1) }, NextPageToken = script.RecordsNextPageToken });
+        }
+
+        private static Result Result(int i) => new() { Id = $"{i}", CompetitionId = "c1", EventCode = "GZ013", AwardGrade = AwardGrade.FirstPrize };
 
         public override Task<Competition> GetCompetition(GetCompetitionRequest request, ServerCallContext context) =>
             Task.FromResult(new Competition { Id = request.Id, Tier = CompetitionTier.National });
@@ -146,14 +190,16 @@ public sealed class FakeBackends : IAsyncDisposable
 
     private sealed class FakeCourses(Script script) : CourseService.CourseServiceBase
     {
-        public override async Task<Courses.V1.ListLearnerSkillEvidenceResponse> ListLearnerSkillEvidence(Courses.V1.ListLearnerSkillEvidenceRequest request, ServerCallContext context)
+        public override async Task<ListLearnerRecordsResponse> ListLearnerRecords(ListLearnerRecordsRequest request, ServerCallContext context)
         {
             await script.RunAsync(context);
-            return new() { Evidence = { Script.Evidence("IR-OPS", SkillLevel._4Intermediate, EvidenceSourceKind.Course, "enrollments/1", 0.85) }, NextPageToken = script.EvidenceNextPageToken };
+            return script.RecordPage(request, EvidenceSourceKind.Course, i => ($"enrollments/{i}", new Enrollment { Id = $"{i}", CourseCode = "IR-101", Status = EnrollmentStatus.Passed }),
+                Script.Evidence("IR-OPS", SkillLevel._4Intermediate, EvidenceSourceKind.Course, "enrollments/1", 0.85));
         }
 
         public override Task<ListEnrollmentsResponse> ListEnrollments(ListEnrollmentsRequest request, ServerCallContext context)
         {
+            Interlocked.Increment(ref script.ListCalls);
             var response = new ListEnrollmentsResponse { Enrollments = { new Enrollment { Id = "1", CourseCode = "IR-101", Status = EnrollmentStatus.Passed } }, NextPageToken = script.RecordsNextPageToken };
             for (var i = 0; i < script.OutsideCourses; i++)
                 response.Enrollments.Add(new Enrollment { Id = $"x{i}", CourseCode = $"OUT-{i:D3}", Status = EnrollmentStatus.Passed });
@@ -192,14 +238,19 @@ public sealed class FakeBackends : IAsyncDisposable
 
     private sealed class FakeJobPostings(Script script) : JobPostingService.JobPostingServiceBase
     {
-        public override async Task<JobPostings.V1.ListLearnerSkillEvidenceResponse> ListLearnerSkillEvidence(JobPostings.V1.ListLearnerSkillEvidenceRequest request, ServerCallContext context)
+        public override async Task<ListLearnerRecordsResponse> ListLearnerRecords(ListLearnerRecordsRequest request, ServerCallContext context)
         {
             await script.RunAsync(context);
-            return new() { Evidence = { Script.Evidence("PLC-PROG", SkillLevel._4Intermediate, EvidenceSourceKind.Placement, "placements/1", 0.75) }, NextPageToken = script.EvidenceNextPageToken };
+            return script.RecordPage(request, EvidenceSourceKind.Placement,
+                i => ($"placements/{i}", new Placement { Id = $"{i}", EmployerCreditCode = "91500000MA5U000000", Status = PlacementStatus.Completed }),
+                Script.Evidence("PLC-PROG", SkillLevel._4Intermediate, EvidenceSourceKind.Placement, "placements/1", 0.75));
         }
 
-        public override Task<ListPlacementsResponse> ListPlacements(ListPlacementsRequest request, ServerCallContext context) =>
-            Task.FromResult(new ListPlacementsResponse { NextPageToken = script.RecordsNextPageToken });
+        public override Task<ListPlacementsResponse> ListPlacements(ListPlacementsRequest request, ServerCallContext context)
+        {
+            Interlocked.Increment(ref script.ListCalls);
+            return Task.FromResult(new ListPlacementsResponse { NextPageToken = script.RecordsNextPageToken });
+        }
 
         public override Task<JobPosting> GetJobPosting(GetJobPostingRequest request, ServerCallContext context) =>
             Task.FromResult(script.Postings.FirstOrDefault(p => p.Id == request.Id) ?? throw new RpcException(new Status(StatusCode.NotFound, "no such posting")));

@@ -45,7 +45,7 @@ public class GatewayFaultTests
         var profile = await gateway.Client.GetLearnerProfileAsync(Learner);
 
         Assert.Equal(["certificates"], profile.Unreachable);
-        Assert.Equal(4, fakes.Certificates.EvidenceCalls); // first attempt + 3 retries
+        Assert.Equal(4, fakes.Certificates.RecordCalls); // first attempt + 3 retries
         Assert.Empty(profile.Certificates);
         Assert.Equal(SkillLevel._4Intermediate, profile.Skills.Single(s => s.SkillCode == "IR-OPS").Level);
     }
@@ -58,14 +58,14 @@ public class GatewayFaultTests
         await using var gateway = GatewayHarness.Start(fakes.Handlers, new Dictionary<string, string?> { ["Resilience:competitions:AttemptTimeout"] = "00:00:00.300" });
 
         var call = gateway.Client.GetLearnerProfileAsync(Learner).ResponseAsync;
-        await WaitUntilAsync(() => fakes.Competitions.EvidenceCalls == 1, call);
+        await WaitUntilAsync(() => fakes.Competitions.RecordCalls == 1, call);
         Assert.False(call.IsCompleted); // the backend never answers: only the attempt timeout, on the gateway's clock, ends it
 
         gateway.Clock.Advance(TimeSpan.FromMilliseconds(300));
         var profile = await call.WaitAsync(Guard);
 
         Assert.Equal(["competitions"], profile.Unreachable);
-        Assert.Equal(1, fakes.Competitions.EvidenceCalls); // a timeout is not retried
+        Assert.Equal(1, fakes.Competitions.RecordCalls); // a timeout is not retried
         await WaitUntilAsync(() => Volatile.Read(ref fakes.Competitions.CancelledCalls) == 1); // the abandoned attempt was cancelled downstream
     }
 
@@ -78,7 +78,7 @@ public class GatewayFaultTests
 
         var exception = await Assert.ThrowsAsync<RpcException>(() => gateway.Client.GetLearnerProfileAsync(Learner).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, exception.StatusCode);
-        Assert.Equal(1, fakes.Courses.EvidenceCalls);
+        Assert.Equal(1, fakes.Courses.RecordCalls);
     }
 
     [Fact]
@@ -94,19 +94,19 @@ public class GatewayFaultTests
         });
 
         for (var i = 0; i < 3; i++) Assert.Contains("jobpostings", (await gateway.Client.GetLearnerProfileAsync(Learner)).Unreachable);
-        var callsWhenOpened = fakes.JobPostings.EvidenceCalls;
+        var callsWhenOpened = fakes.JobPostings.RecordCalls;
         for (var i = 0; i < 3; i++) Assert.Contains("jobpostings", (await gateway.Client.GetLearnerProfileAsync(Learner)).Unreachable);
-        Assert.Equal(callsWhenOpened, fakes.JobPostings.EvidenceCalls); // open: no call reaches the backend
+        Assert.Equal(callsWhenOpened, fakes.JobPostings.RecordCalls); // open: no call reaches the backend
 
         fakes.JobPostings.Fail = null;
         gateway.Clock.Advance(TimeSpan.FromMilliseconds(999));
         Assert.Contains("jobpostings", (await gateway.Client.GetLearnerProfileAsync(Learner)).Unreachable);
-        Assert.Equal(callsWhenOpened, fakes.JobPostings.EvidenceCalls); // still open just before the break duration ends
+        Assert.Equal(callsWhenOpened, fakes.JobPostings.RecordCalls); // still open just before the break duration ends
 
         gateway.Clock.Advance(TimeSpan.FromMilliseconds(1));
         var recovered = await gateway.Client.GetLearnerProfileAsync(Learner);
         Assert.Empty(recovered.Unreachable);
-        Assert.True(fakes.JobPostings.EvidenceCalls > callsWhenOpened);
+        Assert.True(fakes.JobPostings.RecordCalls > callsWhenOpened);
     }
 
     [Fact]
@@ -120,7 +120,7 @@ public class GatewayFaultTests
         var deadline = DateTime.UtcNow.AddMinutes(5);
         using var cancellation = new CancellationTokenSource();
         var call = gateway.Client.GetLearnerProfileAsync(Learner, deadline: deadline, cancellationToken: cancellation.Token).ResponseAsync;
-        await WaitUntilAsync(() => fakes.Courses.EvidenceCalls == 1, call);
+        await WaitUntilAsync(() => fakes.Courses.RecordCalls == 1, call);
 
         // Without propagation the downstream call would have no deadline at all (DateTime.MaxValue). The deadline travels
         // as a remaining duration (grpc-timeout), so it arrives within transit and rounding of the caller's.
@@ -150,7 +150,7 @@ public class GatewayFaultTests
         await using var fakes = await FakeBackends.StartAsync();
         await using var gateway = GatewayHarness.Start(fakes.Handlers);
         await RpcAssert.InvalidArgumentAsync(() => gateway.Client.GetLearnerProfileAsync(new GetLearnerProfileRequest { LearnerId = "bad/id" }).ResponseAsync, "learner_id");
-        Assert.Equal(0, fakes.Certificates.EvidenceCalls);
+        Assert.Equal(0, fakes.Certificates.RecordCalls);
     }
 
     [Fact]

@@ -42,7 +42,7 @@ public class GatewaySecurityTests
         var client = gateway.ClientWith(Authority.Issue("gov", "government", ["catalog.read", "certificates.read"]));
 
         await RpcAssert.ThrowsAsync(StatusCode.PermissionDenied, () => client.GetLearnerProfileAsync(new GetLearnerProfileRequest { LearnerId = "L0001" }).ResponseAsync);
-        Assert.Equal(0, fakes.Certificates.EvidenceCalls);
+        Assert.Equal(0, fakes.Certificates.RecordCalls);
     }
 
     [Fact]

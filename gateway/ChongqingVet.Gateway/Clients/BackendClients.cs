@@ -26,6 +26,8 @@ public static class BackendClients
         Add<CompetitionService.CompetitionServiceClient>(services, configuration, "Competitions", Backends.Competitions);
         Add<CourseService.CourseServiceClient>(services, configuration, "Courses", Backends.Courses);
         Add<JobPostingService.JobPostingServiceClient>(services, configuration, "JobPostings", Backends.JobPostings);
+        // The four as one learner-record contract (the profile makes one call per backend and page through it).
+        services.AddTransient<LearnerRecordSources>();
         return services;
     }
 

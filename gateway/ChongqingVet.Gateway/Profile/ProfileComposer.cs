@@ -2,6 +2,7 @@ using ChongqingVet.Certificates.V1;
 using ChongqingVet.Common.V1;
 using ChongqingVet.Competitions.V1;
 using ChongqingVet.Courses.V1;
+using ChongqingVet.Gateway.Clients;
 using ChongqingVet.Gateway.Resilience;
 using ChongqingVet.JobPostings.V1;
 using ChongqingVet.Profile.V1;
@@ -10,68 +11,53 @@ using Grpc.Core;
 namespace ChongqingVet.Gateway.Profile;
 
 /// <summary>
-/// Builds a learner's profile: asks all four services in parallel for the learner's skill evidence and records,
-/// merges the evidence, names the skills from the catalog. A backend that cannot be reached leaves its sections
-/// out and is listed in <c>unreachable</c>; only when all four are unreachable does the call fail (UNAVAILABLE).
+/// Builds a learner's profile: asks all four services in parallel, through the one learner-record contract, for the
+/// learner's records and the skill evidence they give (one call per backend and page; a learner with at most 200
+/// records in a service costs one call), merges the evidence, names the skills from the catalog. A backend that cannot
+/// be reached leaves its sections out and is listed in <c>unreachable</c>; only when all four are unreachable does the
+/// call fail (UNAVAILABLE).
 /// </summary>
 public sealed class ProfileComposer(
-    CertificateService.CertificateServiceClient certificates,
-    CompetitionService.CompetitionServiceClient competitions,
-    CourseService.CourseServiceClient courses,
+    LearnerRecordSources sources,
     JobPostingService.JobPostingServiceClient jobPostings,
     BackendCaller backends,
     ProfileMerger merger,
     TimeProvider clock,
     GatewayMetrics metrics)
 {
-    /// <summary>At most this many evidence pages (of 200) per backend and learner.</summary>
-    private const int MaxEvidencePages = 10;
+    /// <summary>Records asked for per call (the contract's maximum page size).</summary>
+    private const int PageSize = 200;
 
-    /// <summary>Records read per section (one page); a section with more is marked in truncated_sections.</summary>
+    /// <summary>At most this many pages per backend and learner; evidence of records past them is left out ("skills").</summary>
+    private const int MaxPages = 10;
+
+    /// <summary>Records shown per section; a section with more is marked in truncated_sections.</summary>
     private const int RecordLimit = 200;
 
     public async Task<LearnerProfile> ComposeAsync(string learnerId, CancellationToken cancellationToken)
     {
-        var certificateEvidence = backends.TryAsync(Backends.Certificates, async token =>
-            (Evidence: await AllEvidenceAsync((request, t) => certificates.ListLearnerSkillEvidenceAsync(ToCertificates(request), cancellationToken: t).ResponseAsync, learnerId, r => (r.Evidence, r.NextPageToken), token),
-             Records: Page(await certificates.ListCertificatesAsync(new ListCertificatesRequest { LearnerId = learnerId, PageSize = RecordLimit }, cancellationToken: token), r => r.Certificates, r => r.NextPageToken)),
-            cancellationToken);
-        var competitionEvidence = backends.TryAsync(Backends.Competitions, async token =>
-            (Evidence: await AllEvidenceAsync((request, t) => competitions.ListLearnerSkillEvidenceAsync(ToCompetitions(request), cancellationToken: t).ResponseAsync, learnerId, r => (r.Evidence, r.NextPageToken), token),
-             Records: Page(await competitions.ListResultsAsync(new ListResultsRequest { LearnerId = learnerId, PageSize = RecordLimit }, cancellationToken: token), r => r.Results, r => r.NextPageToken)),
-            cancellationToken);
-        var courseEvidence = backends.TryAsync(Backends.Courses, async token =>
-            (Evidence: await AllEvidenceAsync((request, t) => courses.ListLearnerSkillEvidenceAsync(ToCourses(request), cancellationToken: t).ResponseAsync, learnerId, r => (r.Evidence, r.NextPageToken), token),
-             Records: Page(await courses.ListEnrollmentsAsync(new ListEnrollmentsRequest { LearnerId = learnerId, PageSize = RecordLimit }, cancellationToken: token), r => r.Enrollments, r => r.NextPageToken)),
-            cancellationToken);
-        var placementEvidence = backends.TryAsync(Backends.JobPostings, async token =>
-            (Evidence: await AllEvidenceAsync((request, t) => jobPostings.ListLearnerSkillEvidenceAsync(ToJobPostings(request), cancellationToken: t).ResponseAsync, learnerId, r => (r.Evidence, r.NextPageToken), token),
-             Records: Page(await jobPostings.ListPlacementsAsync(new ListPlacementsRequest { LearnerId = learnerId, PageSize = RecordLimit }, cancellationToken: token), r => r.Placements, r => r.NextPageToken)),
-            cancellationToken);
-        await Task.WhenAll(certificateEvidence, competitionEvidence, courseEvidence, placementEvidence);
+        var reads = sources.All
+            .Select(source => (Source: source, Read: backends.TryAsync(source.Backend, token => ReadAsync(source, learnerId, token), cancellationToken)))
+            .ToArray();
+        await Task.WhenAll(reads.Select(r => r.Read));
 
         var profile = new LearnerProfile { LearnerId = learnerId, GenerateTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(clock.GetUtcNow()) };
         var evidence = new List<SkillEvidence>();
         var reachable = 0;
-        if (Collect(certificateEvidence.Result, Backends.Certificates, "certificates", profile, evidence, out var certificateRecords))
+        foreach (var (source, read) in reads)
         {
+            var result = read.Result;
+            if (!result.Reachable)
+            {
+                profile.Unreachable.Add(source.Backend);
+                continue;
+            }
             reachable++;
-            profile.Certificates.AddRange(certificateRecords!.Select(Summaries.Certificate));
-        }
-        if (Collect(competitionEvidence.Result, Backends.Competitions, "awards", profile, evidence, out var results))
-        {
-            reachable++;
-            profile.Awards.AddRange(results!.Select(Summaries.Award));
-        }
-        if (Collect(courseEvidence.Result, Backends.Courses, "courses", profile, evidence, out var enrollments))
-        {
-            reachable++;
-            profile.Courses.AddRange(enrollments!.Select(Summaries.Course));
-        }
-        if (Collect(placementEvidence.Result, Backends.JobPostings, "placements", profile, evidence, out var placements))
-        {
-            reachable++;
-            profile.Placements.AddRange(placements!.Select(Summaries.Placement));
+            var records = result.Value!;
+            evidence.AddRange(records.Evidence);
+            foreach (var record in records.Records.Take(RecordLimit)) AddSummary(profile, record);
+            if (records.Truncated && !profile.TruncatedSections.Contains("skills")) profile.TruncatedSections.Add("skills");
+            if (records.Records.Count > RecordLimit || records.Truncated) profile.TruncatedSections.Add(source.Section);
         }
         if (reachable == 0)
         {
@@ -83,6 +69,36 @@ public sealed class ProfileComposer(
         await NameSkillsAsync(profile, cancellationToken);
         metrics.SectionsUnreachable(profile.Unreachable);
         return profile;
+    }
+
+    /// <summary>The records and evidence read from one backend; <c>Truncated</c> when pages were left unread at <see cref="MaxPages"/>.</summary>
+    internal sealed record RecordPages(List<LearnerRecord> Records, List<SkillEvidence> Evidence, bool Truncated);
+
+    /// <summary>Reads the learner's records page by page: one call per page, the same for every backend.</summary>
+    private static async Task<RecordPages> ReadAsync(LearnerRecordSource source, string learnerId, CancellationToken cancellationToken)
+    {
+        var records = new List<LearnerRecord>();
+        var evidence = new List<SkillEvidence>();
+        var token = string.Empty;
+        for (var i = 0; i < MaxPages; i++)
+        {
+            var page = await source.ListAsync(new ListLearnerRecordsRequest { LearnerId = learnerId, PageSize = PageSize, PageToken = token }, cancellationToken);
+            records.AddRange(page.Records);
+            evidence.AddRange(page.Evidence);
+            if (string.IsNullOrEmpty(page.NextPageToken)) return new RecordPages(records, evidence, Truncated: false);
+            token = page.NextPageToken;
+        }
+        return new RecordPages(records, evidence, Truncated: true);
+    }
+
+    /// <summary>Maps one record to its section's summary by the resource it carries; an unknown kind is skipped.</summary>
+    private static void AddSummary(LearnerProfile profile, LearnerRecord record)
+    {
+        if (record.Record is null) return;
+        if (record.Record.TryUnpack<Certificate>(out var certificate)) profile.Certificates.Add(Summaries.Certificate(certificate));
+        else if (record.Record.TryUnpack<Result>(out var result)) profile.Awards.Add(Summaries.Award(result));
+        else if (record.Record.TryUnpack<Enrollment>(out var enrollment)) profile.Courses.Add(Summaries.Course(enrollment));
+        else if (record.Record.TryUnpack<Placement>(out var placement)) profile.Placements.Add(Summaries.Placement(placement));
     }
 
     private async Task NameSkillsAsync(LearnerProfile profile, CancellationToken cancellationToken)
@@ -105,50 +121,4 @@ public sealed class ProfileComposer(
             skill.SkillNameEn = known.NameEn;
         }
     }
-
-    private static bool Collect<TRecord>(BackendResult<(EvidencePages Evidence, RecordPage<TRecord> Records)> result, string backend, string section,
-        LearnerProfile profile, List<SkillEvidence> evidence, out IReadOnlyList<TRecord>? records)
-    {
-        if (!result.Reachable)
-        {
-            profile.Unreachable.Add(backend);
-            records = null;
-            return false;
-        }
-        evidence.AddRange(result.Value.Evidence.Items);
-        if (result.Value.Evidence.Truncated && !profile.TruncatedSections.Contains("skills")) profile.TruncatedSections.Add("skills");
-        if (result.Value.Records.Truncated) profile.TruncatedSections.Add(section);
-        records = result.Value.Records.Items;
-        return true;
-    }
-
-    /// <summary>One page of records; <c>Truncated</c> when the backend has more than the gateway read.</summary>
-    internal sealed record RecordPage<T>(IReadOnlyList<T> Items, bool Truncated);
-
-    /// <summary>The evidence read; <c>Truncated</c> when pages were left unread at <see cref="MaxEvidencePages"/>.</summary>
-    internal sealed record EvidencePages(List<SkillEvidence> Items, bool Truncated);
-
-    private static RecordPage<T> Page<TResponse, T>(TResponse response, Func<TResponse, IEnumerable<T>> items, Func<TResponse, string> nextPageToken) =>
-        new(items(response).ToList(), !string.IsNullOrEmpty(nextPageToken(response)));
-
-    private static async Task<EvidencePages> AllEvidenceAsync<TResponse>(
-        Func<(string LearnerId, string PageToken), CancellationToken, Task<TResponse>> page,
-        string learnerId, Func<TResponse, (IEnumerable<SkillEvidence> Items, string Next)> read, CancellationToken cancellationToken)
-    {
-        var all = new List<SkillEvidence>();
-        var token = string.Empty;
-        for (var i = 0; i < MaxEvidencePages; i++)
-        {
-            var (items, next) = read(await page((learnerId, token), cancellationToken));
-            all.AddRange(items);
-            if (string.IsNullOrEmpty(next)) return new EvidencePages(all, Truncated: false);
-            token = next;
-        }
-        return new EvidencePages(all, Truncated: true);
-    }
-
-    private static Certificates.V1.ListLearnerSkillEvidenceRequest ToCertificates((string LearnerId, string PageToken) r) => new() { LearnerId = r.LearnerId, PageToken = r.PageToken, PageSize = 200 };
-    private static Competitions.V1.ListLearnerSkillEvidenceRequest ToCompetitions((string LearnerId, string PageToken) r) => new() { LearnerId = r.LearnerId, PageToken = r.PageToken, PageSize = 200 };
-    private static Courses.V1.ListLearnerSkillEvidenceRequest ToCourses((string LearnerId, string PageToken) r) => new() { LearnerId = r.LearnerId, PageToken = r.PageToken, PageSize = 200 };
-    private static JobPostings.V1.ListLearnerSkillEvidenceRequest ToJobPostings((string LearnerId, string PageToken) r) => new() { LearnerId = r.LearnerId, PageToken = r.PageToken, PageSize = 200 };
 }

@@ -5,6 +5,7 @@ using ChongqingVet.Common.V1;
 using ChongqingVet.Data;
 using ChongqingVet.Domain.Codes;
 using ChongqingVet.Domain.Errors;
+using ChongqingVet.Domain.Matching;
 using ChongqingVet.Domain.Time;
 using Dapper;
 
@@ -90,14 +91,24 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
         WHERE certificate_number = @Number AND version = @Version AND status <> 2
         """;
 
-    private const string EvidenceSql = """
+    // One row per skill attested by each active, unexpired certificate of the learner.
+    private const string EvidenceSelectSql = """
         SELECT c.certificate_number AS CertificateNumber, s.skill_code AS SkillCode, s.skill_level AS SkillLevel,
                t.name AS TypeName, t.organisation_name AS Issuer, c.issue_date AS IssueDate, c.expire_date AS ExpireDate
         FROM certificates c
         JOIN certificate_types t ON t.code = c.type_code
         JOIN certificate_type_skills s ON s.type_code = c.type_code AND s.level = c.level
         WHERE c.learner_id = @LearnerId AND c.status = 1 AND (c.expire_date IS NULL OR c.expire_date >= @Today)
+        """;
+
+    private const string EvidenceSql = EvidenceSelectSql + """
           AND (c.certificate_number > @AfterNumber OR (c.certificate_number = @AfterNumber AND s.skill_code > @AfterSkill))
+        ORDER BY c.certificate_number, s.skill_code
+        """;
+
+    // The evidence of one page of ListAsync(learner): its certificates are those numbered after @After up to @Through.
+    private const string EvidenceOfPageSql = EvidenceSelectSql + """
+          AND c.certificate_number > @After AND c.certificate_number <= @Through
         ORDER BY c.certificate_number, s.skill_code
         """;
 
@@ -305,21 +316,39 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
             Limit = pageSize + 1,
         }, cancellationToken: cancellationToken))).ToList();
         var page = Page<EvidenceRow>.FromRows(rows, pageSize);
-        var evidence = page.Items.Select(row => new SkillEvidence
-        {
-            SkillCode = row.SkillCode,
-            Level = (SkillLevel)row.SkillLevel,
-            SourceKind = EvidenceSourceKind.Certificate,
-            SourceName = "certificates/" + row.CertificateNumber,
-            Title = row.TypeName,
-            Issuer = row.Issuer,
-            AchieveTime = StartOfDay(row.IssueDate),
-            ExpireTime = row.ExpireDate is null ? null : StartOfDay(row.ExpireDate),
-            Weight = 1.0,
-        }).ToArray();
         var last = page.Items.LastOrDefault();
-        return (evidence, page.HasMore && last is not null ? (last.CertificateNumber, last.SkillCode) : null);
+        return (page.Items.Select(ToEvidence).ToArray(), page.HasMore && last is not null ? (last.CertificateNumber, last.SkillCode) : null);
     }
+
+    /// <summary>The evidence of the learner's certificates numbered after <paramref name="after"/> up to <paramref name="through"/>.</summary>
+    public async Task<IReadOnlyList<SkillEvidence>> EvidenceOfPageAsync(string learnerId, string after, string through, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<EvidenceRow>(new CommandDefinition(EvidenceOfPageSql, new
+        {
+            LearnerId = learnerId,
+            Today = ChinaTime.Today(clock).ToStoredDate(),
+            After = after,
+            Through = through,
+        }, cancellationToken: cancellationToken));
+        return rows.Select(ToEvidence).ToArray();
+    }
+
+    /// <summary>The resource name of a certificate, as its evidence names its source.</summary>
+    public static string NameOf(string certificateNumber) => "certificates/" + certificateNumber;
+
+    private static SkillEvidence ToEvidence(EvidenceRow row) => new()
+    {
+        SkillCode = row.SkillCode,
+        Level = (SkillLevel)row.SkillLevel,
+        SourceKind = EvidenceSourceKind.Certificate,
+        SourceName = NameOf(row.CertificateNumber),
+        Title = row.TypeName,
+        Issuer = row.Issuer,
+        AchieveTime = StartOfDay(row.IssueDate),
+        ExpireTime = row.ExpireDate is null ? null : StartOfDay(row.ExpireDate),
+        Weight = EvidenceWeights.Attested,
+    };
 
     private static Google.Protobuf.WellKnownTypes.Timestamp StartOfDay(string date) =>
         Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(new DateTimeOffset(

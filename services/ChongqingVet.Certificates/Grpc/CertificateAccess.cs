@@ -21,5 +21,6 @@ public static class CertificateAccess
         ["ListCertificates"] = RequiresOrSelf(Scope.CertificatesRead),
         ["VerifyCertificate"] = Anonymous,
         ["ListLearnerSkillEvidence"] = RequiresOrSelf(Scope.ProfilesRead),
+        ["ListLearnerRecords"] = RequiresOrSelf(Scope.ProfilesRead),
     };
 }

@@ -2,6 +2,7 @@ using ChongqingVet.ApiKit;
 using ChongqingVet.Certificates.Data;
 using ChongqingVet.Certificates.Domain;
 using ChongqingVet.Certificates.V1;
+using ChongqingVet.Common.V1;
 using ChongqingVet.Data;
 using ChongqingVet.Domain.Codes;
 using ChongqingVet.Domain.Errors;
@@ -229,6 +230,23 @@ public sealed class CertificateGrpcService(
     }
 
     private sealed record EvidenceCursor(string Number, string Skill);
+
+    /// <summary>One page of the learner's certificates (holder fields as <see cref="HolderDisclosure"/> allows) with their evidence.</summary>
+    public override async Task<ListLearnerRecordsResponse> ListLearnerRecords(ListLearnerRecordsRequest request, ServerCallContext context)
+    {
+        var error = LearnerId.Validate(request.LearnerId);
+        if (error is not null) throw new ValidationException("learner_id", error);
+        var caller = context.GetCaller();
+        var page = await pages.ListWithEvidenceAsync(request.PageSize, request.PageToken, [request.LearnerId],
+            async (after, size) =>
+            {
+                var listed = await certificates.ListAsync(after, request.LearnerId, string.Empty, CertificateStatus.Unspecified, size, HolderDisclosure.MaySee(caller, request.LearnerId), context.CancellationToken);
+                return new Page<Certificate>(listed.Items.Select(certificate => HolderDisclosure.ForCaller(certificate, caller)).ToArray(), listed.HasMore);
+            },
+            certificate => certificate.CertificateNumber,
+            range => certificates.EvidenceOfPageAsync(request.LearnerId, range.After, range.Through, context.CancellationToken));
+        return LearnerRecords.Response(page, EvidenceSourceKind.Certificate, certificate => CertificateRepository.NameOf(certificate.CertificateNumber));
+    }
 
     private static bool IsNumber(string number) => number.Length is > 0 and <= 64;
 

@@ -5,6 +5,7 @@ using ChongqingVet.Competitions.Domain;
 using ChongqingVet.Competitions.V1;
 using ChongqingVet.Data;
 using ChongqingVet.Domain.Errors;
+using ChongqingVet.Domain.Matching;
 using Dapper;
 using Google.Protobuf.WellKnownTypes;
 
@@ -68,7 +69,7 @@ public sealed class ResultRepository(IDbConnectionFactory database, TimeProvider
     private const string ResultExistsSql = "SELECT COUNT(*) FROM competition_results WHERE id = @Id";
 
     // One row per (awarded result, skill of its event) where the rules credit a level; rule level 0 credits nothing.
-    private const string EvidenceSql = """
+    private const string EvidenceSelectSql = """
         SELECT r.id AS ResultId, r.competition_id AS CompetitionId, r.event_code AS EventCode, r.award_grade AS AwardGrade,
                s.skill_code AS SkillCode, a.credited_level AS CreditedLevel, c.name AS CompetitionName, c.end_date AS EndDate,
                e.name AS EventName
@@ -79,7 +80,16 @@ public sealed class ResultRepository(IDbConnectionFactory database, TimeProvider
         JOIN event_skills s ON s.competition_id = r.competition_id AND s.event_code = r.event_code
         JOIN award_rules a ON a.tier = c.tier AND a.award_grade = r.award_grade
         WHERE p.learner_id = @LearnerId AND a.credited_level > 0
+        """;
+
+    private const string EvidenceSql = EvidenceSelectSql + """
           AND (r.id > @AfterResult OR (r.id = @AfterResult AND s.skill_code > @AfterSkill))
+        ORDER BY r.id, s.skill_code
+        """;
+
+    // The evidence of one page of ListAsync(learner): its results are those with an id after @After up to @Through.
+    private const string EvidenceOfPageSql = EvidenceSelectSql + """
+          AND r.id > @After AND r.id <= @Through
         ORDER BY r.id, s.skill_code
         """;
 
@@ -213,21 +223,39 @@ public sealed class ResultRepository(IDbConnectionFactory database, TimeProvider
             Limit = pageSize + 1,
         }, cancellationToken: cancellationToken))).ToList();
         var page = Page<EvidenceRow>.FromRows(rows, pageSize);
-        var evidence = page.Items.Select(row => new SkillEvidence
-        {
-            SkillCode = row.SkillCode,
-            Level = (SkillLevel)row.CreditedLevel,
-            SourceKind = EvidenceSourceKind.Competition,
-            SourceName = $"competitions/{row.CompetitionId}/events/{row.EventCode}/results/{row.ResultId}",
-            Title = $"{CompetitionRules.AwardLabel((AwardGrade)row.AwardGrade)} · {row.EventCode} {row.EventName}",
-            Issuer = row.CompetitionName,
-            AchieveTime = Timestamp.FromDateTimeOffset(new DateTimeOffset(
-                DateOnly.ParseExact(row.EndDate, "yyyy-MM-dd", CultureInfo.InvariantCulture).ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(8))),
-            Weight = 1.0,
-        }).ToArray();
         var last = page.Items.LastOrDefault();
-        return (evidence, page.HasMore && last is not null ? (last.ResultId, last.SkillCode) : null);
+        return (page.Items.Select(ToEvidence).ToArray(), page.HasMore && last is not null ? (last.ResultId, last.SkillCode) : null);
     }
+
+    /// <summary>The evidence of the learner's results with an id after <paramref name="after"/> up to <paramref name="through"/>.</summary>
+    public async Task<IReadOnlyList<SkillEvidence>> EvidenceOfPageAsync(string learnerId, string after, string through, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<EvidenceRow>(new CommandDefinition(EvidenceOfPageSql, new
+        {
+            LearnerId = learnerId,
+            After = after,
+            Through = through,
+        }, cancellationToken: cancellationToken));
+        return rows.Select(ToEvidence).ToArray();
+    }
+
+    /// <summary>The resource name of a result, as its evidence names its source.</summary>
+    public static string NameOf(string competitionId, string eventCode, string resultId) =>
+        $"competitions/{competitionId}/events/{eventCode}/results/{resultId}";
+
+    private static SkillEvidence ToEvidence(EvidenceRow row) => new()
+    {
+        SkillCode = row.SkillCode,
+        Level = (SkillLevel)row.CreditedLevel,
+        SourceKind = EvidenceSourceKind.Competition,
+        SourceName = NameOf(row.CompetitionId, row.EventCode, row.ResultId),
+        Title = $"{CompetitionRules.AwardLabel((AwardGrade)row.AwardGrade)} · {row.EventCode} {row.EventName}",
+        Issuer = row.CompetitionName,
+        AchieveTime = Timestamp.FromDateTimeOffset(new DateTimeOffset(
+            DateOnly.ParseExact(row.EndDate, "yyyy-MM-dd", CultureInfo.InvariantCulture).ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(8))),
+        Weight = EvidenceWeights.Attested,
+    };
 
     private static async Task<IReadOnlyList<Result>> WithParticipantsAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<ResultRow> rows, CancellationToken cancellationToken)
     {

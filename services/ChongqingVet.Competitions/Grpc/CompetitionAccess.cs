@@ -22,5 +22,6 @@ public static class CompetitionAccess
         ["UpdateResult"] = Requires(Scope.ResultsWrite),
         ["ListResults"] = RequiresOrSelf(Scope.ProfilesRead),
         ["ListLearnerSkillEvidence"] = RequiresOrSelf(Scope.ProfilesRead),
+        ["ListLearnerRecords"] = RequiresOrSelf(Scope.ProfilesRead),
     };
 }

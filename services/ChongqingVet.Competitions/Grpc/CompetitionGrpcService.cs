@@ -223,6 +223,18 @@ public sealed class CompetitionGrpcService(
         return new ListLearnerSkillEvidenceResponse { Evidence = { page.Items }, NextPageToken = page.NextPageToken };
     }
 
+    /// <summary>One page of the learner's results with the evidence their awards give.</summary>
+    public override async Task<ListLearnerRecordsResponse> ListLearnerRecords(ListLearnerRecordsRequest request, ServerCallContext context)
+    {
+        var error = LearnerId.Validate(request.LearnerId);
+        if (error is not null) throw new ValidationException("learner_id", error);
+        var page = await pages.ListWithEvidenceAsync(request.PageSize, request.PageToken, [request.LearnerId],
+            (after, size) => results.ListAsync(after, request.LearnerId, string.Empty, string.Empty, size, context.CancellationToken),
+            result => result.Id,
+            range => results.EvidenceOfPageAsync(request.LearnerId, range.After, range.Through, context.CancellationToken));
+        return LearnerRecords.Response(page, EvidenceSourceKind.Competition, result => ResultRepository.NameOf(result.CompetitionId, result.EventCode, result.Id));
+    }
+
     private sealed record CompetitionCursor(string StartDate, string Id);
 
     private sealed record EventCursor(string CompetitionId, string Code);

@@ -3,6 +3,7 @@ using ChongqingVet.Common.V1;
 using ChongqingVet.Courses.V1;
 using ChongqingVet.Data;
 using ChongqingVet.Domain.Errors;
+using ChongqingVet.Domain.Matching;
 using Dapper;
 
 namespace ChongqingVet.Courses.Data;
@@ -49,14 +50,24 @@ public sealed class EnrollmentRepository(IDbConnectionFactory database, TimeProv
         WHERE id = @Id AND version = @Version
         """;
 
-    private const string EvidenceSql = """
+    // One row per skill outcome of each passed enrolment of the learner.
+    private const string EvidenceSelectSql = """
         SELECT e.id AS EnrollmentId, e.course_code AS CourseCode, c.name AS CourseName, e.score AS Score, e.graded_at AS GradedAt,
                o.skill_code AS SkillCode, o.skill_level AS SkillLevel
         FROM enrollments e
         JOIN courses c ON c.code = e.course_code
         JOIN course_outcomes o ON o.course_code = e.course_code
         WHERE e.learner_id = @LearnerId AND e.status = 2
+        """;
+
+    private const string EvidenceSql = EvidenceSelectSql + """
           AND (e.id > @AfterId OR (e.id = @AfterId AND o.skill_code > @AfterSkill))
+        ORDER BY e.id, o.skill_code
+        """;
+
+    // The evidence of one page of ListAsync(learner): its enrolments are those with an id after @After up to @Through.
+    private const string EvidenceOfPageSql = EvidenceSelectSql + """
+          AND e.id > @After AND e.id <= @Through
         ORDER BY e.id, o.skill_code
         """;
 
@@ -150,20 +161,35 @@ public sealed class EnrollmentRepository(IDbConnectionFactory database, TimeProv
             LearnerId = learnerId, AfterId = after.Id, AfterSkill = after.Skill, Limit = pageSize + 1,
         }, cancellationToken: cancellationToken))).ToList();
         var page = Page<EvidenceRow>.FromRows(rows, pageSize);
-        var evidence = page.Items.Select(row => new SkillEvidence
-        {
-            SkillCode = row.SkillCode,
-            Level = (SkillLevel)row.SkillLevel,
-            SourceKind = EvidenceSourceKind.Course,
-            SourceName = "enrollments/" + row.EnrollmentId,
-            Title = row.CourseName,
-            Issuer = "课程 " + row.CourseCode,
-            AchieveTime = ProtoConversions.ToTimestamp(row.GradedAt ?? 0),
-            Weight = Math.Clamp((row.Score ?? 0) / 100.0, 0, 1),
-        }).ToArray();
         var last = page.Items.LastOrDefault();
-        return (evidence, page.HasMore && last is not null ? (last.EnrollmentId, last.SkillCode) : null);
+        return (page.Items.Select(ToEvidence).ToArray(), page.HasMore && last is not null ? (last.EnrollmentId, last.SkillCode) : null);
     }
+
+    /// <summary>The evidence of the learner's enrolments with an id after <paramref name="after"/> up to <paramref name="through"/>.</summary>
+    public async Task<IReadOnlyList<SkillEvidence>> EvidenceOfPageAsync(string learnerId, string after, string through, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<EvidenceRow>(new CommandDefinition(EvidenceOfPageSql, new
+        {
+            LearnerId = learnerId, After = after, Through = through,
+        }, cancellationToken: cancellationToken));
+        return rows.Select(ToEvidence).ToArray();
+    }
+
+    /// <summary>The resource name of an enrolment, as its evidence names its source.</summary>
+    public static string NameOf(string enrollmentId) => "enrollments/" + enrollmentId;
+
+    private static SkillEvidence ToEvidence(EvidenceRow row) => new()
+    {
+        SkillCode = row.SkillCode,
+        Level = (SkillLevel)row.SkillLevel,
+        SourceKind = EvidenceSourceKind.Course,
+        SourceName = NameOf(row.EnrollmentId),
+        Title = row.CourseName,
+        Issuer = "课程 " + row.CourseCode,
+        AchieveTime = ProtoConversions.ToTimestamp(row.GradedAt ?? 0),
+        Weight = EvidenceWeights.FromGrade(row.Score),
+    };
 
     private static Enrollment ToMessage(EnrollmentRow row) => new()
     {

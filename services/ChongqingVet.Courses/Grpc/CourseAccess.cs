@@ -22,5 +22,6 @@ public static class CourseAccess
         ["ListEnrollments"] = RequiresOrSelf(Scope.ProfilesRead),
         ["EvaluateCreditRecognition"] = RequiresOrSelf(Scope.ProfilesRead),
         ["ListLearnerSkillEvidence"] = RequiresOrSelf(Scope.ProfilesRead),
+        ["ListLearnerRecords"] = RequiresOrSelf(Scope.ProfilesRead),
     };
 }

@@ -192,6 +192,19 @@ public sealed class CourseGrpcService(
 
     private sealed record EvidenceCursor(string EnrollmentId, string Skill);
 
+    /// <summary>One page of the learner's enrolments with the evidence their passed courses give.</summary>
+    public override async Task<Common.V1.ListLearnerRecordsResponse> ListLearnerRecords(Common.V1.ListLearnerRecordsRequest request, ServerCallContext context)
+    {
+        var violations = new Violations();
+        CheckLearner(request.LearnerId, violations);
+        violations.ThrowIfAny();
+        var page = await pages.ListWithEvidenceAsync(request.PageSize, request.PageToken, [request.LearnerId],
+            (after, size) => enrollments.ListAsync(request.LearnerId, after, string.Empty, string.Empty, size, context.CancellationToken),
+            enrollment => enrollment.Id,
+            range => enrollments.EvidenceOfPageAsync(request.LearnerId, range.After, range.Through, context.CancellationToken));
+        return LearnerRecords.Response(page, Common.V1.EvidenceSourceKind.Course, enrollment => EnrollmentRepository.NameOf(enrollment.Id));
+    }
+
     private static void CheckLearner(string learnerId, Violations violations)
     {
         var error = LearnerId.Validate(learnerId);

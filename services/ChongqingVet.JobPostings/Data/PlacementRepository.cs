@@ -3,6 +3,7 @@ using ChongqingVet.Common.V1;
 using ChongqingVet.Data;
 using ChongqingVet.Domain.Codes;
 using ChongqingVet.Domain.Errors;
+using ChongqingVet.Domain.Matching;
 using ChongqingVet.JobPostings.V1;
 using Dapper;
 
@@ -44,14 +45,24 @@ public sealed class PlacementRepository(IDbConnectionFactory database, TimeProvi
         ORDER BY id
         """;
 
-    private const string EvidenceSql = """
+    // One row per rated skill of each completed placement of the learner.
+    private const string EvidenceSelectSql = """
         SELECT p.id AS PlacementId, r.skill_code AS SkillCode, r.skill_level AS SkillLevel, p.end_date AS EndDate,
                e.name AS EmployerName, e.credit_code AS EmployerCreditCode
         FROM placements p
         JOIN placement_ratings r ON r.placement_id = p.id
         JOIN employers e ON e.credit_code = p.employer_credit_code
         WHERE p.learner_id = @LearnerId AND p.status = @Completed
+        """;
+
+    private const string EvidenceSql = EvidenceSelectSql + """
           AND (p.id > @AfterId OR (p.id = @AfterId AND r.skill_code > @AfterSkill))
+        ORDER BY p.id, r.skill_code
+        """;
+
+    // The evidence of one page of ListAsync(learner): its placements are those with an id after @After up to @Through.
+    private const string EvidenceOfPageSql = EvidenceSelectSql + """
+          AND p.id > @After AND p.id <= @Through
         ORDER BY p.id, r.skill_code
         """;
 
@@ -121,21 +132,39 @@ public sealed class PlacementRepository(IDbConnectionFactory database, TimeProvi
             Limit = pageSize + 1,
         }, cancellationToken: cancellationToken))).ToList();
         var page = Page<EvidenceRow>.FromRows(rows, pageSize);
-        var evidence = page.Items.Select(row => new SkillEvidence
-        {
-            SkillCode = row.SkillCode,
-            Level = (SkillLevel)row.SkillLevel,
-            SourceKind = EvidenceSourceKind.Placement,
-            SourceName = "placements/" + row.PlacementId,
-            Title = "岗位实习 · " + row.EmployerName,
-            Issuer = row.EmployerName,
-            AchieveTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(new DateTimeOffset(
-                DateOnly.ParseExact(row.EndDate, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture).ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(8))),
-            Weight = 1.0,
-        }).ToArray();
         var last = page.Items.LastOrDefault();
-        return (evidence, page.HasMore && last is not null ? new EvidenceCursor(last.PlacementId, last.SkillCode) : null);
+        return (page.Items.Select(ToEvidence).ToArray(), page.HasMore && last is not null ? new EvidenceCursor(last.PlacementId, last.SkillCode) : null);
     }
+
+    /// <summary>The evidence of the learner's placements with an id after <paramref name="after"/> up to <paramref name="through"/>.</summary>
+    public async Task<IReadOnlyList<SkillEvidence>> EvidenceOfPageAsync(string learnerId, string after, string through, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<EvidenceRow>(new CommandDefinition(EvidenceOfPageSql, new
+        {
+            LearnerId = learnerId,
+            Completed = (int)PlacementStatus.Completed,
+            After = after,
+            Through = through,
+        }, cancellationToken: cancellationToken));
+        return rows.Select(ToEvidence).ToArray();
+    }
+
+    /// <summary>The resource name of a placement, as its evidence names its source.</summary>
+    public static string NameOf(string placementId) => "placements/" + placementId;
+
+    private static SkillEvidence ToEvidence(EvidenceRow row) => new()
+    {
+        SkillCode = row.SkillCode,
+        Level = (SkillLevel)row.SkillLevel,
+        SourceKind = EvidenceSourceKind.Placement,
+        SourceName = NameOf(row.PlacementId),
+        Title = "岗位实习 · " + row.EmployerName,
+        Issuer = row.EmployerName,
+        AchieveTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(new DateTimeOffset(
+            DateOnly.ParseExact(row.EndDate, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture).ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(8))),
+        Weight = EvidenceWeights.Attested,
+    };
 
     private static async Task<Placement> WithRatingsAsync(DbConnection connection, DbTransaction? transaction, PlacementRow row, CancellationToken cancellationToken)
     {

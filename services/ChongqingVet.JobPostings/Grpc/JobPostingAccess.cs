@@ -28,5 +28,6 @@ public static class JobPostingAccess
         ["RecordPlacement"] = Requires(Scope.PlacementsWrite),
         ["ListPlacements"] = RequiresOrSelf(Scope.ProfilesRead),
         ["ListLearnerSkillEvidence"] = RequiresOrSelf(Scope.ProfilesRead),
+        ["ListLearnerRecords"] = RequiresOrSelf(Scope.ProfilesRead),
     };
 }

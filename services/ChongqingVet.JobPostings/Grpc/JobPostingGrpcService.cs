@@ -251,6 +251,18 @@ public sealed class JobPostingGrpcService(
         return new ListLearnerSkillEvidenceResponse { Evidence = { page.Items }, NextPageToken = page.NextPageToken };
     }
 
+    /// <summary>One page of the learner's placements (with their ratings) and the evidence the completed ones give.</summary>
+    public override async Task<ListLearnerRecordsResponse> ListLearnerRecords(ListLearnerRecordsRequest request, ServerCallContext context)
+    {
+        var error = LearnerId.Validate(request.LearnerId);
+        if (error is not null) throw new ValidationException("learner_id", error);
+        var page = await pages.ListWithEvidenceAsync(request.PageSize, request.PageToken, [request.LearnerId],
+            (after, size) => placements.ListAsync(after, request.LearnerId, string.Empty, size, context.CancellationToken),
+            placement => placement.Id,
+            range => placements.EvidenceOfPageAsync(request.LearnerId, range.After, range.Through, context.CancellationToken));
+        return LearnerRecords.Response(page, EvidenceSourceKind.Placement, placement => PlacementRepository.NameOf(placement.Id));
+    }
+
     /// <summary>
     /// Date bounds of a placement (DateBounds): it has started, so its start lies between 1949-10-01 and today; a
     /// completed placement has also ended by today (one in progress may name a planned end).
