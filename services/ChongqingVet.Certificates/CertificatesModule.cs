@@ -16,7 +16,7 @@ public static class CertificatesModule
         builder.AddAudit();
         builder.Services.AddAccessRules(ChongqingVet.Audit.V1.AuditService.Descriptor, AuditAccess.Rules);
         builder.Services.AddAccessRules(ChongqingVet.Certificates.V1.CertificateService.Descriptor, CertificateAccess.Rules);
-        builder.Services.AddSingleton(HolderIdentityProtector.FromConfiguration(builder.Configuration, builder.Environment,
+        builder.Services.AddSingleton(HolderIdentityKeys.FromConfiguration(builder.Configuration, builder.Environment,
             DevelopmentKeys.StartupLogger(builder, typeof(HolderIdentityProtector).FullName!)));
         builder.Services.AddSingleton(builder.Configuration.GetSection("Verification").Get<VerificationOptions>() ?? new VerificationOptions());
         builder.Services.AddSingleton<ChongqingVet.ApiKit.ListPages>();
@@ -26,7 +26,8 @@ public static class CertificatesModule
         builder.Services.AddSingleton<CertificateTypeRepository>();
         builder.Services.AddSingleton<CertificateRepository>();
         builder.Services.AddSingleton(builder.Configuration.GetSection(ImportOptions.SectionName).Get<ImportOptions>() ?? new ImportOptions());
-        builder.Services.AddSingleton<CertificateImporter>();
+        builder.Services.AddSingleton<ChongqingVet.Certificates.Domain.IssueCertificate>();
+        builder.Services.AddSingleton<ImportCertificates>();
         builder.Services.AddSingleton<CertificateMetrics>();
         builder.Services.AddSingleton<ISampleDataSeeder, CertificateSampleData>();
         return builder;

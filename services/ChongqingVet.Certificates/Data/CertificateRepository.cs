@@ -45,8 +45,8 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
     private const string PrefixLockKind = "prefix";
 
     private const string ExpireOldSql = """
-        UPDATE certificates SET status = 3, version = version + 1
-        WHERE holder_id_index = @HolderIdIndex AND type_code = @TypeCode AND level = @Level AND status = 1
+        UPDATE certificates SET status = @Expired, version = version + 1
+        WHERE holder_id_index = @HolderIdIndex AND type_code = @TypeCode AND level = @Level AND status = @Active
           AND expire_date IS NOT NULL AND expire_date < @Today
         """;
 
@@ -55,13 +55,13 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
             holder_id_enc, holder_id_index, holder_id_masked, issuing_organisation, issue_date, expire_date, status,
             revocation_reason, revoked_at, version, created_at)
         VALUES (@CertificateNumber, @TypeCode, @Level, @LearnerId, @HolderNameEnc, @HolderNameIndex,
-            @HolderIdEnc, @HolderIdIndex, @HolderIdMasked, @IssuingOrganisation, @IssueDate, @ExpireDate, 1,
+            @HolderIdEnc, @HolderIdIndex, @HolderIdMasked, @IssuingOrganisation, @IssueDate, @ExpireDate, @Active,
             NULL, NULL, 1, @CreatedAt)
         """;
 
     private const string ActiveHolderSql = """
         SELECT certificate_number FROM certificates
-        WHERE holder_id_index = @HolderIdIndex AND type_code = @TypeCode AND level = @Level AND status = 1
+        WHERE holder_id_index = @HolderIdIndex AND type_code = @TypeCode AND level = @Level AND status = @Active
         """;
 
     private const string SelectByNumberSql = "SELECT " + Columns + " FROM certificates WHERE certificate_number = @Number";
@@ -79,16 +79,16 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
         WHERE certificate_number > @After
           AND (@LearnerId = '' OR learner_id = @LearnerId)
           AND (@TypeCode = '' OR type_code = @TypeCode)
-          AND (@Status = 0
-               OR (@Status = 1 AND status = 1 AND (expire_date IS NULL OR expire_date >= @Today))
-               OR (@Status = 3 AND (status = 3 OR (status = 1 AND expire_date < @Today)))
-               OR (@Status = 2 AND status = 2))
+          AND (@Status = @Unspecified
+               OR (@Status = @Active AND status = @Active AND (expire_date IS NULL OR expire_date >= @Today))
+               OR (@Status = @Expired AND (status = @Expired OR (status = @Active AND expire_date < @Today)))
+               OR (@Status = @Revoked AND status = @Revoked))
         ORDER BY certificate_number
         """;
 
     private const string RevokeSql = """
-        UPDATE certificates SET status = 2, revocation_reason = @Reason, revoked_at = @Now, version = version + 1
-        WHERE certificate_number = @Number AND version = @Version AND status <> 2
+        UPDATE certificates SET status = @Revoked, revocation_reason = @Reason, revoked_at = @Now, version = version + 1
+        WHERE certificate_number = @Number AND version = @Version AND status <> @Revoked
         """;
 
     // One row per skill attested by each active, unexpired certificate of the learner.
@@ -98,7 +98,7 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
         FROM certificates c
         JOIN certificate_types t ON t.code = c.type_code
         JOIN certificate_type_skills s ON s.type_code = c.type_code AND s.level = c.level
-        WHERE c.learner_id = @LearnerId AND c.status = 1 AND (c.expire_date IS NULL OR c.expire_date >= @Today)
+        WHERE c.learner_id = @LearnerId AND c.status = @Active AND (c.expire_date IS NULL OR c.expire_date >= @Today)
         """;
 
     private const string EvidenceSql = EvidenceSelectSql + """
@@ -112,35 +112,18 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
         ORDER BY c.certificate_number, s.skill_code
         """;
 
-    /// <summary>Issues one certificate inside the caller's transaction. The request has been validated.</summary>
+    /// <summary>
+    /// Stores one certificate inside the caller's transaction under the next number of its prefix. The use case
+    /// (IssueCertificate, ImportCertificates) has checked every rule and locked the counters; the active-holder unique
+    /// index still guards the race on databases where its check cannot see a concurrent twin (ALREADY_EXISTS).
+    /// </summary>
     public async Task<Certificate> IssueAsync(DbConnection connection, DbTransaction transaction, CertificateType type, IssueCertificateRequest request, CancellationToken cancellationToken)
     {
         var issueDate = request.IssueDate.ToDateOnly()!.Value;
         var idNumber = NationalIdNumber.Normalize(request.HolderIdNumber);
         var holderIdIndex = identity.IdNumberIndex(idNumber);
-        var today = ChinaTime.Today(clock);
-
-        // A holder's expired certificate no longer blocks a new one of the same type and level.
-        await connection.ExecuteAsync(new CommandDefinition(ExpireOldSql, new
-        {
-            HolderIdIndex = holderIdIndex,
-            TypeCode = type.Code,
-            Level = (int)request.Level,
-            Today = today.ToStoredDate(),
-        }, transaction, cancellationToken: cancellationToken));
-
         var prefix = await PrefixAsync(connection, transaction, type, request, cancellationToken);
         var number = await NextNumberAsync(connection, transaction, prefix, cancellationToken);
-
-        // The one-active-certificate rule, checked after the serial row lock (a concurrent twin has committed by now);
-        // the unique index below still guards the race on databases where the check cannot see it.
-        var active = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(ActiveHolderSql, new
-        {
-            HolderIdIndex = holderIdIndex,
-            TypeCode = type.Code,
-            Level = (int)request.Level,
-        }, transaction, cancellationToken: cancellationToken));
-        if (active is not null) throw ActiveCertificateExists(type, request.Level);
 
         var expireDate = CertificateRules.ExpiryDate(issueDate, type.ValidityMonths);
         try
@@ -160,12 +143,13 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
                 IssueDate = issueDate.ToStoredDate(),
                 ExpireDate = expireDate?.ToStoredDate(),
                 CreatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+                StoredStatus.Active,
             }, transaction, cancellationToken: cancellationToken));
         }
         catch (Exception exception) when (database.Dialect.IsUniqueViolation(exception))
         {
             // Only the active-holder index means "already holds one"; a taken number is never reported as that rule.
-            if (IsActiveHolderViolation(exception)) throw ActiveCertificateExists(type, request.Level);
+            if (IsActiveHolderViolation(exception)) throw IssueCertificate.ActiveCertificateExists(type, request.Level);
             throw new FailedPreconditionException("CERTIFICATE_NUMBER_TAKEN",
                 $"The certificate number '{number}' allocated for this issuance is already taken; nothing was issued.")
             {
@@ -225,13 +209,27 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
             : CertificateRules.TypeYearPrefix(type.Code, issueDate.Year);
     }
 
-    /// <summary>The number of the holder's active certificate of this type and level, if any (import duplicate check).</summary>
+    /// <summary>Marks the holder's stored-ACTIVE certificates of the type and level that expired before <paramref name="today"/> as EXPIRED.</summary>
+    public async Task ExpireLapsedAsync(DbConnection connection, DbTransaction transaction, string typeCode, CertificateLevel level, string idNumber, DateOnly today,
+        CancellationToken cancellationToken) =>
+        await connection.ExecuteAsync(new CommandDefinition(ExpireOldSql, new
+        {
+            HolderIdIndex = identity.IdNumberIndex(NationalIdNumber.Normalize(idNumber)),
+            TypeCode = typeCode,
+            Level = (int)level,
+            Today = today.ToStoredDate(),
+            StoredStatus.Active,
+            StoredStatus.Expired,
+        }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>The number of the holder's stored-ACTIVE certificate of this type and level, if any.</summary>
     public async Task<string?> FindActiveAsync(DbConnection connection, DbTransaction transaction, string typeCode, CertificateLevel level, string idNumber, CancellationToken cancellationToken) =>
         await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(ActiveHolderSql, new
         {
             HolderIdIndex = identity.IdNumberIndex(NationalIdNumber.Normalize(idNumber)),
             TypeCode = typeCode,
             Level = (int)level,
+            StoredStatus.Active,
         }, transaction, cancellationToken: cancellationToken));
 
     public async Task<Certificate?> GetAsync(string number, bool includeHolderName, CancellationToken cancellationToken)
@@ -255,6 +253,10 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
             LearnerId = learnerId,
             TypeCode = typeCode,
             Status = (int)status,
+            StoredStatus.Unspecified,
+            StoredStatus.Active,
+            StoredStatus.Expired,
+            StoredStatus.Revoked,
             Today = ChinaTime.Today(clock).ToStoredDate(),
             Limit = pageSize + 1,
         }, cancellationToken: cancellationToken))).ToList();
@@ -270,6 +272,7 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
             Reason = reason.Trim(),
             Now = clock.GetUtcNow().ToUnixTimeMilliseconds(),
             Version = expectedVersion,
+            StoredStatus.Revoked,
         }, transaction, cancellationToken: cancellationToken));
         Etags.EnsureUpdated(rows, exists: true, Resource, number); // the use case loaded it in this transaction
         return (await GetAsync(connection, transaction, number, includeHolderName: false, cancellationToken))!;
@@ -310,6 +313,7 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
         var rows = (await connection.QueryAsync<EvidenceRow>(new CommandDefinition(EvidenceSql + database.Dialect.Limit(), new
         {
             LearnerId = learnerId,
+            StoredStatus.Active,
             Today = ChinaTime.Today(clock).ToStoredDate(),
             AfterNumber = after.Number,
             AfterSkill = after.Skill,
@@ -327,6 +331,7 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
         var rows = await connection.QueryAsync<EvidenceRow>(new CommandDefinition(EvidenceOfPageSql, new
         {
             LearnerId = learnerId,
+            StoredStatus.Active,
             Today = ChinaTime.Today(clock).ToStoredDate(),
             After = after,
             Through = through,
@@ -351,14 +356,7 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
     };
 
     private static Google.Protobuf.WellKnownTypes.Timestamp StartOfDay(string date) =>
-        Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(new DateTimeOffset(
-            DateOnly.ParseExact(date, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture).ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(8)));
-
-    private static AlreadyExistsException ActiveCertificateExists(CertificateType type, CertificateLevel level) =>
-        new(Resource, "holder/type/level", "ACTIVE_CERTIFICATE_EXISTS")
-        {
-            Metadata = new Dictionary<string, string> { ["type_code"] = type.Code, ["level"] = level.ToString() },
-        };
+        Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(ChinaTime.StartOfDay(date));
 
     /// <summary>
     /// Whether a unique violation comes from ux_certificates_active_holder: PostgreSQL and SQL Server name the index

@@ -1,19 +1,61 @@
 using System.Data.Common;
 using ChongqingVet.Certificates.Domain;
 using ChongqingVet.Certificates.V1;
+using ChongqingVet.Common.V1;
+using ChongqingVet.Data;
+using ChongqingVet.Domain.Errors;
 
 namespace ChongqingVet.Certificates.Data;
 
-/// <summary>Binds the certificates repositories to one transaction for the Domain use cases (not the import: CertificateImporter).</summary>
-public sealed class CertificateStores(CertificateRepository certificates, CertificateTypeRepository types)
+/// <summary>Binds the certificates repositories to one transaction for the Domain use cases. Rows only: no rule.</summary>
+public sealed class CertificateStores(
+    IDbConnectionFactory database,
+    CertificateRepository certificates,
+    CertificateTypeRepository types,
+    IdempotencyStore idempotency)
 {
-    public IRevocationStore In(DbConnection connection, DbTransaction transaction) => new RevocationStore(certificates, types, connection, transaction);
+    /// <summary>The idempotency operation of one imported item (its stored response replays the item).</summary>
+    public const string ImportOperation = "ImportCertificate";
 
-    private sealed class RevocationStore(
+    public IRevocationStore In(DbConnection connection, DbTransaction transaction) => new TransactionStore(certificates, types, idempotency, connection, transaction);
+
+    public IIssuanceStore Issuance(DbConnection connection, DbTransaction transaction) => new TransactionStore(certificates, types, idempotency, connection, transaction);
+
+    /// <summary>The import's store: it opens one transaction per batch.</summary>
+    public IImportStore Import() => new ImportStore(database, certificates, types, idempotency);
+
+    private sealed class ImportStore(
+        IDbConnectionFactory database,
         CertificateRepository certificates,
         CertificateTypeRepository types,
+        IdempotencyStore idempotency) : IImportStore
+    {
+        public Task<CertificateType?> TypeAsync(string code, CancellationToken cancellationToken) => types.GetAsync(code, cancellationToken);
+
+        public IdempotencyKey KeyFor(IssueCertificateRequest issue) => idempotency.CreateKey(ImportOperation, issue.RequestId, issue);
+
+        public async Task InBatchAsync(Func<IImportBatch, Task> write, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await using var connection = await database.OpenAsync(cancellationToken);
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                await write(new TransactionStore(certificates, types, idempotency, connection, transaction));
+                await transaction.CommitAsync(cancellationToken);
+            }
+            catch (Exception exception) when (database.Dialect.IsUniqueViolation(exception))
+            {
+                throw new AlreadyExistsException("Certificate", "batch", "UNIQUE_KEY_TAKEN");
+            }
+        }
+    }
+
+    private sealed class TransactionStore(
+        CertificateRepository certificates,
+        CertificateTypeRepository types,
+        IdempotencyStore idempotency,
         DbConnection connection,
-        DbTransaction transaction) : IRevocationStore
+        DbTransaction transaction) : IRevocationStore, IImportBatch
     {
         public Task<Certificate?> CertificateAsync(string number, CancellationToken cancellationToken) =>
             certificates.GetAsync(connection, transaction, number, includeHolderName: false, cancellationToken);
@@ -23,5 +65,23 @@ public sealed class CertificateStores(CertificateRepository certificates, Certif
 
         public Task<Certificate> RevokeAsync(string number, string reason, long expectedVersion, CancellationToken cancellationToken) =>
             certificates.RevokeAsync(connection, transaction, number, reason, expectedVersion, cancellationToken);
+
+        public Task LockCountersAsync(IReadOnlyList<(CertificateType Type, IssueCertificateRequest Request)> issues, CancellationToken cancellationToken) =>
+            certificates.LockCountersAsync(connection, transaction, issues, cancellationToken);
+
+        public Task ExpireLapsedAsync(string typeCode, CertificateLevel level, string holderIdNumber, DateOnly today, CancellationToken cancellationToken) =>
+            certificates.ExpireLapsedAsync(connection, transaction, typeCode, level, holderIdNumber, today, cancellationToken);
+
+        public Task<string?> ActiveNumberAsync(string typeCode, CertificateLevel level, string holderIdNumber, CancellationToken cancellationToken) =>
+            certificates.FindActiveAsync(connection, transaction, typeCode, level, holderIdNumber, cancellationToken);
+
+        public Task<Certificate> InsertAsync(CertificateType type, IssueCertificateRequest request, CancellationToken cancellationToken) =>
+            certificates.IssueAsync(connection, transaction, type, request, cancellationToken);
+
+        public Task<Certificate?> ReplayAsync(IdempotencyKey key, CancellationToken cancellationToken) =>
+            IdempotencyStore.FindAsync<Certificate>(connection, transaction, key, cancellationToken);
+
+        public Task SaveReplayAsync(IdempotencyKey key, Certificate certificate, CancellationToken cancellationToken) =>
+            idempotency.SaveAsync(connection, transaction, key, certificate, cancellationToken);
     }
 }

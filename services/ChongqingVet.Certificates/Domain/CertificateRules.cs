@@ -105,7 +105,10 @@ public static class CertificateRules
     public static DateOnly? ExpiryDate(DateOnly issueDate, int validityMonths) =>
         validityMonths == 0 ? null : issueDate.AddMonths(validityMonths).AddDays(-1);
 
-    /// <summary>Stored status plus today's date: an active certificate past its expiry reads as EXPIRED.</summary>
+    /// <summary>
+    /// Stored status plus today's date: an active certificate past its expiry reads as EXPIRED. The SQL that filters by
+    /// effective status (CertificateRepository's list) writes the same rule with <see cref="StoredStatus"/> as parameters.
+    /// </summary>
     public static CertificateStatus EffectiveStatus(CertificateStatus stored, DateOnly? expireDate, DateOnly today) =>
         stored == CertificateStatus.Active && expireDate is { } expiry && expiry < today ? CertificateStatus.Expired : stored;
 
@@ -152,4 +155,16 @@ public static class CertificateRules
     public static string FormatCode(long value, int digits) => value.ToString("D" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
     public static bool IsMohrssNumber(string number) => System.Text.RegularExpressions.Regex.IsMatch(number, @"^[YS]\d{4}\d{2}\d{6}\d{2}[1-5]\d{6}$");
+}
+
+/// <summary>
+/// The stored status codes — the <see cref="CertificateStatus"/> values — under the names the SQL uses as parameters
+/// (<c>@Active</c>, <c>@Revoked</c>, <c>@Expired</c>, <c>@Unspecified</c>), so no statement spells a status as a number.
+/// </summary>
+public static class StoredStatus
+{
+    public const int Unspecified = (int)CertificateStatus.Unspecified;
+    public const int Active = (int)CertificateStatus.Active;
+    public const int Revoked = (int)CertificateStatus.Revoked;
+    public const int Expired = (int)CertificateStatus.Expired;
 }

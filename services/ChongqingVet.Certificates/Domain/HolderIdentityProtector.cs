@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using ChongqingVet.Data;
 
 namespace ChongqingVet.Certificates.Domain;
 
@@ -42,8 +41,8 @@ public sealed class AesGcmFieldCipher(byte[] key) : IFieldCipher
 /// <summary>
 /// Protects holder identity at rest: ID numbers and names are stored encrypted, and found by exact match through
 /// keyed HMAC-SHA256 "blind indexes". Keys: <c>HolderIdentity:EncryptionKey</c> and <c>HolderIdentity:BlindIndexKey</c>
-/// (base64, 32 bytes each, from the environment or a Kubernetes Secret). A missing key stops start-up unless
-/// <see cref="DevelopmentKeys"/> allows fixed development keys (they protect only sample data), with a warning.
+/// (base64, 32 bytes each, from the environment or a Kubernetes Secret), read at start-up by
+/// <c>HolderIdentityKeys.FromConfiguration</c> (Data/): this class takes the keys, never configuration.
 /// </summary>
 public sealed class HolderIdentityProtector(IFieldCipher cipher, byte[] blindIndexKey)
 {
@@ -58,20 +57,4 @@ public sealed class HolderIdentityProtector(IFieldCipher cipher, byte[] blindInd
     public byte[] NameIndex(string name) => Index("name:" + ChongqingVet.Domain.Codes.PersonName.IndexForm(name));
 
     private byte[] Index(string value) => HMACSHA256.HashData(blindIndexKey, Encoding.UTF8.GetBytes(value));
-
-    public static readonly KeySetting EncryptionKeySetting = new("HolderIdentity:EncryptionKey", 32, ExactLength: true);
-
-    public static readonly KeySetting BlindIndexKeySetting = new("HolderIdentity:BlindIndexKey", 32, ExactLength: true);
-
-    /// <summary>Reads both keys under the <see cref="DevelopmentKeys"/> rule; the development stand-ins are fixed (sample data survives restarts).</summary>
-    public static HolderIdentityProtector FromConfiguration(IConfiguration configuration, IHostEnvironment environment, ILogger logger)
-    {
-        var encryption = ReadKey(configuration, environment, logger, EncryptionKeySetting, "chongqingvet-dev-encryption");
-        var index = ReadKey(configuration, environment, logger, BlindIndexKeySetting, "chongqingvet-dev-blind-index");
-        return new HolderIdentityProtector(new AesGcmFieldCipher(encryption), index);
-    }
-
-    private static byte[] ReadKey(IConfiguration configuration, IHostEnvironment environment, ILogger logger, KeySetting key, string developmentSeed) =>
-        DevelopmentKeys.Read(configuration, environment, logger, key, () => DevelopmentKeys.Fixed(developmentSeed),
-            "a fixed, publicly known key protects the holder identities")!;
 }

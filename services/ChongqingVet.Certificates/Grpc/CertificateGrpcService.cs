@@ -12,17 +12,17 @@ using Grpc.Core;
 
 namespace ChongqingVet.Certificates.Grpc;
 
-/// <summary>The gRPC face of the certificates service: validate, call the repositories, map.</summary>
+/// <summary>The gRPC face of the certificates service: check the shape, call the use case (writes) or the repository (reads), map.</summary>
 public sealed class CertificateGrpcService(
     CertificateTypeRepository types,
     CertificateRepository certificates,
-    CertificateImporter importer,
     CertificateStores stores,
+    IssueCertificate issueCertificate,
+    ImportCertificates importCertificates,
     RevokeCertificate revokeCertificate,
     IdempotencyStore idempotency,
     ListPages pages,
     VerificationGuard verificationGuard,
-    TimeProvider clock,
     CertificateMetrics metrics) : CertificateService.CertificateServiceBase
 {
     public override async Task<CertificateType> CreateCertificateType(CreateCertificateTypeRequest request, ServerCallContext context)
@@ -86,15 +86,11 @@ public sealed class CertificateGrpcService(
             return Disclose(replay, request, context);
         var violations = new Violations();
         RequestIds.Check(request.RequestId, violations);
-        CertificateRules.ValidateIssue(request, ChinaTime.Today(clock), violations);
-        var type = SkillCode.IsValid(request.TypeCode) ? await types.GetAsync(request.TypeCode, context.CancellationToken) : null;
-        if (type is not null) IssuerAuthority.EnsureOwns(context.GetCaller(), type);
-        if (SkillCode.IsValid(request.TypeCode)) CertificateRules.CheckAgainstType(type, request.Level, violations);
         violations.ThrowIfAny();
-
+        var caller = context.GetCaller();
         var write = new CommittedWrite<Certificate>();
         var certificate = await idempotency.ExecuteAsync(nameof(IssueCertificate), request.RequestId, request,
-            write.Of((connection, transaction) => certificates.IssueAsync(connection, transaction, type!, request, context.CancellationToken)),
+            write.Of((connection, transaction) => issueCertificate.RunAsync(stores.Issuance(connection, transaction), caller, request, context.CancellationToken)),
             context.CancellationToken);
         if (write.Committed(certificate)) metrics.Issued();
         return Disclose(certificate, request, context);
@@ -182,8 +178,8 @@ public sealed class CertificateGrpcService(
     public override async Task<ImportCertificatesResponse> ImportCertificates(IAsyncStreamReader<ImportCertificatesRequest> requestStream, ServerCallContext context)
     {
         var response = new ImportCertificatesResponse();
-        await importer.ImportAsync(
-            async cancellationToken => await requestStream.MoveNext(cancellationToken) ? requestStream.Current : null,
+        await importCertificates.RunAsync(stores.Import(),
+            Next(requestStream, item => item),
             context.GetCaller(),
             ack =>
             {
@@ -206,8 +202,8 @@ public sealed class CertificateGrpcService(
 
     public override Task StreamImportCertificates(IAsyncStreamReader<StreamImportCertificatesRequest> requestStream,
         IServerStreamWriter<ImportCertificatesBatchAck> responseStream, ServerCallContext context) =>
-        importer.ImportAsync(
-            async cancellationToken => await requestStream.MoveNext(cancellationToken) ? requestStream.Current.Item ?? new ImportCertificatesRequest() : null,
+        importCertificates.RunAsync(stores.Import(),
+            Next(requestStream, request => request.Item ?? new ImportCertificatesRequest()),
             context.GetCaller(),
             ack =>
             {
@@ -215,6 +211,23 @@ public sealed class CertificateGrpcService(
                 return responseStream.WriteAsync(ack, context.CancellationToken);
             },
             context.CancellationToken);
+
+    /// <summary>
+    /// The import's item source over the request stream: a read cut short by the import's idle timeout (its token) ends
+    /// as OperationCanceledException, whatever the transport raised.
+    /// </summary>
+    private static Func<CancellationToken, Task<ImportCertificatesRequest?>> Next<T>(IAsyncStreamReader<T> requestStream, Func<T, ImportCertificatesRequest> item) =>
+        async cancellationToken =>
+        {
+            try
+            {
+                return await requestStream.MoveNext(cancellationToken) ? item(requestStream.Current) : null;
+            }
+            catch (RpcException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException(cancellationToken);
+            }
+        };
 
     public override async Task<ListLearnerSkillEvidenceResponse> ListLearnerSkillEvidence(ListLearnerSkillEvidenceRequest request, ServerCallContext context)
     {

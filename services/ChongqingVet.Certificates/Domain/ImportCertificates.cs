@@ -1,39 +1,56 @@
-using ChongqingVet.Certificates.Domain;
 using ChongqingVet.Certificates.V1;
-using ChongqingVet.Common.V1;
 using ChongqingVet.Data;
 using ChongqingVet.Domain.Codes;
 using ChongqingVet.Domain.Errors;
 using ChongqingVet.Domain.Security;
 using ChongqingVet.Domain.Time;
+using CertificateLevel = ChongqingVet.Common.V1.CertificateLevel;
 
-namespace ChongqingVet.Certificates.Data;
+namespace ChongqingVet.Certificates.Domain;
+
+/// <summary>What the import reads outside its batches, and how it runs one batch (<c>CertificateStores.Import</c>; unit tests supply a fake).</summary>
+public interface IImportStore
+{
+    /// <summary>A certificate type, read outside any batch (the import caches it per stream).</summary>
+    Task<CertificateType?> TypeAsync(string code, CancellationToken cancellationToken);
+
+    /// <summary>The item's idempotency key; ValidationException (request_id) when the request_id is not a UUID.</summary>
+    IdempotencyKey KeyFor(IssueCertificateRequest issue);
+
+    /// <summary>
+    /// Runs <paramref name="write"/> in one transaction and commits it. When a unique index refuses a row (a concurrent
+    /// writer took a key the batch wanted) the transaction is rolled back and <see cref="AlreadyExistsException"/> thrown.
+    /// </summary>
+    Task InBatchAsync(Func<IImportBatch, Task> write, CancellationToken cancellationToken);
+}
+
+/// <summary>One import batch's transaction: issuance plus the items' stored responses.</summary>
+public interface IImportBatch : IIssuanceStore
+{
+    /// <summary>The certificate an earlier import of this item created; ValidationException (request_id) when the key was used for other content.</summary>
+    Task<Certificate?> ReplayAsync(IdempotencyKey key, CancellationToken cancellationToken);
+
+    Task SaveReplayAsync(IdempotencyKey key, Certificate certificate, CancellationToken cancellationToken);
+}
 
 /// <summary>
 /// Bulk import for systems migrating existing records: items are validated one by one and committed in batches
 /// (<see cref="ImportOptions.BatchSize"/>) inside transactions. Each item gets its own result; invalid items never stop
 /// valid ones; a re-sent item (same request_id, same content) or a holder who already holds an active certificate of
-/// that type and level is a DUPLICATE; a request_id already used for other content is INVALID on that item alone.
-/// After each committed batch the caller's acknowledge callback gets the batch's outcomes (the streaming RPC sends
-/// them at once; the older RPC collects them into one response). Memory stays flat for the streaming RPC: only one
-/// batch is held.
+/// that type and level (<see cref="IssueCertificate.HeldActiveAsync"/>) is a DUPLICATE; a request_id already used for
+/// other content is INVALID on that item alone. After each committed batch the caller's acknowledge callback gets the
+/// batch's outcomes (the streaming RPC sends them at once; the older RPC collects them into one response). Memory stays
+/// flat for the streaming RPC: only one batch is held.
 /// <para>
 /// Limits: at most <see cref="ImportOptions.MaxItemsPerStream"/> items (the next one ends the call with
 /// INVALID_ARGUMENT after the committed batches were acknowledged); a stream that sends nothing for
 /// <see cref="ImportOptions.IdleTimeout"/> (on the injected <see cref="TimeProvider"/>) is ended with ABORTED after the
-/// items received were committed and acknowledged.
+/// items received were committed and acknowledged. The item source reports a read cut short by the idle timeout as
+/// <see cref="OperationCanceledException"/> (or <see cref="IOException"/>).
 /// </para>
 /// </summary>
-public sealed class CertificateImporter(
-    IDbConnectionFactory database,
-    CertificateTypeRepository types,
-    CertificateRepository certificates,
-    IdempotencyStore idempotency,
-    ImportOptions options,
-    TimeProvider clock)
+public sealed class ImportCertificates(ImportOptions options, TimeProvider clock)
 {
-    private const string Operation = "ImportCertificate";
-
     /// <summary>Longest request_id echoed back (a UUID has 36 characters; longer ones are invalid anyway).</summary>
     private const int MaxEchoedRequestIdLength = 36;
 
@@ -43,7 +60,8 @@ public sealed class CertificateImporter(
     /// <summary>
     /// Imports every item <paramref name="next"/> yields (null: the stream ended), acknowledging each committed batch.
     /// </summary>
-    public async Task ImportAsync(
+    public async Task RunAsync(
+        IImportStore store,
         Func<CancellationToken, Task<ImportCertificatesRequest?>> next,
         Caller caller,
         Func<ImportCertificatesBatchAck, Task> acknowledge,
@@ -69,7 +87,7 @@ public sealed class CertificateImporter(
             if (index >= options.MaxItemsPerStream)
             {
                 await FlushAsync();
-                throw new ValidationException([new ChongqingVet.Domain.Errors.FieldViolation("request_stream",
+                throw new ValidationException([new FieldViolation("request_stream",
                     $"has more than {options.MaxItemsPerStream} items (Import:MaxItemsPerStream); the first {acknowledged} were imported " +
                     "and acknowledged; send the rest in a new stream")], "IMPORT_TOO_MANY_ITEMS");
             }
@@ -84,7 +102,7 @@ public sealed class CertificateImporter(
                 RequestId = item.RequestId.Length <= MaxEchoedRequestIdLength ? item.RequestId : string.Empty,
                 Result = result,
             });
-            var pending = await ValidateAsync(item, caller, typeCache, result, cancellationToken);
+            var pending = await ValidateAsync(store, item, caller, typeCache, result, cancellationToken);
             if (pending is not null) batch.Add(pending);
             if (ack.Items.Count >= batchSize) await FlushAsync();
         }
@@ -93,7 +111,7 @@ public sealed class CertificateImporter(
         async Task FlushAsync()
         {
             if (ack.Items.Count == 0) return;
-            await CommitAsync(batch, cancellationToken);
+            await CommitAsync(store, batch, cancellationToken);
             batch.Clear();
             acknowledged += ack.Items.Count;
             ack.BatchSequence = ++sequence;
@@ -114,13 +132,14 @@ public sealed class CertificateImporter(
             return (await next(read.Token), false);
         }
         catch (Exception exception) when (idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested
-                                          && exception is OperationCanceledException or global::Grpc.Core.RpcException or IOException)
+                                          && exception is OperationCanceledException or IOException)
         {
             return (null, true);
         }
     }
 
-    private async Task<Pending?> ValidateAsync(
+    /// <summary>The per-item checks: client_reference, the issuance's rules (<see cref="IssueCertificate.CheckAsync"/>), its request_id.</summary>
+    private async Task<Pending?> ValidateAsync(IImportStore store,
         ImportCertificatesRequest item, Caller caller, Dictionary<string, CertificateType?> typeCache, ImportItemResult result, CancellationToken cancellationToken)
     {
         var issue = new IssueCertificateRequest
@@ -137,20 +156,15 @@ public sealed class CertificateImporter(
         var violations = new Violations();
         violations.Check(item.ClientReference.Length <= options.MaxClientReferenceLength, "client_reference",
             $"must be at most {options.MaxClientReferenceLength} characters");
-        CertificateRules.ValidateIssue(issue, ChinaTime.Today(clock), violations);
-        CertificateType? type = null;
-        if (SkillCode.IsValid(item.TypeCode))
+        var type = await IssueCertificate.CheckAsync(issue, caller, ChinaTime.Today(clock), async code =>
         {
-            if (!typeCache.TryGetValue(item.TypeCode, out type))
-                typeCache[item.TypeCode] = type = await types.GetAsync(item.TypeCode, cancellationToken);
-            CertificateRules.CheckAgainstType(type, item.Level, violations);
-            if (type is not null && !IssuerAuthority.Owns(caller, type))
-                violations.Add("type_code", "your organisation does not own this certificate type");
-        }
+            if (!typeCache.TryGetValue(code, out var cached)) typeCache[code] = cached = await store.TypeAsync(code, cancellationToken);
+            return cached;
+        }, violations, foreignTypeIsViolation: true);
         IdempotencyKey? key = null;
         try
         {
-            key = idempotency.CreateKey(Operation, item.RequestId, issue);
+            key = store.KeyFor(issue);
         }
         catch (ValidationException invalid)
         {
@@ -163,14 +177,14 @@ public sealed class CertificateImporter(
     }
 
     /// <summary>Commits the batch, filling in each item's result.</summary>
-    private async Task CommitAsync(List<Pending> batch, CancellationToken cancellationToken)
+    private async Task CommitAsync(IImportStore store, List<Pending> batch, CancellationToken cancellationToken)
     {
         if (batch.Count == 0) return;
         try
         {
-            await WriteAsync(batch, cancellationToken);
+            await WriteAsync(store, batch, cancellationToken);
         }
-        catch (Exception exception) when (database.Dialect.IsUniqueViolation(exception) || exception is AlreadyExistsException)
+        catch (AlreadyExistsException)
         {
             // A concurrent writer took a key this batch wanted; the batch was rolled back. Redo it item by item,
             // so only the colliding items become duplicates.
@@ -178,9 +192,9 @@ public sealed class CertificateImporter(
             {
                 try
                 {
-                    await WriteAsync([entry], cancellationToken);
+                    await WriteAsync(store, [entry], cancellationToken);
                 }
-                catch (Exception single) when (database.Dialect.IsUniqueViolation(single) || single is AlreadyExistsException)
+                catch (AlreadyExistsException)
                 {
                     SetOutcome(entry.Result, ImportOutcome.Duplicate, string.Empty);
                 }
@@ -188,42 +202,41 @@ public sealed class CertificateImporter(
         }
     }
 
-    private async Task WriteAsync(IReadOnlyList<Pending> batch, CancellationToken cancellationToken)
-    {
-        var heldInBatch = new Dictionary<(string, CertificateLevel, string), string>();
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        // Every counter row the batch may need, locked up front in one fixed order: two imports cannot deadlock.
-        await certificates.LockCountersAsync(connection, transaction, batch.Select(p => (p.Type, p.Issue)).ToList(), cancellationToken);
-        foreach (var (issue, type, key, result) in batch)
+    private Task WriteAsync(IImportStore store, IReadOnlyList<Pending> batch, CancellationToken cancellationToken) =>
+        store.InBatchAsync(async writes =>
         {
-            var holder = (type.Code, issue.Level, NationalIdNumber.Normalize(issue.HolderIdNumber));
-            Certificate? replay;
-            try
+            var today = ChinaTime.Today(clock);
+            var heldInBatch = new Dictionary<(string, CertificateLevel, string), string>();
+            // Every counter row the batch may need, locked up front in one fixed order: two imports cannot deadlock.
+            await writes.LockCountersAsync(batch.Select(p => (p.Type, p.Issue)).ToList(), cancellationToken);
+            foreach (var (issue, type, key, result) in batch)
             {
-                replay = await IdempotencyStore.FindAsync<Certificate>(connection, transaction, key, cancellationToken);
+                var holder = (type.Code, issue.Level, NationalIdNumber.Normalize(issue.HolderIdNumber));
+                Certificate? replay;
+                try
+                {
+                    replay = await writes.ReplayAsync(key, cancellationToken);
+                }
+                catch (ValidationException reused)
+                {
+                    // The request_id was used for other content: this item fails alone; the stream and batch go on.
+                    SetInvalid(result, reused.Violations);
+                    continue;
+                }
+                var existing = replay?.CertificateNumber
+                               ?? (heldInBatch.TryGetValue(holder, out var inBatch) ? inBatch : null)
+                               ?? await IssueCertificate.HeldActiveAsync(writes, type, issue, today, cancellationToken);
+                if (existing is not null)
+                {
+                    SetOutcome(result, ImportOutcome.Duplicate, existing);
+                    continue;
+                }
+                var certificate = await writes.InsertAsync(type, issue, cancellationToken);
+                await writes.SaveReplayAsync(key, certificate, cancellationToken);
+                heldInBatch[holder] = certificate.CertificateNumber;
+                SetOutcome(result, ImportOutcome.Created, certificate.CertificateNumber);
             }
-            catch (ValidationException reused)
-            {
-                // The request_id was used for other content: this item fails alone; the stream and batch go on.
-                SetInvalid(result, reused.Violations);
-                continue;
-            }
-            var existing = replay?.CertificateNumber
-                           ?? (heldInBatch.TryGetValue(holder, out var inBatch) ? inBatch : null)
-                           ?? await certificates.FindActiveAsync(connection, transaction, type.Code, issue.Level, issue.HolderIdNumber, cancellationToken);
-            if (existing is not null)
-            {
-                SetOutcome(result, ImportOutcome.Duplicate, existing);
-                continue;
-            }
-            var certificate = await certificates.IssueAsync(connection, transaction, type, issue, cancellationToken);
-            await idempotency.SaveAsync(connection, transaction, key, certificate, cancellationToken);
-            heldInBatch[holder] = certificate.CertificateNumber;
-            SetOutcome(result, ImportOutcome.Created, certificate.CertificateNumber);
-        }
-        await transaction.CommitAsync(cancellationToken);
-    }
+        }, cancellationToken);
 
     private static void SetOutcome(ImportItemResult result, ImportOutcome outcome, string certificateNumber)
     {
@@ -232,7 +245,7 @@ public sealed class CertificateImporter(
         result.Violations.Clear();
     }
 
-    private static void SetInvalid(ImportItemResult result, IEnumerable<ChongqingVet.Domain.Errors.FieldViolation> violations)
+    private static void SetInvalid(ImportItemResult result, IEnumerable<FieldViolation> violations)
     {
         SetOutcome(result, ImportOutcome.Invalid, string.Empty);
         result.Violations.AddRange(violations.Select(v => new ChongqingVet.Common.V1.FieldViolation { Field = v.Field, Description = v.Description }));

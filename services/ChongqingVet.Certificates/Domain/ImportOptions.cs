@@ -1,4 +1,4 @@
-namespace ChongqingVet.Certificates.Data;
+namespace ChongqingVet.Certificates.Domain;
 
 /// <summary>
 /// Limits of certificate imports, bound from the "Import" configuration section (environment: <c>Import__BatchSize</c> …).
