@@ -34,7 +34,13 @@ public sealed class DeadBackendBatteryTests(ITestOutputHelper output)
     [Fact]
     public async Task GetLearnerProfile_CompetitionsKilledAndRestartedUnderLoad_NoFailedCallAndCompleteProfilesReturn()
     {
-        await using var suite = await LocalSuite.StartAsync();
+        // The battery measures resilience, not the per-client rate limits: one client drives every call, and with one
+        // call per backend per profile it reaches more than the default 200 calls/s per client on job postings.
+        await using var suite = await LocalSuite.StartAsync(SuiteLayout.All, (_, environment) =>
+        {
+            environment["RateLimits__PerClientPerSecond"] = "100000";
+            environment["RateLimits__PerClientBurst"] = "100000";
+        });
         var competitions = suite.Members["competitions"];
         using var channel = GrpcChannel.ForAddress(suite.GatewayGrpc, new GrpcChannelOptions
         {
