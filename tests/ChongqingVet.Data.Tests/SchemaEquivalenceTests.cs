@@ -99,23 +99,23 @@ public sealed class SchemaEquivalenceTests
         foreach (var (table, _) in tables)
         {
             lines.Add($"{table}: table");
-            var columns = (await connection.QueryAsync<(long Cid, string Name, string Type, long NotNull, string? Default, long Pk)>($"SELECT cid, name, type, \"notnull\", dflt_value, pk FROM pragma_table_info('{table}')")).ToList();
+            var columns = (await connection.QueryAsync<(long Cid, string Name, string Type, long NotNull, string? Default, long Pk)>("SELECT cid, name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(@Table)", new { Table = table })).ToList();
             foreach (var column in columns)
                 lines.Add(Schema.Column(table, column.Name, Schema.SqliteType(column.Type), nullable: column.NotNull == 0 && column.Pk == 0));
             var key = columns.Where(c => c.Pk > 0).OrderBy(c => c.Pk).Select(c => c.Name).ToList();
             if (key.Count > 0) lines.Add(Schema.PrimaryKey(table, key));
 
-            var foreignKeys = await connection.QueryAsync<(long Id, long Seq, string Table, string From, string To)>($"SELECT id, seq, \"table\", \"from\", \"to\" FROM pragma_foreign_key_list('{table}')");
+            var foreignKeys = await connection.QueryAsync<(long Id, long Seq, string Table, string From, string To)>("SELECT id, seq, \"table\", \"from\", \"to\" FROM pragma_foreign_key_list(@Table)", new { Table = table });
             foreach (var foreignKey in foreignKeys.GroupBy(k => k.Id))
             {
                 var ordered = foreignKey.OrderBy(k => k.Seq).ToList();
                 lines.Add(Schema.ForeignKey(table, ordered.Select(k => k.From), ordered[0].Table, ordered.Select(k => k.To)));
             }
 
-            var indexes = await connection.QueryAsync<(long Seq, string Name, long Unique, string Origin, long Partial)>($"SELECT seq, name, \"unique\", origin, partial FROM pragma_index_list('{table}')");
+            var indexes = await connection.QueryAsync<(long Seq, string Name, long Unique, string Origin, long Partial)>("SELECT seq, name, \"unique\", origin, partial FROM pragma_index_list(@Table)", new { Table = table });
             foreach (var index in indexes.Where(i => i.Origin != "pk"))
             {
-                var indexColumns = (await connection.QueryAsync<(long Seqno, string Name)>($"SELECT seqno, name FROM pragma_index_info('{index.Name}')"))
+                var indexColumns = (await connection.QueryAsync<(long Seqno, string Name)>("SELECT seqno, name FROM pragma_index_info(@Index)", new { Index = index.Name }))
                     .OrderBy(c => c.Seqno).Select(c => c.Name).ToList();
                 string? predicate = null;
                 if (index.Partial == 1)
