@@ -78,7 +78,8 @@ publish_all() {
 step "container publish of every deployable (Dockerfile arguments)" publish_all
 
 run_tests() { # dotnet test arguments...
-  dotnet test "$@" -c Release --no-build -nologo \
+  # A test that hangs fails after 10 minutes and is named (blame), instead of holding the run until CI's limit.
+  dotnet test "$@" -c Release --no-build -nologo --blame-hang-timeout 10m --blame-hang-dump-type none \
     --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" || test_exit=$?
 }
 test_exit=0
