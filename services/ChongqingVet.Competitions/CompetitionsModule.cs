@@ -18,6 +18,10 @@ public static class CompetitionsModule
         builder.Services.AddSingleton<ChongqingVet.ApiKit.ListPages>();
         builder.Services.AddSingleton<CompetitionStores>();
         builder.Services.AddSingleton<ChongqingVet.Competitions.Domain.RecordResult>();
+        builder.Services.AddSingleton<ChongqingVet.Competitions.Domain.UpdateResult>();
+        builder.Services.AddSingleton<ChongqingVet.Competitions.Domain.CreateCompetition>();
+        builder.Services.AddSingleton<ChongqingVet.Competitions.Domain.UpdateCompetition>();
+        builder.Services.AddSingleton<ChongqingVet.Competitions.Domain.CreateEvent>();
         builder.Services.AddSingleton<ChongqingVet.Competitions.Domain.UpdateAwardRule>();
         builder.Services.AddSingleton<CompetitionRepository>();
         builder.Services.AddSingleton<ResultRepository>();

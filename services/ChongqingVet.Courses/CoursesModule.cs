@@ -21,6 +21,10 @@ public static class CoursesModule
         builder.Services.AddSingleton<ChongqingVet.ApiKit.ListPages>();
         builder.Services.AddSingleton<CourseStores>();
         builder.Services.AddSingleton<ChongqingVet.Courses.Domain.RecordGrade>();
+        builder.Services.AddSingleton<ChongqingVet.Courses.Domain.CreateCourse>();
+        builder.Services.AddSingleton<ChongqingVet.Courses.Domain.UpdateCourse>();
+        builder.Services.AddSingleton<ChongqingVet.Courses.Domain.CreateCreditRule>();
+        builder.Services.AddSingleton<ChongqingVet.Courses.Domain.EnrollLearner>();
         builder.Services.AddSingleton<CourseRepository>();
         builder.Services.AddSingleton<EnrollmentRepository>();
         builder.Services.AddSingleton<CreditRuleRepository>();

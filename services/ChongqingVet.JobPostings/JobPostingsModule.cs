@@ -20,6 +20,11 @@ public static class JobPostingsModule
         builder.Services.AddSingleton<CreateJobPosting>();
         builder.Services.AddSingleton<UpdateJobPosting>();
         builder.Services.AddSingleton<ClosePosting>();
+        builder.Services.AddSingleton<JobPostingStores>();
+        builder.Services.AddSingleton<CreateSkill>();
+        builder.Services.AddSingleton<DeprecateSkill>();
+        builder.Services.AddSingleton<CreateEmployer>();
+        builder.Services.AddSingleton<RecordPlacement>();
         builder.Services.AddSingleton<SkillRepository>();
         builder.Services.AddSingleton<EmployerRepository>();
         builder.Services.AddSingleton<JobPostingRepository>();

@@ -26,6 +26,27 @@ public sealed class CompetitionStores(CompetitionRepository competitions, Result
         public Task<Result> InsertResultAsync(Result result, Participation participation, CancellationToken cancellationToken) =>
             results.RecordAsync(connection, transaction, result, participation, cancellationToken);
 
+        public Task<string?> ParticipantResultAsync(string competitionId, string eventCode, string learnerId, CancellationToken cancellationToken) =>
+            ResultRepository.ParticipantResultAsync(connection, transaction, competitionId, eventCode, learnerId, cancellationToken);
+
+        public Task<IReadOnlyList<(int Rank, double Score)>> RankedScoresAsync(string competitionId, string eventCode, string exceptResultId,
+            CancellationToken cancellationToken) =>
+            ResultRepository.RankedScoresAsync(connection, transaction, competitionId, eventCode, exceptResultId, cancellationToken);
+
+        public Task<Result?> ResultAsync(string id, CancellationToken cancellationToken) => results.GetAsync(connection, transaction, id, cancellationToken);
+
+        public Task<Result> UpdateResultAsync(Result result, long expectedVersion, CancellationToken cancellationToken) =>
+            results.UpdateAsync(connection, transaction, result, expectedVersion, cancellationToken);
+
+        public Task<Competition> InsertCompetitionAsync(Competition competition, CancellationToken cancellationToken) =>
+            competitions.CreateAsync(connection, transaction, competition, cancellationToken);
+
+        public Task<Competition> UpdateCompetitionAsync(Competition competition, long expectedVersion, CancellationToken cancellationToken) =>
+            competitions.UpdateAsync(connection, transaction, competition, expectedVersion, cancellationToken);
+
+        public Task<Event> InsertEventAsync(Event competitionEvent, CancellationToken cancellationToken) =>
+            competitions.CreateEventAsync(connection, transaction, competitionEvent, cancellationToken);
+
         public Task<AwardRule> SaveAwardRuleAsync(AwardRule rule, CancellationToken cancellationToken) =>
             awardRules.UpdateAsync(connection, transaction, rule, cancellationToken);
     }

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Globalization;
 using ChongqingVet.Common.V1;
 using ChongqingVet.Competitions.Domain;
 using ChongqingVet.Competitions.V1;
@@ -93,25 +92,10 @@ public sealed class ResultRepository(IDbConnectionFactory database, TimeProvider
         ORDER BY r.id, s.skill_code
         """;
 
-    /// <summary>Records a validated result inside the caller's transaction.</summary>
+    /// <summary>Stores a result inside the caller's transaction; the use case (RecordResult) checked every rule. The participant index maps to ALREADY_EXISTS.</summary>
     public async Task<Result> RecordAsync(DbConnection connection, DbTransaction transaction, Result result, Participation participation, CancellationToken cancellationToken)
     {
-        // Check first to name every learner who already has a result; the unique index still decides under concurrency.
-        var duplicates = new List<(int Index, string LearnerId)>();
-        for (var i = 0; i < result.Participants.Count; i++)
-        {
-            var existing = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(ExistingParticipantSql, new
-            {
-                result.CompetitionId,
-                result.EventCode,
-                result.Participants[i].LearnerId,
-            }, transaction, cancellationToken: cancellationToken));
-            if (existing is not null) duplicates.Add((i, result.Participants[i].LearnerId));
-        }
-        if (duplicates.Count > 0) throw DuplicateParticipants(result, duplicates);
-
         var id = Guid.CreateVersion7(clock.GetUtcNow()).ToString("N");
-        await EnsureRankConsistentAsync(connection, transaction, result, id, cancellationToken);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         await connection.ExecuteAsync(new CommandDefinition(InsertResultSql, new
         {
@@ -137,32 +121,27 @@ public sealed class ResultRepository(IDbConnectionFactory database, TimeProvider
         }
         catch (Exception exception) when (database.Dialect.IsUniqueViolation(exception))
         {
-            throw DuplicateParticipants(result, result.Participants.Select((p, i) => (i, p.LearnerId)).ToList());
+            throw RecordResult.DuplicateParticipants(result, result.Participants.Select((p, i) => (i, p.LearnerId)).ToList());
         }
         return (await GetAsync(connection, transaction, id, cancellationToken))!;
     }
 
-    /// <summary>Within an event, a better rank never has a lower score (ties allowed); checked when both are given.</summary>
-    private static async Task EnsureRankConsistentAsync(DbConnection connection, DbTransaction transaction, Result result, string id, CancellationToken cancellationToken)
-    {
-        if (result.Rank <= 0 || !result.HasScore) return;
-        var others = await connection.QueryAsync<RankedScoreRow>(new CommandDefinition(RankedScoresSql,
-            new { result.CompetitionId, result.EventCode, Id = id }, transaction, cancellationToken: cancellationToken));
-        var conflict = others.FirstOrDefault(o => !CompetitionRules.RankAgreesWithScore(result.Rank, result.Score, o.Ranking, o.Score));
-        if (conflict is not null)
-            throw new ValidationException("result.rank", string.Create(CultureInfo.InvariantCulture,
-                $"disagrees with the scores: rank {conflict.Ranking} of this event has score {conflict.Score}"));
-    }
-
-    private static AlreadyExistsException DuplicateParticipants(Result result, IReadOnlyList<(int Index, string LearnerId)> duplicates) =>
-        new(Resource, $"{result.CompetitionId}/{result.EventCode}", "PARTICIPANT_ALREADY_HAS_RESULT")
+    /// <summary>The id of the result <paramref name="learnerId"/> already has in the event, if any.</summary>
+    public static async Task<string?> ParticipantResultAsync(DbConnection connection, DbTransaction transaction, string competitionId, string eventCode,
+        string learnerId, CancellationToken cancellationToken) =>
+        await connection.ExecuteScalarAsync<string?>(new CommandDefinition(ExistingParticipantSql, new
         {
-            Metadata = new Dictionary<string, string>
-            {
-                ["fields"] = string.Join(",", duplicates.Select(d => $"result.participants[{d.Index}].learner_id")),
-                ["learner_ids"] = string.Join(",", duplicates.Select(d => d.LearnerId)),
-            },
-        };
+            CompetitionId = competitionId,
+            EventCode = eventCode,
+            LearnerId = learnerId,
+        }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>The (rank, score) of the event's other results that have both.</summary>
+    public static async Task<IReadOnlyList<(int Rank, double Score)>> RankedScoresAsync(DbConnection connection, DbTransaction transaction,
+        string competitionId, string eventCode, string exceptResultId, CancellationToken cancellationToken) =>
+        (await connection.QueryAsync<RankedScoreRow>(new CommandDefinition(RankedScoresSql,
+            new { CompetitionId = competitionId, EventCode = eventCode, Id = exceptResultId }, transaction, cancellationToken: cancellationToken)))
+        .Select(row => (row.Ranking, row.Score)).ToArray();
 
     public async Task<Result?> GetAsync(string id, CancellationToken cancellationToken)
     {
@@ -192,10 +171,9 @@ public sealed class ResultRepository(IDbConnectionFactory database, TimeProvider
         return new Page<Result>(await WithParticipantsAsync(connection, null, page.Items, cancellationToken), page.HasMore);
     }
 
-    /// <summary>Saves corrected award, rank, score and team name; the version must be current.</summary>
+    /// <summary>Saves corrected award, rank, score and team name if the version is current; the use case (UpdateResult) checked every rule.</summary>
     public async Task<Result> UpdateAsync(DbConnection connection, DbTransaction transaction, Result result, long expectedVersion, CancellationToken cancellationToken)
     {
-        await EnsureRankConsistentAsync(connection, transaction, result, result.Id, cancellationToken);
         var rows = await connection.ExecuteAsync(new CommandDefinition(UpdateResultSql, new
         {
             result.Id,
@@ -252,8 +230,7 @@ public sealed class ResultRepository(IDbConnectionFactory database, TimeProvider
         SourceName = NameOf(row.CompetitionId, row.EventCode, row.ResultId),
         Title = $"{CompetitionRules.AwardLabel((AwardGrade)row.AwardGrade)} · {row.EventCode} {row.EventName}",
         Issuer = row.CompetitionName,
-        AchieveTime = Timestamp.FromDateTimeOffset(new DateTimeOffset(
-            DateOnly.ParseExact(row.EndDate, "yyyy-MM-dd", CultureInfo.InvariantCulture).ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(8))),
+        AchieveTime = Timestamp.FromDateTimeOffset(ChongqingVet.Domain.Time.ChinaTime.StartOfDay(row.EndDate)),
         Weight = EvidenceWeights.Attested,
     };
 

@@ -19,6 +19,10 @@ public sealed class CompetitionGrpcService(
     AwardRuleRepository awardRules,
     CompetitionStores stores,
     RecordResult recordResult,
+    UpdateResult updateResult,
+    CreateCompetition createCompetition,
+    UpdateCompetition updateCompetition,
+    CreateEvent createEvent,
     UpdateAwardRule updateAwardRule,
     IdempotencyStore idempotency,
     ListPages pages,
@@ -36,7 +40,7 @@ public sealed class CompetitionGrpcService(
         }
         violations.ThrowIfAny();
         return await idempotency.ExecuteAsync(nameof(CreateCompetition), request.RequestId, request,
-            (connection, transaction) => competitions.CreateAsync(connection, transaction, request.Competition!, context.CancellationToken),
+            (connection, transaction) => createCompetition.RunAsync(stores.In(connection, transaction), request.Competition!, context.CancellationToken),
             context.CancellationToken);
     }
 
@@ -76,14 +80,9 @@ public sealed class CompetitionGrpcService(
             version = EtagField.Read(request.Competition.Etag, violations, "competition.etag");
         }
         violations.ThrowIfAny();
-        var current = await competitions.GetAsync(request.Competition!.Id, context.CancellationToken)
-                      ?? throw new NotFoundException("Competition", request.Competition.Id);
-        var updated = CompetitionMapper.ApplyMask(current, request.Competition, request.UpdateMask);
-        CompetitionRules.Validate(updated, violations);
-        CheckDates(updated, violations);
-        violations.ThrowIfAny();
         return await idempotency.ExecuteAsync(nameof(UpdateCompetition), request.RequestId, request,
-            (connection, transaction) => competitions.UpdateAsync(connection, transaction, updated, version, context.CancellationToken),
+            (connection, transaction) => updateCompetition.RunAsync(stores.In(connection, transaction), request.Competition!.Id, version,
+                current => CompetitionMapper.ApplyMask(current, request.Competition, request.UpdateMask), context.CancellationToken),
             context.CancellationToken);
     }
 
@@ -95,12 +94,8 @@ public sealed class CompetitionGrpcService(
         if (violations.Check(request.Event is not null, "event", "is required"))
             CompetitionRules.Validate(request.Event!, violations);
         violations.ThrowIfAny();
-        var competition = await competitions.GetAsync(request.Event!.CompetitionId, context.CancellationToken)
-                          ?? throw new NotFoundException("Competition", request.Event.CompetitionId);
-        CompetitionRules.CheckAgainstCompetition(request.Event, competition, violations);
-        violations.ThrowIfAny();
         return await idempotency.ExecuteAsync(nameof(CreateEvent), request.RequestId, request,
-            (connection, transaction) => competitions.CreateEventAsync(connection, transaction, request.Event, context.CancellationToken),
+            (connection, transaction) => createEvent.RunAsync(stores.In(connection, transaction), request.Event!, context.CancellationToken),
             context.CancellationToken);
     }
 
@@ -158,18 +153,10 @@ public sealed class CompetitionGrpcService(
             version = EtagField.Read(request.Result.Etag, violations, "result.etag");
         }
         violations.ThrowIfAny();
-        var current = await results.GetAsync(request.Result!.Id, context.CancellationToken) ?? throw new NotFoundException("Result", request.Result.Id);
-        var competition = (await competitions.GetAsync(current.CompetitionId, context.CancellationToken))!;
-        OrganiserAuthority.EnsureMayRecordResults(context.GetCaller(), competition);
-        var updated = CompetitionMapper.ApplyMask(current, request.Result, request.UpdateMask);
-        violations.CheckEnum(updated.AwardGrade, "result.award_grade", required: true);
-        CompetitionRules.ValidateRankAndScore(updated.Rank, updated.HasScore ? updated.Score : null, violations);
-        violations.Check(updated.TeamName.Length <= 200, "result.team_name", "must be at most 200 characters");
-        var competitionEvent = (await competitions.GetEventAsync(current.CompetitionId, current.EventCode, context.CancellationToken))!;
-        CompetitionRules.CheckAgainstEvent(updated, competitionEvent, violations);
-        violations.ThrowIfAny();
+        var caller = context.GetCaller();
         return await idempotency.ExecuteAsync(nameof(UpdateResult), request.RequestId, request,
-            (connection, transaction) => results.UpdateAsync(connection, transaction, updated, version, context.CancellationToken),
+            (connection, transaction) => updateResult.RunAsync(stores.In(connection, transaction), caller, request.Result!.Id, version,
+                current => CompetitionMapper.ApplyMask(current, request.Result, request.UpdateMask), context.CancellationToken),
             context.CancellationToken);
     }
 
@@ -247,14 +234,7 @@ public sealed class CompetitionGrpcService(
     /// Date bounds of a competition (DateBounds): start and end not before 1949-10-01, and the year, start and end not
     /// after next year (competitions are announced ahead, never further).
     /// </summary>
-    private void CheckDates(Competition competition, Violations violations)
-    {
-        var today = ChinaTime.Today(clock);
-        var latest = new DateOnly(DateBounds.LatestYear(today), 12, 31);
-        violations.Check(competition.Year <= DateBounds.LatestYear(today), "competition.year", "must not be after next year");
-        violations.CheckDate(competition.StartDate.ToDateOnly(), "competition.start_date", DateBounds.Earliest, latest, required: false);
-        violations.CheckDate(competition.EndDate.ToDateOnly(), "competition.end_date", DateBounds.Earliest, latest, required: false);
-    }
+    private void CheckDates(Competition competition, Violations violations) => CompetitionDates.Check(competition, ChinaTime.Today(clock), violations);
 
     private static void CheckId(string id, string field, Violations violations) =>
         violations.Check(id.Length is > 0 and <= 36, field, "is required (at most 36 characters)");

@@ -18,6 +18,10 @@ public sealed class CourseGrpcService(
     CreditRecognitionEngine engine,
     CourseStores stores,
     RecordGrade recordGrade,
+    CreateCourse createCourse,
+    UpdateCourse updateCourse,
+    CreateCreditRule createCreditRule,
+    EnrollLearner enrollLearner,
     IdempotencyStore idempotency,
     ListPages pages) : CourseService.CourseServiceBase
 {
@@ -42,9 +46,8 @@ public sealed class CourseGrpcService(
         RequestIds.Check(request.RequestId, violations);
         if (violations.Check(request.Course is not null, "course", "is required")) CourseRules.Validate(request.Course!, violations);
         violations.ThrowIfAny();
-        var course = CourseMapper.Normalise(request.Course!);
         return await idempotency.ExecuteAsync(nameof(CreateCourse), request.RequestId, request,
-            (connection, transaction) => courses.CreateAsync(connection, transaction, course, context.CancellationToken),
+            (connection, transaction) => createCourse.RunAsync(stores.Catalog(connection, transaction), request.Course!, context.CancellationToken),
             context.CancellationToken);
     }
 
@@ -80,12 +83,9 @@ public sealed class CourseGrpcService(
             version = EtagField.Read(request.Course.Etag, violations, "course.etag");
         }
         violations.ThrowIfAny();
-        var current = await courses.GetAsync(request.Course!.Code, context.CancellationToken) ?? throw new NotFoundException("Course", request.Course.Code);
-        var updated = CourseMapper.ApplyMask(current, request.Course, request.UpdateMask);
-        CourseRules.Validate(updated, violations);
-        violations.ThrowIfAny();
         return await idempotency.ExecuteAsync(nameof(UpdateCourse), request.RequestId, request,
-            (connection, transaction) => courses.UpdateAsync(connection, transaction, CourseMapper.Normalise(updated), version, context.CancellationToken),
+            (connection, transaction) => updateCourse.RunAsync(stores.Catalog(connection, transaction), request.Course!.Code, version,
+                current => CourseMapper.ApplyMask(current, request.Course, request.UpdateMask), context.CancellationToken),
             context.CancellationToken);
     }
 
@@ -98,10 +98,10 @@ public sealed class CourseGrpcService(
         violations.Check(SkillCode.IsValid(request.CourseCode), "course_code", "is not a course code");
         violations.Check(CourseRules.IsTerm(request.Term), "term", "must be YYYY-YYYY-N with consecutive years and N 1 or 2");
         violations.ThrowIfAny();
-        var course = await courses.GetAsync(request.CourseCode, context.CancellationToken) ?? throw new NotFoundException("Course", request.CourseCode);
-        CourseOwnerAuthority.EnsureMayTeach(context.GetCaller(), course);
+        var caller = context.GetCaller();
         return await idempotency.ExecuteAsync(nameof(EnrollLearner), request.RequestId, request,
-            (connection, transaction) => enrollments.EnrollAsync(connection, transaction, request.LearnerId, request.CourseCode, request.Term, context.CancellationToken),
+            (connection, transaction) => enrollLearner.RunAsync(stores.Catalog(connection, transaction), caller, request.LearnerId, request.CourseCode, request.Term,
+                context.CancellationToken),
             context.CancellationToken);
     }
 
@@ -142,7 +142,7 @@ public sealed class CourseGrpcService(
         if (violations.Check(request.Rule is not null, "rule", "is required")) CourseRules.Validate(request.Rule!, violations);
         violations.ThrowIfAny();
         return await idempotency.ExecuteAsync(nameof(CreateCreditRule), request.RequestId, request,
-            (connection, transaction) => rules.CreateAsync(connection, transaction, request.Rule!, context.CancellationToken),
+            (connection, transaction) => createCreditRule.RunAsync(stores.Catalog(connection, transaction), request.Rule!, context.CancellationToken),
             context.CancellationToken);
     }
 

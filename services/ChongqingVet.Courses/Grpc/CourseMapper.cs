@@ -14,16 +14,4 @@ public static class CourseMapper
         new("name", "credits", "hours", "category", "major_codes", "skill_outcomes", "pass_mark");
 
     public static Course ApplyMask(Course current, Course changes, FieldMask? mask) => Mutable.Apply(current, changes, mask);
-
-    /// <summary>Trims the name, applies the default pass mark and removes duplicate majors.</summary>
-    public static Course Normalise(Course course)
-    {
-        var normalised = course.Clone();
-        normalised.Name = course.Name.Trim();
-        normalised.PassMark = CourseRules.EffectivePassMark(course.PassMark);
-        var majors = course.MajorCodes.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        normalised.MajorCodes.Clear();
-        normalised.MajorCodes.AddRange(majors);
-        return normalised;
-    }
 }

@@ -10,7 +10,7 @@ using Dapper;
 namespace ChongqingVet.JobPostings.Data;
 
 /// <summary>Work placements (岗位实习) with the supervisor's rating per skill, and the skill evidence they give.</summary>
-public sealed class PlacementRepository(IDbConnectionFactory database, TimeProvider clock, SkillRepository skills)
+public sealed class PlacementRepository(IDbConnectionFactory database, TimeProvider clock)
 {
     private const string InsertPlacementSql = """
         INSERT INTO placements (id, learner_id, employer_credit_code, posting_id, start_date, end_date, status, created_at)
@@ -66,21 +66,9 @@ public sealed class PlacementRepository(IDbConnectionFactory database, TimeProvi
         ORDER BY p.id, r.skill_code
         """;
 
+    /// <summary>Stores a placement and its ratings; the use case (RecordPlacement) checked what it names.</summary>
     public async Task<Placement> RecordAsync(DbConnection connection, DbTransaction transaction, Placement placement, CancellationToken cancellationToken)
     {
-        var violations = new Violations();
-        violations.Check(await EmployerRepository.GetAsync(connection, transaction, placement.EmployerCreditCode, cancellationToken) is not null,
-            "placement.employer_credit_code", "is not a registered employer");
-        if (placement.PostingId.Length > 0)
-            violations.Check(await JobPostingRepository.GetAsync(connection, transaction, placement.PostingId, cancellationToken) is not null,
-                "placement.posting_id", "is not a job posting");
-        for (var i = 0; i < placement.Ratings.Count; i++)
-        {
-            violations.Check(await skills.GetAsync(connection, transaction, placement.Ratings[i].SkillCode, cancellationToken) is not null,
-                $"placement.ratings[{i}].skill_code", "is not a skill of the catalog");
-        }
-        violations.ThrowIfAny();
-
         var id = Guid.CreateVersion7(clock.GetUtcNow()).ToString("D");
         await connection.ExecuteAsync(new CommandDefinition(InsertPlacementSql, new
         {
@@ -161,8 +149,7 @@ public sealed class PlacementRepository(IDbConnectionFactory database, TimeProvi
         SourceName = NameOf(row.PlacementId),
         Title = "岗位实习 · " + row.EmployerName,
         Issuer = row.EmployerName,
-        AchieveTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(new DateTimeOffset(
-            DateOnly.ParseExact(row.EndDate, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture).ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(8))),
+        AchieveTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(ChongqingVet.Domain.Time.ChinaTime.StartOfDay(row.EndDate)),
         Weight = EvidenceWeights.Attested,
     };
 

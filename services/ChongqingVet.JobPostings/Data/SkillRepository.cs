@@ -134,13 +134,9 @@ public sealed class SkillRepository(IDbConnectionFactory database, TimeProvider 
         return new Page<Skill>(await WithOccupationsAsync(connection, null, page.Items, cancellationToken), page.HasMore);
     }
 
+    /// <summary>Marks the skill deprecated; the use case (DeprecateSkill) checked both skills.</summary>
     public async Task<Skill> DeprecateAsync(DbConnection connection, DbTransaction transaction, string code, string successorCode, CancellationToken cancellationToken)
     {
-        var skill = await GetAsync(connection, transaction, code, cancellationToken) ?? throw new NotFoundException(Resource, code);
-        if (skill.Deprecated) throw new FailedPreconditionException("SKILL_ALREADY_DEPRECATED", $"Skill '{code}' is already deprecated.");
-        var successor = await GetAsync(connection, transaction, successorCode, cancellationToken);
-        if (successor is null) throw new ValidationException("successor_code", "is not a skill of the catalog");
-        if (successor.Deprecated) throw new ValidationException("successor_code", "is itself deprecated; name its successor");
         await connection.ExecuteAsync(new CommandDefinition(DeprecateSql, new { Code = code, SuccessorCode = successorCode }, transaction, cancellationToken: cancellationToken));
         return (await GetAsync(connection, transaction, code, cancellationToken))!;
     }

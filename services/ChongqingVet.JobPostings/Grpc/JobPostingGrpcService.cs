@@ -11,7 +11,7 @@ using Grpc.Core;
 
 namespace ChongqingVet.JobPostings.Grpc;
 
-/// <summary>The gRPC face of the job postings service: validate, call the repositories, map.</summary>
+/// <summary>The gRPC face of the job postings service: check the shape, call the use case (writes) or the repository (reads), map.</summary>
 public sealed class JobPostingGrpcService(
     SkillRepository skills,
     EmployerRepository employers,
@@ -20,6 +20,11 @@ public sealed class JobPostingGrpcService(
     CreateJobPosting createPosting,
     UpdateJobPosting updatePosting,
     ClosePosting closePosting,
+    JobPostingStores stores,
+    CreateSkill createSkill,
+    DeprecateSkill deprecateSkill,
+    CreateEmployer createEmployer,
+    RecordPlacement recordPlacement,
     IdempotencyStore idempotency,
     ListPages pages,
     TimeProvider clock,
@@ -33,7 +38,7 @@ public sealed class JobPostingGrpcService(
         if (violations.Check(request.Skill is not null, "skill", "is required")) JobPostingRules.Validate(request.Skill!, violations);
         violations.ThrowIfAny();
         return await idempotency.ExecuteAsync(nameof(CreateSkill), request.RequestId, request,
-            (connection, transaction) => skills.CreateAsync(connection, transaction, request.Skill!, context.CancellationToken),
+            (connection, transaction) => createSkill.RunAsync(stores.In(connection, transaction), request.Skill!, context.CancellationToken),
             context.CancellationToken);
     }
 
@@ -83,7 +88,7 @@ public sealed class JobPostingGrpcService(
         else violations.Check(request.SuccessorCode != request.Code, "successor_code", "must differ from code");
         violations.ThrowIfAny();
         return await idempotency.ExecuteAsync(nameof(DeprecateSkill), request.RequestId, request,
-            (connection, transaction) => skills.DeprecateAsync(connection, transaction, request.Code, request.SuccessorCode, context.CancellationToken),
+            (connection, transaction) => deprecateSkill.RunAsync(stores.In(connection, transaction), request.Code, request.SuccessorCode, context.CancellationToken),
             context.CancellationToken);
     }
 
@@ -109,7 +114,7 @@ public sealed class JobPostingGrpcService(
         if (violations.Check(request.Employer is not null, "employer", "is required")) JobPostingRules.Validate(request.Employer!, violations);
         violations.ThrowIfAny();
         return await idempotency.ExecuteAsync(nameof(CreateEmployer), request.RequestId, request,
-            (connection, transaction) => employers.CreateAsync(connection, transaction, request.Employer!, context.CancellationToken),
+            (connection, transaction) => createEmployer.RunAsync(stores.In(connection, transaction), request.Employer!, context.CancellationToken),
             context.CancellationToken);
     }
 
@@ -225,7 +230,7 @@ public sealed class JobPostingGrpcService(
         }
         violations.ThrowIfAny();
         return await idempotency.ExecuteAsync(nameof(RecordPlacement), request.RequestId, request,
-            (connection, transaction) => placements.RecordAsync(connection, transaction, request.Placement!, context.CancellationToken),
+            (connection, transaction) => recordPlacement.RunAsync(stores.In(connection, transaction), request.Placement!, context.CancellationToken),
             context.CancellationToken);
     }
 
