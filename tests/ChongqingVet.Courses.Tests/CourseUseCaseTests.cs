@@ -8,7 +8,7 @@ namespace ChongqingVet.Courses.Tests;
 /// <summary>The course, credit-rule and enrolment use cases without gRPC or a database: a fake store stands for the rows.</summary>
 public class CourseUseCaseTests
 {
-    private const string School = "52500000MJP000000X";
+    private const string School = "52500000MJP0000008";
 
     private static Course Owned(Course course, string owner)
     {
@@ -107,7 +107,7 @@ public class CourseUseCaseTests
     {
         var store = new FakeStore();
         var error = await Assert.ThrowsAsync<PermissionDeniedException>(() =>
-            new EnrollLearner().RunAsync(store, Teacher("52500000MJP000009X"), "L0001", "IR-101", "2025-2026-1", CancellationToken.None));
+            new EnrollLearner().RunAsync(store, Teacher("52500000MJP0000094"), "L0001", "IR-101", "2025-2026-1", CancellationToken.None));
         Assert.Equal("NOT_THE_COURSE_OWNER", error.Reason);
         Assert.Empty(store.Writes);
     }

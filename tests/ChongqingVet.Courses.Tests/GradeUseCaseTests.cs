@@ -8,7 +8,7 @@ namespace ChongqingVet.Courses.Tests;
 /// <summary>RecordGrade without gRPC or a database: a fake store stands for the transaction's rows.</summary>
 public class GradeUseCaseTests
 {
-    private const string School = "52500000MJP000000X";
+    private const string School = "52500000MJP0000008";
 
     private sealed class FakeStore(double passMark) : IGradeStore
     {
