@@ -12,10 +12,7 @@ namespace ChongqingVet.Competitions.Domain;
 /// </summary>
 public static class OrganiserAuthority
 {
-    public static bool MayRecordResults(Caller caller, Competition competition) =>
-        competition.OrganiserCreditCode.Length == 0
-            ? caller.Has(Scope.CatalogWrite)
-            : caller.BelongsTo(competition.OrganiserCreditCode);
+    public static bool MayRecordResults(Caller caller, Competition competition) => caller.MayActForOwner(competition.OrganiserCreditCode);
 
     public static void EnsureMayRecordResults(Caller caller, Competition competition)
     {

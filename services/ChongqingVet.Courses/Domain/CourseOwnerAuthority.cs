@@ -11,10 +11,7 @@ namespace ChongqingVet.Courses.Domain;
 /// </summary>
 public static class CourseOwnerAuthority
 {
-    public static bool MayTeach(Caller caller, Course course) =>
-        course.OwnerCreditCode.Length == 0
-            ? caller.Has(Scope.CatalogWrite)
-            : caller.BelongsTo(course.OwnerCreditCode);
+    public static bool MayTeach(Caller caller, Course course) => caller.MayActForOwner(course.OwnerCreditCode);
 
     public static void EnsureMayTeach(Caller caller, Course course)
     {

@@ -19,6 +19,14 @@ public sealed record Caller(string ClientId, string Subject, IReadOnlySet<string
         creditCode.Length > 0 && Organisation is { Length: > 0 } organisation
         && string.Equals(organisation, creditCode, StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// May act on a resource an organisation owns (a competition it organises, a course it teaches): the owning
+    /// organisation; a resource recorded without an owner (before owners were recorded) only the catalogue
+    /// administrator (<c>catalog.write</c>).
+    /// </summary>
+    public bool MayActForOwner(string ownerCreditCode) =>
+        ownerCreditCode.Length == 0 ? Has(Scope.CatalogWrite) : BelongsTo(ownerCreditCode);
+
     /// <summary>A learner acting for themself: their token's subject is their learner id.</summary>
     public bool IsLearner(string learnerId) => Role == Roles.Learner && Has(Scope.LearnerSelf) && Subject == learnerId;
 }
