@@ -1,0 +1,117 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Text;
+
+namespace ChongqingVet.Data;
+
+/// <summary>One column of a bulk insert: its name and, for PostgreSQL's <c>unnest</c>, its array element type and CLR type.</summary>
+public sealed record BulkColumn(string Name, string PostgresType, Type ClrType);
+
+/// <summary>
+/// Multi-row writes and set membership, per dialect (the bulk half of <see cref="SqlDialect"/>):
+/// <list type="bullet">
+/// <item>PostgreSQL: one <c>INSERT … SELECT * FROM unnest(@c0::type[], …)</c> per call, one typed array per column
+/// (a single statement and a single round trip, whatever the row count);</item>
+/// <item>SQLite and SQL Server: <c>INSERT … VALUES (…), (…)</c> with as many rows per statement as the engine's
+/// parameter limit allows (SQLite 32,766 parameters; SQL Server 2,100 parameters and 1,000 rows), the statement
+/// text cached per (table, columns, rows).</item>
+/// </list>
+/// Values are bound as parameters, never spliced into the SQL text.
+/// </summary>
+public static class SqlBulk
+{
+    private static readonly ConcurrentDictionary<(string Table, string Columns, int Rows, DatabaseProvider Provider), string> Statements = new();
+
+    /// <summary>
+    /// The membership predicate "<paramref name="column"/> is one of the values in <paramref name="parameter"/>" for
+    /// Dapper: <c>column IN @p</c> (Dapper expands the list) on SQLite and SQL Server, <c>column = ANY(@p)</c> on
+    /// PostgreSQL (Dapper passes the array as one parameter to Npgsql). Lists longer than
+    /// <see cref="MaxListLength"/> must be split by the caller.
+    /// </summary>
+    public static string InList(this SqlDialect dialect, string column, string parameter) =>
+        dialect.Provider == DatabaseProvider.Postgres ? $"{column} = ANY({parameter})" : $"{column} IN {parameter}";
+
+    /// <summary>The longest list <see cref="InList"/> takes (SQL Server allows 2,100 parameters per statement).</summary>
+    public const int MaxListLength = 1000;
+
+    /// <summary>Inserts <paramref name="rowCount"/> rows; <paramref name="value"/>(row, column) gives each value (null: NULL).</summary>
+    public static async Task InsertAsync(DbConnection connection, DbTransaction transaction, SqlDialect dialect, string table,
+        IReadOnlyList<BulkColumn> columns, int rowCount, Func<int, int, object?> value, CancellationToken cancellationToken)
+    {
+        if (rowCount == 0) return;
+        var columnList = string.Join(", ", columns.Select(c => c.Name));
+        if (dialect.Provider == DatabaseProvider.Postgres)
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = Statements.GetOrAdd((table, columnList, 0, dialect.Provider), key =>
+                $"INSERT INTO {key.Table} ({key.Columns}) SELECT * FROM unnest(" +
+                string.Join(", ", columns.Select((c, i) => $"@c{i}::{c.PostgresType}[]")) + ")");
+            for (var c = 0; c < columns.Count; c++)
+            {
+                var array = Array.CreateInstance(columns[c].ClrType, rowCount);
+                for (var r = 0; r < rowCount; r++) array.SetValue(value(r, c), r);
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = "c" + c;
+                parameter.Value = array;
+                command.Parameters.Add(parameter);
+            }
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            return;
+        }
+
+        var maxRows = dialect.Provider == DatabaseProvider.SqlServer
+            ? Math.Min(1000, 2000 / columns.Count)
+            : Math.Min(1000, 32_000 / columns.Count);
+        DbCommand? full = null;
+        try
+        {
+            for (var first = 0; first < rowCount; first += maxRows)
+            {
+                var rows = Math.Min(maxRows, rowCount - first);
+                // A full chunk reuses one command (SQLite keeps its prepared statement); the last, shorter one gets its own.
+                var command = rows == maxRows ? full ??= NewValuesCommand(connection, transaction, dialect, table, columnList, columns.Count, rows)
+                                              : NewValuesCommand(connection, transaction, dialect, table, columnList, columns.Count, rows);
+                try
+                {
+                    for (var r = 0; r < rows; r++)
+                        for (var c = 0; c < columns.Count; c++)
+                            command.Parameters[r * columns.Count + c].Value = value(first + r, c) ?? DBNull.Value;
+                    await command.ExecuteNonQueryAsync(cancellationToken);
+                }
+                finally
+                {
+                    if (!ReferenceEquals(command, full)) await command.DisposeAsync();
+                }
+            }
+        }
+        finally
+        {
+            if (full is not null) await full.DisposeAsync();
+        }
+    }
+
+    private static DbCommand NewValuesCommand(DbConnection connection, DbTransaction transaction, SqlDialect dialect, string table, string columnList, int columnCount, int rows)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = Statements.GetOrAdd((table, columnList, rows, dialect.Provider), key =>
+        {
+            var sql = new StringBuilder($"INSERT INTO {key.Table} ({key.Columns}) VALUES ");
+            for (var r = 0; r < key.Rows; r++)
+            {
+                sql.Append(r == 0 ? "(" : ", (");
+                for (var c = 0; c < columnCount; c++) sql.Append(c == 0 ? "@p" : ", @p").Append(r * columnCount + c);
+                sql.Append(')');
+            }
+            return sql.ToString();
+        });
+        for (var i = 0; i < rows * columnCount; i++)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "@p" + i;
+            command.Parameters.Add(parameter);
+        }
+        return command;
+    }
+}
