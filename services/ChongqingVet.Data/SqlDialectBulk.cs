@@ -12,9 +12,9 @@ public sealed record BulkColumn(string Name, string PostgresType, Type ClrType);
 /// <list type="bullet">
 /// <item>PostgreSQL: one <c>INSERT … SELECT * FROM unnest(@c0::type[], …)</c> per call, one typed array per column
 /// (a single statement and a single round trip, whatever the row count);</item>
-/// <item>SQLite and SQL Server: <c>INSERT … VALUES (…), (…)</c> with as many rows per statement as the engine's
-/// parameter limit allows (SQLite 32,766 parameters; SQL Server 2,100 parameters and 1,000 rows), the statement
-/// text cached per (table, columns, rows).</item>
+/// <item>SQLite and SQL Server: <c>INSERT … VALUES (…), (…)</c>, several rows per statement (SQLite: about 256
+/// parameters, its named-parameter binding is linear in the statement's parameters; SQL Server: its limits of 2,100
+/// parameters and 1,000 rows), one command reused for the full chunks, the statement text cached per (table, columns, rows).</item>
 /// </list>
 /// Values are bound as parameters, never spliced into the SQL text.
 /// </summary>
@@ -30,6 +30,9 @@ public static class SqlBulk
     /// </summary>
     public static string InList(this SqlDialect dialect, string column, string parameter) =>
         dialect.Provider == DatabaseProvider.Postgres ? $"{column} = ANY({parameter})" : $"{column} IN {parameter}";
+
+    /// <summary>How many parameters one SQLite multi-row statement binds (measured: larger statements bind slower).</summary>
+    private const int SqliteParametersPerStatement = 256;
 
     /// <summary>The longest list <see cref="InList"/> takes (SQL Server allows 2,100 parameters per statement).</summary>
     public const int MaxListLength = 1000;
@@ -60,9 +63,11 @@ public static class SqlBulk
             return;
         }
 
-        var maxRows = dialect.Provider == DatabaseProvider.SqlServer
+        // SQLite binds each named parameter with a linear search over the statement's parameter names, so a statement
+        // of thousands of parameters costs quadratic time: a few hundred per statement, the command reused, is fastest.
+        var maxRows = Math.Max(1, dialect.Provider == DatabaseProvider.SqlServer
             ? Math.Min(1000, 2000 / columns.Count)
-            : Math.Min(1000, 32_000 / columns.Count);
+            : SqliteParametersPerStatement / columns.Count);
         DbCommand? full = null;
         try
         {

@@ -16,7 +16,11 @@ namespace ChongqingVet.LoadTest;
 /// </summary>
 public static class ImportBenchmark
 {
-    public static async Task RunAsync(string provider, int count)
+    /// <param name="provider">sqlite or postgres.</param>
+    /// <param name="count">Items in the one stream.</param>
+    /// <param name="unknownType">Every item names a type that does not exist: each is INVALID and nothing is written,
+    /// which measures the stream, validation and acknowledgement alone (the ceiling the database work sits under).</param>
+    public static async Task RunAsync(string provider, int count, bool unknownType = false)
     {
         var (connectionString, cleanup) = await CreateDatabaseAsync(provider);
         var (identity, authority, token) = await StartIdentityProviderAsync();
@@ -81,13 +85,18 @@ public static class ImportBenchmark
                 }
             }
         });
-        for (var i = 0; i < count; i++) await call.RequestStream.WriteAsync(new StreamImportCertificatesRequest { Item = Item(i) });
+        for (var i = 0; i < count; i++)
+        {
+            var item = Item(i);
+            if (unknownType) item.TypeCode = "BENCH-NONE";
+            await call.RequestStream.WriteAsync(new StreamImportCertificatesRequest { Item = item });
+        }
         await call.RequestStream.CompleteAsync();
         await reader;
         watch.Stop();
 
         // One process holds the service, its client and the identity provider: VmHWM is the service process's peak RSS.
-        Console.WriteLine($"import {provider,-8} {count,7} items: created {created}, duplicate {duplicate}, invalid {invalid}; " +
+        Console.WriteLine($"import {provider,-8} {count,7} items{(unknownType ? " (unknown type: nothing written)" : "")}: created {created}, duplicate {duplicate}, invalid {invalid}; " +
                           $"{watch.Elapsed.TotalSeconds,6:0.0} s, {count / watch.Elapsed.TotalSeconds,7:0} certificates/s, " +
                           $"RSS before {rssBefore} MiB, peak RSS (VmHWM) {ProcStatusMiB("VmHWM")} MiB");
         await app.StopAsync();
