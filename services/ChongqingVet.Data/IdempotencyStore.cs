@@ -209,12 +209,14 @@ public sealed class IdempotencyStore(IDbConnectionFactory connections, TimeProvi
         new("created_at", "bigint", typeof(long)),
     ];
 
-    // "{0}": the dialect's membership predicate over request_id (SqlBulk.InList).
+    // A list parameter: PostgreSQL runs it as "= ANY(@RequestIds)" (SqlBulk.WithInLists).
     private const string SelectManySql = """
         SELECT request_id AS RequestId, request_hash AS RequestHash, response AS Response, state AS State
         FROM idempotency_keys
-        WHERE operation = @Operation AND {0}
+        WHERE operation = @Operation AND request_id IN @RequestIds
         """;
+
+    private readonly string _selectManySql = connections.Dialect.WithInLists(SelectManySql);
 
     /// <summary>
     /// Stores the completed responses of many writes inside the caller's transaction, in multi-row statements (for
@@ -248,11 +250,10 @@ public sealed class IdempotencyStore(IDbConnectionFactory connections, TimeProvi
         if (keys.Count == 0) return found;
         var operation = keys[0].Operation;
         if (keys.Any(k => k.Operation != operation)) throw new ArgumentException("The keys belong to more than one operation.", nameof(keys));
-        var sql = string.Format(System.Globalization.CultureInfo.InvariantCulture, SelectManySql, connections.Dialect.InList("request_id", "@RequestIds"));
         var rows = new Dictionary<string, StoredRow>(StringComparer.Ordinal);
         foreach (var chunk in keys.Select(k => k.RequestId).Distinct(StringComparer.Ordinal).Chunk(SqlBulk.MaxListLength))
         {
-            foreach (var row in await connection.QueryAsync<StoredRow>(new CommandDefinition(sql, new { Operation = operation, RequestIds = chunk },
+            foreach (var row in await connection.QueryAsync<StoredRow>(new CommandDefinition(_selectManySql, new { Operation = operation, RequestIds = chunk },
                          transaction, cancellationToken: cancellationToken)))
                 rows[row.RequestId] = row;
         }

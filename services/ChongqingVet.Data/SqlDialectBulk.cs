@@ -18,18 +18,23 @@ public sealed record BulkColumn(string Name, string PostgresType, Type ClrType);
 /// </list>
 /// Values are bound as parameters, never spliced into the SQL text.
 /// </summary>
-public static class SqlBulk
+public static partial class SqlBulk
 {
     private static readonly ConcurrentDictionary<(string Table, string Columns, int Rows, DatabaseProvider Provider), string> Statements = new();
 
     /// <summary>
-    /// The membership predicate "<paramref name="column"/> is one of the values in <paramref name="parameter"/>" for
-    /// Dapper: <c>column IN @p</c> (Dapper expands the list) on SQLite and SQL Server, <c>column = ANY(@p)</c> on
-    /// PostgreSQL (Dapper passes the array as one parameter to Npgsql). Lists longer than
-    /// <see cref="MaxListLength"/> must be split by the caller.
+    /// A query whose list parameters are written <c>column IN @List</c> (Dapper expands the list on SQLite and SQL
+    /// Server), as the dialect runs it: on PostgreSQL each becomes <c>column = ANY(@List)</c> (Dapper passes the
+    /// array as one parameter to Npgsql). Lists longer than <see cref="MaxListLength"/> must be split by the caller.
     /// </summary>
-    public static string InList(this SqlDialect dialect, string column, string parameter) =>
-        dialect.Provider == DatabaseProvider.Postgres ? $"{column} = ANY({parameter})" : $"{column} IN {parameter}";
+    public static string WithInLists(this SqlDialect dialect, string sql) =>
+        dialect.Provider == DatabaseProvider.Postgres ? InListPattern().Replace(sql, "$1 = ANY(@$2)") : sql;
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\b([\w.]+)\s+IN\s+@(\w+)")]
+    private static partial System.Text.RegularExpressions.Regex InListPattern();
+
+    /// <summary>The longest list <see cref="WithInLists"/> takes (SQL Server allows 2,100 parameters per statement).</summary>
+    public const int MaxListLength = 1000;
 
     /// <summary>How many parameters one SQLite multi-row statement binds (measured: larger statements bind slower).</summary>
     private const int SqliteParametersPerStatement = 256;
@@ -47,9 +52,7 @@ public static class SqlBulk
         {
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            command.CommandText = Statements.GetOrAdd((table, columnList, 0, dialect.Provider), key =>
-                $"INSERT INTO {key.Table} ({key.Columns}) SELECT * FROM unnest(" +
-                string.Join(", ", columns.Select((c, i) => $"@c{i}::{c.PostgresType}[]")) + ")");
+            command.CommandText = Statements.GetOrAdd((table, columnList, 0, dialect.Provider), _ => InsertSql(dialect, table, columns, rowCount));
             for (var c = 0; c < columns.Count; c++)
             {
                 var array = Array.CreateInstance(columns[c].ClrType, rowCount);
@@ -75,8 +78,8 @@ public static class SqlBulk
             {
                 var rows = Math.Min(maxRows, rowCount - first);
                 // A full chunk reuses one command (SQLite keeps its prepared statement); the last, shorter one gets its own.
-                var command = rows == maxRows ? full ??= NewValuesCommand(connection, transaction, dialect, table, columnList, columns.Count, rows)
-                                              : NewValuesCommand(connection, transaction, dialect, table, columnList, columns.Count, rows);
+                var command = rows == maxRows ? full ??= NewValuesCommand(connection, transaction, dialect, table, columns, columnList, rows)
+                                              : NewValuesCommand(connection, transaction, dialect, table, columns, columnList, rows);
                 try
                 {
                     for (var r = 0; r < rows; r++)
@@ -96,22 +99,33 @@ public static class SqlBulk
         }
     }
 
-    private static DbCommand NewValuesCommand(DbConnection connection, DbTransaction transaction, SqlDialect dialect, string table, string columnList, int columnCount, int rows)
+    /// <summary>
+    /// The statement that inserts <paramref name="rows"/> rows: on PostgreSQL <c>INSERT … SELECT * FROM unnest(@c0::type[], …)</c>
+    /// (any row count; parameter @cN holds column N's array), elsewhere <c>INSERT … VALUES (@p0, …), (…)</c> (parameter
+    /// @p(row × columns + column)).
+    /// </summary>
+    public static string InsertSql(SqlDialect dialect, string table, IReadOnlyList<BulkColumn> columns, int rows)
+    {
+        var columnList = string.Join(", ", columns.Select(c => c.Name));
+        if (dialect.Provider == DatabaseProvider.Postgres)
+            return $"INSERT INTO {table} ({columnList}) SELECT * FROM unnest(" + string.Join(", ", columns.Select((c, i) => $"@c{i}::{c.PostgresType}[]")) + ")";
+        var sql = new StringBuilder($"INSERT INTO {table} ({columnList}) VALUES ");
+        for (var r = 0; r < rows; r++)
+        {
+            sql.Append(r == 0 ? "(" : ", (");
+            for (var c = 0; c < columns.Count; c++) sql.Append(c == 0 ? "@p" : ", @p").Append(r * columns.Count + c);
+            sql.Append(')');
+        }
+        return sql.ToString();
+    }
+
+    private static DbCommand NewValuesCommand(DbConnection connection, DbTransaction transaction, SqlDialect dialect, string table,
+        IReadOnlyList<BulkColumn> columns, string columnList, int rows)
     {
         var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = Statements.GetOrAdd((table, columnList, rows, dialect.Provider), key =>
-        {
-            var sql = new StringBuilder($"INSERT INTO {key.Table} ({key.Columns}) VALUES ");
-            for (var r = 0; r < key.Rows; r++)
-            {
-                sql.Append(r == 0 ? "(" : ", (");
-                for (var c = 0; c < columnCount; c++) sql.Append(c == 0 ? "@p" : ", @p").Append(r * columnCount + c);
-                sql.Append(')');
-            }
-            return sql.ToString();
-        });
-        for (var i = 0; i < rows * columnCount; i++)
+        command.CommandText = Statements.GetOrAdd((table, columnList, rows, dialect.Provider), _ => InsertSql(dialect, table, columns, rows));
+        for (var i = 0; i < rows * columns.Count; i++)
         {
             var parameter = command.CreateParameter();
             parameter.ParameterName = "@p" + i;

@@ -226,18 +226,18 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
         SELECT certificate_number FROM certificates WHERE certificate_number >= @First AND certificate_number <= @Last
         """;
 
-    // "{0}": the dialect's membership predicate over holder_id_index (SqlBulk.InList). status = 1 (StoredStatus.Active)
+    // A list parameter: PostgreSQL runs it as "= ANY(@Indexes)" (SqlBulk.WithInLists). status = 1 (StoredStatus.Active)
     // is a literal so that SQLite can use the partial index ux_certificates_active_holder (WHERE status = 1): it
     // cannot prove a bound parameter equal to the index's predicate.
     private const string ExpireLapsedManySql = """
         UPDATE certificates SET status = @Expired, version = version + 1
-        WHERE type_code = @TypeCode AND level = @Level AND status = 1 AND {0}
+        WHERE type_code = @TypeCode AND level = @Level AND status = 1 AND holder_id_index IN @Indexes
           AND expire_date IS NOT NULL AND expire_date < @Today
         """;
 
     private const string ActiveHoldersSql = """
         SELECT holder_id_index AS HolderIdIndex, certificate_number AS CertificateNumber FROM certificates
-        WHERE type_code = @TypeCode AND level = @Level AND status = 1 AND {0}
+        WHERE type_code = @TypeCode AND level = @Level AND status = 1 AND holder_id_index IN @Indexes
         """;
 
     /// <summary>The columns a batch inserts (revocation_reason and revoked_at stay NULL), in order.</summary>
@@ -270,8 +270,8 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
     {
         var held = new string?[issues.Count];
         var indexes = issues.Select(i => identity.IdNumberIndex(NationalIdNumber.Normalize(i.Request.HolderIdNumber))).ToArray();
-        var expireSql = string.Format(System.Globalization.CultureInfo.InvariantCulture, ExpireLapsedManySql, database.Dialect.InList("holder_id_index", "@Indexes"));
-        var activeSql = string.Format(System.Globalization.CultureInfo.InvariantCulture, ActiveHoldersSql, database.Dialect.InList("holder_id_index", "@Indexes"));
+        var expireSql = database.Dialect.WithInLists(ExpireLapsedManySql);
+        var activeSql = database.Dialect.WithInLists(ActiveHoldersSql);
         foreach (var group in Enumerable.Range(0, issues.Count).GroupBy(i => (issues[i].Type.Code, issues[i].Request.Level)))
         {
             var active = new Dictionary<string, string>(StringComparer.Ordinal);
