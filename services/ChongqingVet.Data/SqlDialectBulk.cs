@@ -39,9 +39,6 @@ public static partial class SqlBulk
     /// <summary>How many parameters one SQLite multi-row statement binds (measured: larger statements bind slower).</summary>
     private const int SqliteParametersPerStatement = 256;
 
-    /// <summary>The longest list <see cref="InList"/> takes (SQL Server allows 2,100 parameters per statement).</summary>
-    public const int MaxListLength = 1000;
-
     /// <summary>Inserts <paramref name="rowCount"/> rows; <paramref name="value"/>(row, column) gives each value (null: NULL).</summary>
     public static async Task InsertAsync(DbConnection connection, DbTransaction transaction, SqlDialect dialect, string table,
         IReadOnlyList<BulkColumn> columns, int rowCount, Func<int, int, object?> value, CancellationToken cancellationToken)
