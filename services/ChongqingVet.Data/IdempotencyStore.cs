@@ -198,6 +198,79 @@ public sealed class IdempotencyStore(IDbConnectionFactory connections, TimeProvi
         return parser.ParseFrom(row.Response);
     }
 
+    /// <summary>The columns <see cref="SaveManyAsync"/> writes, in order (one multi-row statement: <see cref="SqlBulk"/>).</summary>
+    private static readonly BulkColumn[] BulkColumns =
+    [
+        new("operation", "text", typeof(string)),
+        new("request_id", "text", typeof(string)),
+        new("request_hash", "bytea", typeof(byte[])),
+        new("response", "bytea", typeof(byte[])),
+        new("state", "smallint", typeof(short)),
+        new("created_at", "bigint", typeof(long)),
+    ];
+
+    // A list parameter: PostgreSQL runs it as "= ANY(@RequestIds)" (SqlBulk.WithInLists).
+    private const string SelectManySql = """
+        SELECT request_id AS RequestId, request_hash AS RequestHash, response AS Response, state AS State
+        FROM idempotency_keys
+        WHERE operation = @Operation AND request_id IN @RequestIds
+        """;
+
+    private readonly string _selectManySql = connections.Dialect.WithInLists(SelectManySql);
+
+    /// <summary>
+    /// Stores the completed responses of many writes inside the caller's transaction, in multi-row statements (for
+    /// batch writes such as imports): the rows <see cref="SaveAsync"/> would write one by one.
+    /// </summary>
+    public Task SaveManyAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<(IdempotencyKey Key, IMessage Response)> writes,
+        CancellationToken cancellationToken)
+    {
+        var createdAt = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var responses = writes.Select(w => w.Response.ToByteArray()).ToArray();
+        return SqlBulk.InsertAsync(connection, transaction, connections.Dialect, "idempotency_keys", BulkColumns, writes.Count, (row, column) => column switch
+        {
+            0 => writes[row].Key.Operation,
+            1 => writes[row].Key.RequestId,
+            2 => writes[row].Key.RequestHash,
+            3 => responses[row],
+            4 => Completed,
+            _ => createdAt,
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// What <see cref="FindAsync{TResponse}"/> answers for each key, in one query per <see cref="SqlBulk.MaxListLength"/>
+    /// keys of one operation: the stored response, null, or — instead of throwing — <see cref="StoredResponse{TResponse}.UsedForOtherRequest"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<StoredResponse<TResponse>>> FindManyAsync<TResponse>(DbConnection connection, DbTransaction? transaction,
+        IReadOnlyList<IdempotencyKey> keys, CancellationToken cancellationToken)
+        where TResponse : IMessage<TResponse>, new()
+    {
+        var found = new StoredResponse<TResponse>[keys.Count];
+        if (keys.Count == 0) return found;
+        var operation = keys[0].Operation;
+        if (keys.Any(k => k.Operation != operation)) throw new ArgumentException("The keys belong to more than one operation.", nameof(keys));
+        var rows = new Dictionary<string, StoredRow>(StringComparer.Ordinal);
+        foreach (var chunk in keys.Select(k => k.RequestId).Distinct(StringComparer.Ordinal).Chunk(SqlBulk.MaxListLength))
+        {
+            foreach (var row in await connection.QueryAsync<StoredRow>(new CommandDefinition(_selectManySql, new { Operation = operation, RequestIds = chunk },
+                         transaction, cancellationToken: cancellationToken)))
+                rows[row.RequestId] = row;
+        }
+        var parser = new MessageParser<TResponse>(() => new TResponse());
+        for (var i = 0; i < keys.Count; i++)
+        {
+            if (!rows.TryGetValue(keys[i].RequestId, out var row)) continue;
+            if (row.State == Pending)
+                throw new InvalidOperationException($"A pending idempotency row of {operation} is visible outside its transaction.");
+            var expected = row.State == CompletedLegacyHash ? keys[i].LegacyHash : keys[i].RequestHash;
+            found[i] = CryptographicOperations.FixedTimeEquals(row.RequestHash, expected)
+                ? new StoredResponse<TResponse>(parser.ParseFrom(row.Response), false)
+                : new StoredResponse<TResponse>(default, true);
+        }
+        return found;
+    }
+
     /// <summary>True when this transaction now owns the key (a pending row was inserted); false when a committed row holds it.</summary>
     private async Task<bool> ReserveAsync(DbConnection connection, DbTransaction transaction, IdempotencyKey key, CancellationToken cancellationToken)
     {
@@ -238,11 +311,19 @@ public sealed class IdempotencyStore(IDbConnectionFactory connections, TimeProvi
 
     private sealed class StoredRow
     {
+        public string RequestId { get; init; } = "";
         public byte[] RequestHash { get; init; } = [];
         public byte[] Response { get; init; } = [];
         public short State { get; init; }
     }
 }
+
+/// <summary>
+/// What <see cref="IdempotencyStore.FindManyAsync{TResponse}"/> found for one key: the stored response (null: none), or
+/// that the request_id was already used for a different request (what <see cref="IdempotencyStore.FindAsync{TResponse}"/>
+/// reports as INVALID_ARGUMENT on request_id).
+/// </summary>
+public readonly record struct StoredResponse<TResponse>(TResponse? Response, bool UsedForOtherRequest);
 
 /// <summary>
 /// Identifies one idempotent write: operation, normalised request_id, the request's keyed fingerprint (HMAC-SHA256,

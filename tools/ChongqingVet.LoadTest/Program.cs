@@ -1,6 +1,7 @@
 using ChongqingVet.LoadTest;
 
-// dotnet run -c Release --project tools/ChongqingVet.LoadTest -- import [count] [sqlite|postgres|both]
+// dotnet run -c Release --project tools/ChongqingVet.LoadTest -- import [count] [sqlite|postgres|both] [unknown-type]
+//   (unknown-type: every item is INVALID, nothing is written: the stream's own ceiling)
 // dotnet run -c Release --project tools/ChongqingVet.LoadTest -- audit [records] [sqlite|postgres|both]
 // PostgreSQL: the server in CHONGQINGVET_TEST_POSTGRES (eval "$(bash tools/start-test-postgres.sh)").
 var command = args.FirstOrDefault() ?? "import";
@@ -9,8 +10,9 @@ switch (command)
     case "import":
         var count = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000;
         var which = args.Length > 2 ? args[2] : "both";
-        if (which is "sqlite" or "both") await ImportBenchmark.RunAsync("sqlite", count);
-        if (which is "postgres" or "both") await ImportBenchmark.RunAsync("postgres", count);
+        var unknownType = args.Length > 3 && args[3] == "unknown-type";
+        if (which is "sqlite" or "both") await ImportBenchmark.RunAsync("sqlite", count, unknownType);
+        if (which is "postgres" or "both") await ImportBenchmark.RunAsync("postgres", count, unknownType);
         return 0;
     case "audit":
         var records = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2_000;

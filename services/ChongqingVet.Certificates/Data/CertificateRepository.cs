@@ -177,7 +177,8 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
             await CodeForAsync(connection, transaction, "site", site, CertificateRules.SiteCodeDigits, cancellationToken);
 
         var prefixes = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var (type, request) in issues) prefixes.Add(await PrefixAsync(connection, transaction, type, request, cancellationToken));
+        foreach (var (type, request) in issues.DistinctBy(i => PrefixInputs(i.Type, i.Request)))
+            prefixes.Add(await PrefixAsync(connection, transaction, type, request, cancellationToken));
         var missing = new List<string>();
         foreach (var prefix in prefixes)
         {
@@ -197,6 +198,12 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
             await connection.ExecuteAsync(new CommandDefinition(LockSerialSql, new { Prefix = prefix }, transaction, cancellationToken: cancellationToken));
     }
 
+    /// <summary>What an issuance's number prefix depends on (two issuances with equal inputs share the prefix).</summary>
+    private static (string Type, string Site, CertificateLevel Level, int Year) PrefixInputs(CertificateType type, IssueCertificateRequest request) =>
+        type.Kind == CertificateKind.MohrssSkillLevel
+            ? (type.Code, SiteOwner(request.IssuingOrganisation), request.Level, request.IssueDate.Year)
+            : (type.Code, string.Empty, CertificateLevel.Unspecified, request.IssueDate.Year);
+
     /// <summary>The certificate number prefix of an issuance (assigning the body and site codes on first use).</summary>
     private static async Task<string> PrefixAsync(DbConnection connection, DbTransaction transaction, CertificateType type, IssueCertificateRequest request, CancellationToken cancellationToken)
     {
@@ -207,6 +214,181 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
                 await CodeForAsync(connection, transaction, "site", SiteOwner(request.IssuingOrganisation), CertificateRules.SiteCodeDigits, cancellationToken),
                 request.Level, issueDate.Year)
             : CertificateRules.TypeYearPrefix(type.Code, issueDate.Year);
+    }
+
+    // ---- Batch issuance (ImportCertificates): a fixed number of statements per batch, not per item ----
+
+    // Serials of a whole batch: one counter update per prefix (its row is locked by LockCountersAsync), then its value.
+    private const string AdvanceSerialSql = "UPDATE certificate_serials SET next_serial = next_serial + @Count WHERE prefix = @Prefix";
+
+    // Numbers inside an allocated range that exist already (taken outside the counter: none should be).
+    private const string NumbersInRangeSql = """
+        SELECT certificate_number FROM certificates WHERE certificate_number >= @First AND certificate_number <= @Last
+        """;
+
+    // A list parameter: PostgreSQL runs it as "= ANY(@Indexes)" (SqlBulk.WithInLists). status = 1 (StoredStatus.Active)
+    // is a literal so that SQLite can use the partial index ux_certificates_active_holder (WHERE status = 1): it
+    // cannot prove a bound parameter equal to the index's predicate.
+    private const string ExpireLapsedManySql = """
+        UPDATE certificates SET status = @Expired, version = version + 1
+        WHERE type_code = @TypeCode AND level = @Level AND status = 1 AND holder_id_index IN @Indexes
+          AND expire_date IS NOT NULL AND expire_date < @Today
+        """;
+
+    private const string ActiveHoldersSql = """
+        SELECT holder_id_index AS HolderIdIndex, certificate_number AS CertificateNumber FROM certificates
+        WHERE type_code = @TypeCode AND level = @Level AND status = 1 AND holder_id_index IN @Indexes
+        """;
+
+    /// <summary>The columns a batch inserts (revocation_reason and revoked_at stay NULL), in order.</summary>
+    private static readonly BulkColumn[] InsertColumns =
+    [
+        new("certificate_number", "text", typeof(string)),
+        new("type_code", "text", typeof(string)),
+        new("level", "integer", typeof(int)),
+        new("learner_id", "text", typeof(string)),
+        new("holder_name_enc", "bytea", typeof(byte[])),
+        new("holder_name_index", "bytea", typeof(byte[])),
+        new("holder_id_enc", "bytea", typeof(byte[])),
+        new("holder_id_index", "bytea", typeof(byte[])),
+        new("holder_id_masked", "text", typeof(string)),
+        new("issuing_organisation", "text", typeof(string)),
+        new("issue_date", "text", typeof(string)),
+        new("expire_date", "text", typeof(string)),
+        new("status", "integer", typeof(int)),
+        new("version", "bigint", typeof(long)),
+        new("created_at", "bigint", typeof(long)),
+    ];
+
+    /// <summary>
+    /// The active-holder rule for a batch (<see cref="IssueCertificate.HeldActiveAsync"/> per issuance): per type and
+    /// level, one UPDATE marks the holders' lapsed certificates EXPIRED and one SELECT reads the active ones. Returns,
+    /// in order, the number of the active certificate each holder already holds (null: none).
+    /// </summary>
+    public async Task<IReadOnlyList<string?>> HeldActiveManyAsync(DbConnection connection, DbTransaction transaction,
+        IReadOnlyList<(CertificateType Type, IssueCertificateRequest Request)> issues, DateOnly today, CancellationToken cancellationToken)
+    {
+        var held = new string?[issues.Count];
+        var indexes = issues.Select(i => identity.IdNumberIndex(NationalIdNumber.Normalize(i.Request.HolderIdNumber))).ToArray();
+        var expireSql = database.Dialect.WithInLists(ExpireLapsedManySql);
+        var activeSql = database.Dialect.WithInLists(ActiveHoldersSql);
+        foreach (var group in Enumerable.Range(0, issues.Count).GroupBy(i => (issues[i].Type.Code, issues[i].Request.Level)))
+        {
+            var active = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var chunk in group.Select(i => indexes[i]).DistinctBy(Convert.ToBase64String).Chunk(SqlBulk.MaxListLength))
+            {
+                var parameters = new
+                {
+                    TypeCode = group.Key.Code,
+                    Level = (int)group.Key.Level,
+                    Indexes = chunk,
+                    Today = today.ToStoredDate(),
+                    StoredStatus.Expired,
+                };
+                await connection.ExecuteAsync(new CommandDefinition(expireSql, parameters, transaction, cancellationToken: cancellationToken));
+                foreach (var row in await connection.QueryAsync<ActiveHolderRow>(new CommandDefinition(activeSql, parameters, transaction, cancellationToken: cancellationToken)))
+                    active[Convert.ToBase64String(row.HolderIdIndex)] = row.CertificateNumber;
+            }
+            foreach (var i in group) held[i] = active.GetValueOrDefault(Convert.ToBase64String(indexes[i]));
+        }
+        return held;
+    }
+
+    /// <summary>
+    /// Stores a batch of certificates inside the caller's transaction (after <see cref="LockCountersAsync"/>, which
+    /// holds every counter row they need): each prefix's serials are taken with one counter update (consecutive
+    /// numbers, in the order of <paramref name="issues"/>), the rows go in with multi-row statements
+    /// (<see cref="SqlBulk"/>), nothing is read back. The use case has applied every rule; a unique index that refuses
+    /// a row (a concurrent writer's twin) fails the whole statement with the engine's unique violation.
+    /// Returns the certificates as <see cref="GetAsync(DbConnection, DbTransaction?, string, bool, CancellationToken)"/>
+    /// would read them without the holder name.
+    /// </summary>
+    public async Task<IReadOnlyList<Certificate>> IssueManyAsync(DbConnection connection, DbTransaction transaction,
+        IReadOnlyList<(CertificateType Type, IssueCertificateRequest Request)> issues, CancellationToken cancellationToken)
+    {
+        if (issues.Count == 0) return [];
+        var prefixOf = new Dictionary<(string, string, CertificateLevel, int), string>();
+        var prefixes = new string[issues.Count];
+        for (var i = 0; i < issues.Count; i++)
+        {
+            var inputs = PrefixInputs(issues[i].Type, issues[i].Request);
+            if (!prefixOf.TryGetValue(inputs, out var prefix))
+                prefixOf[inputs] = prefix = await PrefixAsync(connection, transaction, issues[i].Type, issues[i].Request, cancellationToken);
+            prefixes[i] = prefix;
+        }
+        // Numbers per prefix, in ordinal order of the prefixes (the order their rows were locked in).
+        var numbers = new Dictionary<string, Queue<string>>(StringComparer.Ordinal);
+        foreach (var group in prefixes.GroupBy(p => p, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+            numbers[group.Key] = await AllocateNumbersAsync(connection, transaction, group.Key, group.Count(), cancellationToken);
+
+        var createdAt = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var rows = new object?[issues.Count][];
+        var certificates = new Certificate[issues.Count];
+        for (var i = 0; i < issues.Count; i++)
+        {
+            var (type, request) = issues[i];
+            var issueDate = request.IssueDate.ToDateOnly()!.Value;
+            var idNumber = NationalIdNumber.Normalize(request.HolderIdNumber);
+            var expireDate = CertificateRules.ExpiryDate(issueDate, type.ValidityMonths)?.ToStoredDate();
+            var row = new CertificateRow
+            {
+                CertificateNumber = numbers[prefixes[i]].Dequeue(),
+                TypeCode = type.Code,
+                Level = (int)request.Level,
+                LearnerId = request.LearnerId,
+                HolderIdMasked = NationalIdNumber.Mask(idNumber),
+                IssuingOrganisation = request.IssuingOrganisation.Trim(),
+                IssueDate = issueDate.ToStoredDate(),
+                ExpireDate = expireDate,
+                Status = StoredStatus.Active,
+                Version = 1,
+                CreatedAt = createdAt,
+            };
+            rows[i] =
+            [
+                row.CertificateNumber, row.TypeCode, row.Level, row.LearnerId,
+                identity.Encrypt(PersonName.Normalize(request.HolderName)), identity.NameIndex(request.HolderName),
+                identity.Encrypt(idNumber), identity.IdNumberIndex(idNumber), row.HolderIdMasked,
+                row.IssuingOrganisation, row.IssueDate, row.ExpireDate, row.Status, row.Version, row.CreatedAt,
+            ];
+            certificates[i] = ToMessage(row, includeHolderName: false);
+        }
+        await SqlBulk.InsertAsync(connection, transaction, database.Dialect, "certificates", InsertColumns, rows.Length, (r, c) => rows[r][c], cancellationToken);
+        return certificates;
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> free numbers of the prefix, consecutive unless some were taken outside the counter
+    /// (those are skipped, as <see cref="NextNumberAsync"/> does): one counter update and one range read per round.
+    /// </summary>
+    private static async Task<Queue<string>> AllocateNumbersAsync(DbConnection connection, DbTransaction transaction, string prefix, int count, CancellationToken cancellationToken)
+    {
+        var numbers = new Queue<string>(count);
+        while (numbers.Count < count)
+        {
+            var wanted = count - numbers.Count;
+            var updated = await connection.ExecuteAsync(new CommandDefinition(AdvanceSerialSql, new { Prefix = prefix, Count = wanted }, transaction, cancellationToken: cancellationToken));
+            if (updated != 1) throw new InvalidOperationException($"The serial counter of prefix '{prefix}' is missing; LockCountersAsync creates it.");
+            var next = await connection.ExecuteScalarAsync<long>(new CommandDefinition(ReadSerialSql, new { Prefix = prefix }, transaction, cancellationToken: cancellationToken));
+            long first = next - wanted, last = next - 1;
+            if (last > CertificateRules.MaxSerial)
+            {
+                throw new FailedPreconditionException("CERTIFICATE_SERIALS_EXHAUSTED",
+                    $"The 6-digit serials of certificate number prefix '{prefix}' are used up.")
+                {
+                    Metadata = new Dictionary<string, string> { ["prefix"] = prefix },
+                };
+            }
+            var taken = (await connection.QueryAsync<string>(new CommandDefinition(NumbersInRangeSql,
+                new { First = CertificateRules.FormatNumber(prefix, first), Last = CertificateRules.FormatNumber(prefix, last) },
+                transaction, cancellationToken: cancellationToken))).ToHashSet(StringComparer.Ordinal);
+            for (var serial = first; serial <= last; serial++)
+            {
+                var number = CertificateRules.FormatNumber(prefix, serial);
+                if (!taken.Contains(number)) numbers.Enqueue(number);
+            }
+        }
+        return numbers;
     }
 
     /// <summary>Marks the holder's stored-ACTIVE certificates of the type and level that expired before <paramref name="today"/> as EXPIRED.</summary>
@@ -477,6 +659,12 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
         public long? RevokedAt { get; init; }
         public long Version { get; init; }
         public long CreatedAt { get; init; }
+    }
+
+    private sealed class ActiveHolderRow
+    {
+        public byte[] HolderIdIndex { get; init; } = [];
+        public string CertificateNumber { get; init; } = "";
     }
 
     private sealed class VerifyRow

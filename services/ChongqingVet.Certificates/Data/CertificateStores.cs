@@ -83,5 +83,24 @@ public sealed class CertificateStores(
 
         public Task SaveReplayAsync(IdempotencyKey key, Certificate certificate, CancellationToken cancellationToken) =>
             idempotency.SaveAsync(connection, transaction, key, certificate, cancellationToken);
+
+        // The batch methods: a few statements per batch instead of several per item.
+        public async Task<IReadOnlyList<ImportReplay>> ReplaysAsync(IReadOnlyList<IdempotencyKey> keys, CancellationToken cancellationToken) =>
+            (await idempotency.FindManyAsync<Certificate>(connection, transaction, keys, cancellationToken))
+            .Select(found => found.UsedForOtherRequest
+                ? new ImportReplay(null, [new ChongqingVet.Domain.Errors.FieldViolation("request_id", "was already used for a different request; use a new request_id")])
+                : new ImportReplay(found.Response, null))
+            .ToList();
+
+        public Task<IReadOnlyList<string?>> HeldActiveAsync(IReadOnlyList<(CertificateType Type, IssueCertificateRequest Request)> issues, DateOnly today,
+            CancellationToken cancellationToken) =>
+            certificates.HeldActiveManyAsync(connection, transaction, issues, today, cancellationToken);
+
+        public Task<IReadOnlyList<Certificate>> InsertManyAsync(IReadOnlyList<(CertificateType Type, IssueCertificateRequest Request)> issues,
+            CancellationToken cancellationToken) =>
+            certificates.IssueManyAsync(connection, transaction, issues, cancellationToken);
+
+        public Task SaveReplaysAsync(IReadOnlyList<(IdempotencyKey Key, Certificate Certificate)> replays, CancellationToken cancellationToken) =>
+            idempotency.SaveManyAsync(connection, transaction, replays.Select(r => (r.Key, (Google.Protobuf.IMessage)r.Certificate)).ToList(), cancellationToken);
     }
 }

@@ -24,13 +24,67 @@ public interface IImportStore
     Task InBatchAsync(Func<IImportBatch, Task> write, CancellationToken cancellationToken);
 }
 
-/// <summary>One import batch's transaction: issuance plus the items' stored responses.</summary>
+/// <summary>What an earlier write stored for one import item: its certificate, or that its request_id was used for other content.</summary>
+public readonly record struct ImportReplay(Certificate? Certificate, IReadOnlyList<FieldViolation>? Reused);
+
+/// <summary>
+/// One import batch's transaction: issuance plus the items' stored responses. The batch methods have per-item
+/// defaults (built on the per-item ones); the database store answers each of them with a few statements per batch.
+/// </summary>
 public interface IImportBatch : IIssuanceStore
 {
     /// <summary>The certificate an earlier import of this item created; ValidationException (request_id) when the key was used for other content.</summary>
     Task<Certificate?> ReplayAsync(IdempotencyKey key, CancellationToken cancellationToken);
 
     Task SaveReplayAsync(IdempotencyKey key, Certificate certificate, CancellationToken cancellationToken);
+
+    /// <summary><see cref="ReplayAsync"/> for every key, answers in key order (a reused request_id is reported, not thrown).</summary>
+    async Task<IReadOnlyList<ImportReplay>> ReplaysAsync(IReadOnlyList<IdempotencyKey> keys, CancellationToken cancellationToken)
+    {
+        var replays = new ImportReplay[keys.Count];
+        for (var i = 0; i < keys.Count; i++)
+        {
+            try
+            {
+                replays[i] = new ImportReplay(await ReplayAsync(keys[i], cancellationToken), null);
+            }
+            catch (ValidationException reused)
+            {
+                replays[i] = new ImportReplay(null, reused.Violations);
+            }
+        }
+        return replays;
+    }
+
+    /// <summary>
+    /// <see cref="IssueCertificate.HeldActiveAsync"/> for every issuance (lapsed certificates of the holders are marked
+    /// EXPIRED): the number of the active certificate each holder already holds of the type and level, in order.
+    /// </summary>
+    async Task<IReadOnlyList<string?>> HeldActiveAsync(IReadOnlyList<(CertificateType Type, IssueCertificateRequest Request)> issues, DateOnly today,
+        CancellationToken cancellationToken)
+    {
+        var held = new string?[issues.Count];
+        for (var i = 0; i < issues.Count; i++) held[i] = await IssueCertificate.HeldActiveAsync(this, issues[i].Type, issues[i].Request, today, cancellationToken);
+        return held;
+    }
+
+    /// <summary>
+    /// Stores the certificates (after <see cref="IIssuanceStore.LockCountersAsync"/>), numbered in order: the numbers of
+    /// one prefix are consecutive unless a number was taken outside the counter. Returns them in order.
+    /// </summary>
+    async Task<IReadOnlyList<Certificate>> InsertManyAsync(IReadOnlyList<(CertificateType Type, IssueCertificateRequest Request)> issues,
+        CancellationToken cancellationToken)
+    {
+        var inserted = new Certificate[issues.Count];
+        for (var i = 0; i < issues.Count; i++) inserted[i] = await InsertAsync(issues[i].Type, issues[i].Request, cancellationToken);
+        return inserted;
+    }
+
+    /// <summary><see cref="SaveReplayAsync"/> for every created item.</summary>
+    async Task SaveReplaysAsync(IReadOnlyList<(IdempotencyKey Key, Certificate Certificate)> replays, CancellationToken cancellationToken)
+    {
+        foreach (var (key, certificate) in replays) await SaveReplayAsync(key, certificate, cancellationToken);
+    }
 }
 
 /// <summary>
@@ -202,40 +256,75 @@ public sealed class ImportCertificates(ImportOptions options, TimeProvider clock
         }
     }
 
+    /// <summary>
+    /// One batch in one transaction, in a fixed number of statements (not per item): lock the counters, look up every
+    /// item's stored response, apply the active-holder rule to the items left, then number and insert the new
+    /// certificates and store their responses. Outcomes are as if the items were written one by one in order: an item
+    /// whose request_id or holder an earlier item of the batch created is a DUPLICATE of that certificate (or INVALID
+    /// when the request_id came with other content).
+    /// </summary>
     private Task WriteAsync(IImportStore store, IReadOnlyList<Pending> batch, CancellationToken cancellationToken) =>
         store.InBatchAsync(async writes =>
         {
             var today = ChinaTime.Today(clock);
-            var heldInBatch = new Dictionary<(string, CertificateLevel, string), string>();
             // Every counter row the batch may need, locked up front in one fixed order: two imports cannot deadlock.
             await writes.LockCountersAsync(batch.Select(p => (p.Type, p.Issue)).ToList(), cancellationToken);
-            foreach (var (issue, type, key, result) in batch)
+            var replays = await writes.ReplaysAsync(batch.Select(p => p.Key).ToList(), cancellationToken);
+            var open = Enumerable.Range(0, batch.Count).Where(i => replays[i] is { Certificate: null, Reused: null }).ToList();
+            var held = await writes.HeldActiveAsync(open.Select(i => (batch[i].Type, batch[i].Issue)).ToList(), today, cancellationToken);
+            var heldByItem = new Dictionary<int, string?>(open.Count);
+            for (var o = 0; o < open.Count; o++) heldByItem[open[o]] = held[o];
+
+            var creates = new List<int>();
+            var createdHolder = new Dictionary<(string, CertificateLevel, string), int>();
+            var createdRequest = new Dictionary<string, int>(StringComparer.Ordinal);
+            var duplicateOf = new List<(int Item, int Creator)>();
+            for (var i = 0; i < batch.Count; i++)
             {
-                var holder = (type.Code, issue.Level, NationalIdNumber.Normalize(issue.HolderIdNumber));
-                Certificate? replay;
-                try
-                {
-                    replay = await writes.ReplayAsync(key, cancellationToken);
-                }
-                catch (ValidationException reused)
+                var (issue, type, key, result) = batch[i];
+                if (replays[i].Reused is { } reused)
                 {
                     // The request_id was used for other content: this item fails alone; the stream and batch go on.
-                    SetInvalid(result, reused.Violations);
+                    SetInvalid(result, reused);
                     continue;
                 }
-                var existing = replay?.CertificateNumber
-                               ?? (heldInBatch.TryGetValue(holder, out var inBatch) ? inBatch : null)
-                               ?? await IssueCertificate.HeldActiveAsync(writes, type, issue, today, cancellationToken);
-                if (existing is not null)
+                if (replays[i].Certificate is { } replay)
+                {
+                    SetOutcome(result, ImportOutcome.Duplicate, replay.CertificateNumber);
+                    continue;
+                }
+                if (createdRequest.TryGetValue(key.RequestId, out var sameRequest))
+                {
+                    // An earlier item of this batch stored a response under this request_id.
+                    if (batch[sameRequest].Key.RequestHash.AsSpan().SequenceEqual(key.RequestHash)) duplicateOf.Add((i, sameRequest));
+                    else SetInvalid(result, [new FieldViolation("request_id", "was already used for a different request; use a new request_id")]);
+                    continue;
+                }
+                var holder = (type.Code, issue.Level, NationalIdNumber.Normalize(issue.HolderIdNumber));
+                if (createdHolder.TryGetValue(holder, out var sameHolder))
+                {
+                    duplicateOf.Add((i, sameHolder));
+                    continue;
+                }
+                if (heldByItem[i] is { } existing)
                 {
                     SetOutcome(result, ImportOutcome.Duplicate, existing);
                     continue;
                 }
-                var certificate = await writes.InsertAsync(type, issue, cancellationToken);
-                await writes.SaveReplayAsync(key, certificate, cancellationToken);
-                heldInBatch[holder] = certificate.CertificateNumber;
-                SetOutcome(result, ImportOutcome.Created, certificate.CertificateNumber);
+                creates.Add(i);
+                createdHolder[holder] = i;
+                createdRequest[key.RequestId] = i;
             }
+
+            var certificates = await writes.InsertManyAsync(creates.Select(i => (batch[i].Type, batch[i].Issue)).ToList(), cancellationToken);
+            await writes.SaveReplaysAsync(creates.Select((i, n) => (batch[i].Key, certificates[n])).ToList(), cancellationToken);
+            var numbers = new Dictionary<int, string>(creates.Count);
+            for (var n = 0; n < creates.Count; n++)
+            {
+                numbers[creates[n]] = certificates[n].CertificateNumber;
+                SetOutcome(batch[creates[n]].Result, ImportOutcome.Created, certificates[n].CertificateNumber);
+            }
+            foreach (var (item, creator) in duplicateOf) SetOutcome(batch[item].Result, ImportOutcome.Duplicate, numbers[creator]);
         }, cancellationToken);
 
     private static void SetOutcome(ImportItemResult result, ImportOutcome outcome, string certificateNumber)
