@@ -1,4 +1,5 @@
 using ChongqingVet.ServiceDefaults.Security;
+using ChongqingVet.Gateway.Catalog;
 using ChongqingVet.Gateway.Clients;
 using ChongqingVet.Gateway.Grpc;
 using ChongqingVet.Gateway.Matching;
@@ -37,6 +38,11 @@ public static class GatewayModule
         builder.Services.AddSingleton<BackendCaller>();
         builder.Services.AddSingleton(builder.Configuration.GetSection("Profile").Get<ProfileMergeOptions>() ?? new ProfileMergeOptions());
         builder.Services.AddSingleton<ProfileMerger>();
+        builder.Services.AddSingleton(builder.Configuration.GetSection("SkillCatalog").Get<SkillCatalogOptions>() ?? new SkillCatalogOptions());
+        builder.Services.AddSingleton(builder.Configuration.GetSection("SkillGap").Get<SkillGapOptions>() ?? new SkillGapOptions());
+        builder.Services.AddSingleton(builder.Configuration.GetSection("Transcript").Get<TranscriptOptions>() ?? new TranscriptOptions());
+        // One copy of the skill catalog for the whole gateway; its client is the one typed client it was built with.
+        builder.Services.AddSingleton<SkillCatalog>();
         builder.Services.AddScoped<ProfileComposer>();
         builder.Services.AddScoped<JobMatcher>();
         builder.Services.AddScoped<TranscriptComposer>();

@@ -49,6 +49,8 @@ public sealed class CertificateTypeRepository(IDbConnectionFactory database, Tim
           AND (@ActiveOnly = 0 OR t.active = 1)
           AND (@SkillCode = '' OR EXISTS (SELECT 1 FROM certificate_type_skills s
                                           WHERE s.type_code = t.code AND s.skill_code = @SkillCode AND s.skill_level >= @MinSkillLevel))
+          AND (@AnySkillCodes = 0 OR EXISTS (SELECT 1 FROM certificate_type_skills s
+                                             WHERE s.type_code = t.code AND s.skill_code IN @SkillCodes AND s.skill_level >= @MinSkillLevel))
         ORDER BY t.code
         """;
 
@@ -89,9 +91,12 @@ public sealed class CertificateTypeRepository(IDbConnectionFactory database, Tim
         return (await WithLevelsAsync(connection, transaction, [row], cancellationToken))[0];
     }
 
-    public async Task<Page<CertificateType>> ListAsync(string after, CertificateKind kind, bool activeOnly, string skillCode, SkillLevel minSkillLevel, int pageSize, CancellationToken cancellationToken)
+    /// <param name="skillCodes">Only types attesting one of these (empty: no such filter).</param>
+    public async Task<Page<CertificateType>> ListAsync(string after, CertificateKind kind, bool activeOnly, string skillCode, SkillLevel minSkillLevel, int pageSize, CancellationToken cancellationToken,
+        IReadOnlyCollection<string>? skillCodes = null)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
+        var anySkillCodes = skillCodes is { Count: > 0 };
         var rows = (await connection.QueryAsync<TypeRow>(new CommandDefinition(ListTypesSql + database.Dialect.Limit(), new
         {
             After = after,
@@ -100,6 +105,9 @@ public sealed class CertificateTypeRepository(IDbConnectionFactory database, Tim
             SkillCode = skillCode,
             MinSkillLevel = (int)minSkillLevel,
             Limit = pageSize + 1,
+            // IN needs a non-empty list; no skill code is empty, so [""] matches nothing (and the filter is off then).
+            AnySkillCodes = anySkillCodes ? 1 : 0,
+            SkillCodes = anySkillCodes ? skillCodes!.ToArray() : [""],
         }, cancellationToken: cancellationToken))).ToList();
         var page = Page<TypeRow>.FromRows(rows, pageSize);
         return new Page<CertificateType>(await WithLevelsAsync(connection, null, page.Items, cancellationToken), page.HasMore);

@@ -73,6 +73,8 @@ public sealed class CompetitionRepository(IDbConnectionFactory database, TimePro
           AND (@CompetitionId = '' OR e.competition_id = @CompetitionId)
           AND (@SkillCode = '' OR EXISTS (SELECT 1 FROM event_skills s
                                           WHERE s.competition_id = e.competition_id AND s.event_code = e.code AND s.skill_code = @SkillCode))
+          AND (@AnySkillCodes = 0 OR EXISTS (SELECT 1 FROM event_skills s
+                                             WHERE s.competition_id = e.competition_id AND s.event_code = e.code AND s.skill_code IN @SkillCodes))
           AND (@UpcomingOnly = 0 OR c.start_date > @Today)
         ORDER BY e.competition_id, e.code
         """;
@@ -102,6 +104,19 @@ public sealed class CompetitionRepository(IDbConnectionFactory database, TimePro
     {
         var row = await connection.QuerySingleOrDefaultAsync<CompetitionRow>(new CommandDefinition(SelectCompetitionSql, new { Id = id }, transaction, cancellationToken: cancellationToken));
         return row is null ? null : ToMessage(row);
+    }
+
+    /// <summary>Several competitions over one connection, in the order asked (each once); ids not found are left out.</summary>
+    public async Task<IReadOnlyList<Competition>> GetManyAsync(IEnumerable<string> ids, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var found = new List<Competition>();
+        foreach (var id in ids.Distinct(StringComparer.Ordinal))
+        {
+            var competition = await GetAsync(connection, null, id, cancellationToken);
+            if (competition is not null) found.Add(competition);
+        }
+        return found;
     }
 
     public sealed record CompetitionFilter(string Series, CompetitionTier Tier, int Year, string DistrictCode, CompetitionStatus Status);
@@ -182,9 +197,12 @@ public sealed class CompetitionRepository(IDbConnectionFactory database, TimePro
         return (await WithSkillsAsync(connection, transaction, [row], cancellationToken))[0];
     }
 
-    public async Task<Page<Event>> ListEventsAsync((string CompetitionId, string Code) after, string competitionId, string skillCode, bool upcomingOnly, string today, int pageSize, CancellationToken cancellationToken)
+    /// <param name="skillCodes">Only events testing one of these (empty: no such filter).</param>
+    public async Task<Page<Event>> ListEventsAsync((string CompetitionId, string Code) after, string competitionId, string skillCode, bool upcomingOnly, string today, int pageSize, CancellationToken cancellationToken,
+        IReadOnlyCollection<string>? skillCodes = null)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
+        var anySkillCodes = skillCodes is { Count: > 0 };
         var rows = (await connection.QueryAsync<EventRow>(new CommandDefinition(ListEventsSql + database.Dialect.Limit(), new
         {
             AfterCompetition = after.CompetitionId,
@@ -194,6 +212,9 @@ public sealed class CompetitionRepository(IDbConnectionFactory database, TimePro
             UpcomingOnly = upcomingOnly ? 1 : 0,
             Today = today,
             Limit = pageSize + 1,
+            // IN needs a non-empty list; no skill code is empty, so [""] matches nothing (and the filter is off then).
+            AnySkillCodes = anySkillCodes ? 1 : 0,
+            SkillCodes = anySkillCodes ? skillCodes!.ToArray() : [""],
         }, cancellationToken: cancellationToken))).ToList();
         var page = Page<EventRow>.FromRows(rows, pageSize);
         return new Page<Event>(await WithSkillsAsync(connection, null, page.Items, cancellationToken), page.HasMore);

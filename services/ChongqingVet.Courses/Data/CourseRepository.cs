@@ -45,6 +45,8 @@ public sealed class CourseRepository(IDbConnectionFactory database, TimeProvider
           AND (@MajorCode = '' OR EXISTS (SELECT 1 FROM course_majors m WHERE m.course_code = c.code AND m.major_code = @MajorCode))
           AND (@SkillCode = '' OR EXISTS (SELECT 1 FROM course_outcomes o
                                           WHERE o.course_code = c.code AND o.skill_code = @SkillCode AND o.skill_level >= @MinSkillLevel))
+          AND (@AnySkillCodes = 0 OR EXISTS (SELECT 1 FROM course_outcomes o
+                                             WHERE o.course_code = c.code AND o.skill_code IN @SkillCodes AND o.skill_level >= @MinSkillLevel))
         ORDER BY c.code
         """;
 
@@ -105,12 +107,30 @@ public sealed class CourseRepository(IDbConnectionFactory database, TimeProvider
         return row is null ? null : (await WithChildrenAsync(connection, transaction, [row], cancellationToken))[0];
     }
 
-    public async Task<Page<Course>> ListAsync(string after, string majorCode, CourseCategory category, string skillCode, SkillLevel minSkillLevel, int pageSize, CancellationToken cancellationToken)
+    /// <summary>Several courses over one connection, in the order asked (each once); codes not found are left out.</summary>
+    public async Task<IReadOnlyList<Course>> GetManyAsync(IEnumerable<string> codes, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
+        var found = new List<Course>();
+        foreach (var code in codes.Distinct(StringComparer.Ordinal))
+        {
+            var course = await GetAsync(connection, null, code, cancellationToken);
+            if (course is not null) found.Add(course);
+        }
+        return found;
+    }
+
+    /// <param name="skillCodes">Only courses teaching one of these (empty: no such filter).</param>
+    public async Task<Page<Course>> ListAsync(string after, string majorCode, CourseCategory category, string skillCode, SkillLevel minSkillLevel, int pageSize, CancellationToken cancellationToken,
+        IReadOnlyCollection<string>? skillCodes = null)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var anySkillCodes = skillCodes is { Count: > 0 };
         var rows = (await connection.QueryAsync<CourseRow>(new CommandDefinition(ListCoursesSql + database.Dialect.Limit(), new
         {
             After = after, MajorCode = majorCode, Category = (int)category, SkillCode = skillCode, MinSkillLevel = (int)minSkillLevel, Limit = pageSize + 1,
+            // IN needs a non-empty list; no skill code is empty, so [""] matches nothing (and the filter is off then).
+            AnySkillCodes = anySkillCodes ? 1 : 0, SkillCodes = anySkillCodes ? skillCodes!.ToArray() : [""],
         }, cancellationToken: cancellationToken))).ToList();
         var page = Page<CourseRow>.FromRows(rows, pageSize);
         return new Page<Course>(await WithChildrenAsync(connection, null, page.Items, cancellationToken), page.HasMore);
