@@ -39,7 +39,7 @@ public sealed class CertificateTypeRepository(IDbConnectionFactory database, Tim
         ORDER BY type_code, level, skill_code
         """;
 
-    private const string ListTypesSql = """
+    private const string ListTypesSqlHead = """
         SELECT t.code AS Code, t.name AS Name, t.kind AS Kind, t.organisation_name AS OrganisationName,
                t.organisation_credit_code AS OrganisationCreditCode, t.validity_months AS ValidityMonths, t.active AS Active,
                t.version AS Version, t.created_at AS CreatedAt, t.updated_at AS UpdatedAt
@@ -50,9 +50,17 @@ public sealed class CertificateTypeRepository(IDbConnectionFactory database, Tim
           AND (@SkillCode = '' OR EXISTS (SELECT 1 FROM certificate_type_skills s
                                           WHERE s.type_code = t.code AND s.skill_code = @SkillCode AND s.skill_level >= @MinSkillLevel))
           AND (@AnySkillCodes = 0 OR EXISTS (SELECT 1 FROM certificate_type_skills s
-                                             WHERE s.type_code = t.code AND s.skill_code IN @SkillCodes AND s.skill_level >= @MinSkillLevel))
+                                             WHERE s.type_code = t.code AND s.skill_code
+        """;
+
+    private const string ListTypesSqlTail = """
+        AND s.skill_level >= @MinSkillLevel))
         ORDER BY t.code
         """;
+
+    // The skill_codes filter: Dapper expands IN @list for SQLite and SQL Server; Npgsql takes the array as one parameter.
+    private const string ListTypesSql = ListTypesSqlHead + " IN @SkillCodes " + ListTypesSqlTail;
+    private const string ListTypesSqlPostgres = ListTypesSqlHead + " = ANY(@SkillCodes) " + ListTypesSqlTail;
 
     private const string UpdateTypeSql = """
         UPDATE certificate_types
@@ -97,7 +105,7 @@ public sealed class CertificateTypeRepository(IDbConnectionFactory database, Tim
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var anySkillCodes = skillCodes is { Count: > 0 };
-        var rows = (await connection.QueryAsync<TypeRow>(new CommandDefinition(ListTypesSql + database.Dialect.Limit(), new
+        var rows = (await connection.QueryAsync<TypeRow>(new CommandDefinition((database.Dialect.Provider == DatabaseProvider.Postgres ? ListTypesSqlPostgres : ListTypesSql) + database.Dialect.Limit(), new
         {
             After = after,
             Kind = (int)kind,

@@ -66,7 +66,7 @@ public sealed class CompetitionRepository(IDbConnectionFactory database, TimePro
 
     private const string SelectEventSql = "SELECT " + EventColumns + " FROM competition_events e WHERE e.competition_id = @CompetitionId AND e.code = @Code";
 
-    private const string ListEventsSql = "SELECT " + EventColumns + """
+    private const string ListEventsSqlHead = "SELECT " + EventColumns + """
          FROM competition_events e
         JOIN competitions c ON c.id = e.competition_id
         WHERE (e.competition_id > @AfterCompetition OR (e.competition_id = @AfterCompetition AND e.code > @AfterCode))
@@ -74,10 +74,18 @@ public sealed class CompetitionRepository(IDbConnectionFactory database, TimePro
           AND (@SkillCode = '' OR EXISTS (SELECT 1 FROM event_skills s
                                           WHERE s.competition_id = e.competition_id AND s.event_code = e.code AND s.skill_code = @SkillCode))
           AND (@AnySkillCodes = 0 OR EXISTS (SELECT 1 FROM event_skills s
-                                             WHERE s.competition_id = e.competition_id AND s.event_code = e.code AND s.skill_code IN @SkillCodes))
+                                             WHERE s.competition_id = e.competition_id AND s.event_code = e.code AND s.skill_code
+        """;
+
+    private const string ListEventsSqlTail = """
+        ))
           AND (@UpcomingOnly = 0 OR c.start_date > @Today)
         ORDER BY e.competition_id, e.code
         """;
+
+    // The skill_codes filter: Dapper expands IN @list for SQLite and SQL Server; Npgsql takes the array as one parameter.
+    private const string ListEventsSql = ListEventsSqlHead + " IN @SkillCodes " + ListEventsSqlTail;
+    private const string ListEventsSqlPostgres = ListEventsSqlHead + " = ANY(@SkillCodes) " + ListEventsSqlTail;
 
     private const string SelectEventSkillsSql = """
         SELECT competition_id AS CompetitionId, event_code AS EventCode, skill_code AS SkillCode, skill_level AS SkillLevel
@@ -203,7 +211,7 @@ public sealed class CompetitionRepository(IDbConnectionFactory database, TimePro
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var anySkillCodes = skillCodes is { Count: > 0 };
-        var rows = (await connection.QueryAsync<EventRow>(new CommandDefinition(ListEventsSql + database.Dialect.Limit(), new
+        var rows = (await connection.QueryAsync<EventRow>(new CommandDefinition((database.Dialect.Provider == DatabaseProvider.Postgres ? ListEventsSqlPostgres : ListEventsSql) + database.Dialect.Limit(), new
         {
             AfterCompetition = after.CompetitionId,
             AfterCode = after.Code,

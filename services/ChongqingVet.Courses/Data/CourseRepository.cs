@@ -38,7 +38,7 @@ public sealed class CourseRepository(IDbConnectionFactory database, TimeProvider
 
     private const string SelectCourseSql = "SELECT " + CourseColumns + " FROM courses c WHERE c.code = @Code";
 
-    private const string ListCoursesSql = "SELECT " + CourseColumns + """
+    private const string ListCoursesSqlHead = "SELECT " + CourseColumns + """
          FROM courses c
         WHERE c.code > @After
           AND (@Category = 0 OR c.category = @Category)
@@ -46,9 +46,17 @@ public sealed class CourseRepository(IDbConnectionFactory database, TimeProvider
           AND (@SkillCode = '' OR EXISTS (SELECT 1 FROM course_outcomes o
                                           WHERE o.course_code = c.code AND o.skill_code = @SkillCode AND o.skill_level >= @MinSkillLevel))
           AND (@AnySkillCodes = 0 OR EXISTS (SELECT 1 FROM course_outcomes o
-                                             WHERE o.course_code = c.code AND o.skill_code IN @SkillCodes AND o.skill_level >= @MinSkillLevel))
+                                             WHERE o.course_code = c.code AND o.skill_code
+        """;
+
+    private const string ListCoursesSqlTail = """
+        AND o.skill_level >= @MinSkillLevel))
         ORDER BY c.code
         """;
+
+    // The skill_codes filter: Dapper expands IN @list for SQLite and SQL Server; Npgsql takes the array as one parameter.
+    private const string ListCoursesSql = ListCoursesSqlHead + " IN @SkillCodes " + ListCoursesSqlTail;
+    private const string ListCoursesSqlPostgres = ListCoursesSqlHead + " = ANY(@SkillCodes) " + ListCoursesSqlTail;
 
     private const string MajorLinksSql = "SELECT course_code AS CourseCode, major_code AS MajorCode FROM course_majors WHERE course_code >= @First AND course_code <= @Last ORDER BY course_code, major_code";
     private const string OutcomesSql = "SELECT course_code AS CourseCode, skill_code AS SkillCode, skill_level AS SkillLevel FROM course_outcomes WHERE course_code >= @First AND course_code <= @Last ORDER BY course_code, skill_code";
@@ -126,7 +134,7 @@ public sealed class CourseRepository(IDbConnectionFactory database, TimeProvider
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var anySkillCodes = skillCodes is { Count: > 0 };
-        var rows = (await connection.QueryAsync<CourseRow>(new CommandDefinition(ListCoursesSql + database.Dialect.Limit(), new
+        var rows = (await connection.QueryAsync<CourseRow>(new CommandDefinition((database.Dialect.Provider == DatabaseProvider.Postgres ? ListCoursesSqlPostgres : ListCoursesSql) + database.Dialect.Limit(), new
         {
             After = after, MajorCode = majorCode, Category = (int)category, SkillCode = skillCode, MinSkillLevel = (int)minSkillLevel, Limit = pageSize + 1,
             // IN needs a non-empty list; no skill code is empty, so [""] matches nothing (and the filter is off then).
