@@ -1,4 +1,5 @@
 using ChongqingVet.ServiceDefaults.Security;
+using ChongqingVet.Gateway.Catalog;
 using ChongqingVet.Gateway.Clients;
 using ChongqingVet.Gateway.Grpc;
 using ChongqingVet.Gateway.Matching;
@@ -37,9 +38,18 @@ public static class GatewayModule
         builder.Services.AddSingleton<BackendCaller>();
         builder.Services.AddSingleton(builder.Configuration.GetSection("Profile").Get<ProfileMergeOptions>() ?? new ProfileMergeOptions());
         builder.Services.AddSingleton<ProfileMerger>();
-        builder.Services.AddScoped<ProfileComposer>();
-        builder.Services.AddScoped<JobMatcher>();
-        builder.Services.AddScoped<TranscriptComposer>();
+        builder.Services.AddSingleton(builder.Configuration.GetSection("SkillCatalog").Get<SkillCatalogOptions>() ?? new SkillCatalogOptions());
+        builder.Services.AddSingleton(builder.Configuration.GetSection("SkillGap").Get<SkillGapOptions>() ?? new SkillGapOptions());
+        builder.Services.AddSingleton(builder.Configuration.GetSection("Transcript").Get<TranscriptOptions>() ?? new TranscriptOptions());
+        // One copy of the skill catalog for the whole gateway; its client is the one typed client it was built with.
+        builder.Services.AddSingleton<SkillCatalog>();
+        // Singletons, built once with their typed clients: a request creates no client, channel or call invoker (the
+        // gRPC service is activated per call and takes these three). Safe because every per-call input — the caller's
+        // bearer token, deadline and cancellation — is read per call from the current HttpContext by the clients'
+        // call credentials and context propagation, never captured at construction.
+        builder.Services.AddSingleton<ProfileComposer>();
+        builder.Services.AddSingleton<JobMatcher>();
+        builder.Services.AddSingleton<TranscriptComposer>();
         builder.Services.AddSingleton<BoundedFanOut>();
         builder.Services.AddSingleton<GatewayMetrics>();
 

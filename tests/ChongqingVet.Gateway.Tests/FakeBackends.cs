@@ -52,6 +52,27 @@ public sealed class Script
     public MatchJobPostingsResponse Matches { get; set; } = new();
     public Dictionary<string, string> Deprecated { get; } = [];
 
+    /// <summary>Job postings: the codes ListSkills lists (with <see cref="Deprecated"/>'s); BatchGetSkills knows every code but PLC-PROG.</summary>
+    public List<string> CatalogCodes { get; } = ["IR-OPS", "IR-PROG"];
+
+    /// <summary>Catalog calls (ListSkills pages, BatchGetSkills calls and the codes each asked for).</summary>
+    public int ListSkillsCalls;
+    public int BatchGetSkillsCalls;
+    public System.Collections.Concurrent.ConcurrentQueue<string[]> BatchGetSkillsCodes { get; } = new();
+
+    /// <summary>When set, BatchGetSkills waits for it (so concurrent requests pile up behind one fetch).</summary>
+    public TaskCompletionSource? BatchGetSkillsGate { get; set; }
+
+    /// <summary>Batch gets (BatchGetCourses, BatchGetCompetitions) and catalog list calls (ListCourses, ListCertificateTypes, ListEvents).</summary>
+    public int BatchGetCalls;
+    public int CatalogListCalls;
+
+    /// <summary>Competitions: awarded results of the learner, each in its own competition ("c1", "c2", …).</summary>
+    public int AwardedResults { get; set; } = 1;
+
+    /// <summary>The skill codes the catalog lists answer for (one course / certificate type / upcoming event each).</summary>
+    public HashSet<string> Offered { get; } = [];
+
     public async Task RunAsync(ServerCallContext context)
     {
         Interlocked.Increment(ref RecordCalls);
@@ -160,8 +181,17 @@ public sealed class FakeBackends : IAsyncDisposable
             IssueDate = new Google.Type.Date { Year = 2025, Month = 6, Day = 30 },
         };
 
-        public override Task<ListCertificateTypesResponse> ListCertificateTypes(ListCertificateTypesRequest request, ServerCallContext context) =>
-            Task.FromResult(new ListCertificateTypesResponse());
+        public override Task<ListCertificateTypesResponse> ListCertificateTypes(ListCertificateTypesRequest request, ServerCallContext context)
+        {
+            Interlocked.Increment(ref script.CatalogListCalls);
+            var response = new ListCertificateTypesResponse();
+            foreach (var code in request.SkillCodes.Append(request.SkillCode).Where(script.Offered.Contains))
+            {
+                var level = new CertificateTypeLevel { Level = CertificateLevel.National3, AttestedSkills = { new SkillRef { SkillCode = code, Level = SkillLevel._3Advanced } } };
+                response.CertificateTypes.Add(new CertificateType { Code = "T-" + code, Name = "证书" + code, Levels = { level } });
+            }
+            return Task.FromResult(response);
+        }
     }
 
     private sealed class FakeCompetitions(Script script) : CompetitionService.CompetitionServiceBase
@@ -176,16 +206,28 @@ public sealed class FakeBackends : IAsyncDisposable
         public override Task<ListResultsResponse> ListResults(ListResultsRequest request, ServerCallContext context)
         {
             Interlocked.Increment(ref script.ListCalls);
-            return Task.FromResult(new ListResultsResponse { Results = { Result(1) }, NextPageToken = script.RecordsNextPageToken });
+            return Task.FromResult(new ListResultsResponse { Results = { Enumerable.Range(1, script.AwardedResults).Select(Result) }, NextPageToken = script.RecordsNextPageToken });
         }
 
-        private static Result Result(int i) => new() { Id = $"{i}", CompetitionId = "c1", EventCode = "GZ013", AwardGrade = AwardGrade.FirstPrize };
+        private static Result Result(int i) => new() { Id = $"{i}", CompetitionId = $"c{i}", EventCode = "GZ013", AwardGrade = AwardGrade.FirstPrize };
 
         public override Task<Competition> GetCompetition(GetCompetitionRequest request, ServerCallContext context) =>
             Task.FromResult(new Competition { Id = request.Id, Tier = CompetitionTier.National });
 
-        public override Task<ListEventsResponse> ListEvents(ListEventsRequest request, ServerCallContext context) =>
-            Task.FromResult(new ListEventsResponse());
+        public override Task<BatchGetCompetitionsResponse> BatchGetCompetitions(BatchGetCompetitionsRequest request, ServerCallContext context)
+        {
+            Interlocked.Increment(ref script.BatchGetCalls);
+            return Task.FromResult(new BatchGetCompetitionsResponse { Competitions = { request.Ids.Select(id => new Competition { Id = id, Tier = CompetitionTier.National }) } });
+        }
+
+        public override Task<ListEventsResponse> ListEvents(ListEventsRequest request, ServerCallContext context)
+        {
+            Interlocked.Increment(ref script.CatalogListCalls);
+            var response = new ListEventsResponse();
+            foreach (var code in request.SkillCodes.Append(request.SkillCode).Where(script.Offered.Contains))
+                response.Events.Add(new Event { CompetitionId = "c9", Code = "E-" + code, Name = "赛项" + code, SkillsTested = { new SkillRef { SkillCode = code, Level = SkillLevel._3Advanced } } });
+            return Task.FromResult(response);
+        }
     }
 
     private sealed class FakeCourses(Script script) : CourseService.CourseServiceBase
@@ -206,8 +248,26 @@ public sealed class FakeBackends : IAsyncDisposable
             return Task.FromResult(response);
         }
 
-        public override Task<ListCoursesResponse> ListCourses(ListCoursesRequest request, ServerCallContext context) =>
-            Task.FromResult(new ListCoursesResponse());
+        public override Task<ListCoursesResponse> ListCourses(ListCoursesRequest request, ServerCallContext context)
+        {
+            Interlocked.Increment(ref script.CatalogListCalls);
+            var response = new ListCoursesResponse();
+            foreach (var code in request.SkillCodes.Append(request.SkillCode).Where(script.Offered.Contains))
+                response.Courses.Add(new Course { Code = "C-" + code, Name = "课程" + code, Credits = 2, SkillOutcomes = { new SkillRef { SkillCode = code, Level = SkillLevel._3Advanced } } });
+            return Task.FromResult(response);
+        }
+
+        public override Task<BatchGetCoursesResponse> BatchGetCourses(BatchGetCoursesRequest request, ServerCallContext context)
+        {
+            Interlocked.Increment(ref script.BatchGetCalls);
+            var response = new BatchGetCoursesResponse();
+            foreach (var code in request.Codes)
+            {
+                if (code.StartsWith("GONE-", StringComparison.Ordinal)) response.MissingCodes.Add(code);
+                else response.Courses.Add(new Course { Code = code, Name = "课程" + code, Credits = 2 });
+            }
+            return Task.FromResult(response);
+        }
 
         public override Task<EvaluateCreditRecognitionResponse> EvaluateCreditRecognition(EvaluateCreditRecognitionRequest request, ServerCallContext context) =>
             Task.FromResult(new EvaluateCreditRecognitionResponse());
@@ -258,19 +318,37 @@ public sealed class FakeBackends : IAsyncDisposable
         public override Task<MatchJobPostingsResponse> MatchJobPostings(MatchJobPostingsRequest request, ServerCallContext context) =>
             Task.FromResult(script.Matches);
 
+        public override Task<ListSkillsResponse> ListSkills(ListSkillsRequest request, ServerCallContext context)
+        {
+            Interlocked.Increment(ref script.ListSkillsCalls);
+            if (script.Fail is { } code) throw new RpcException(new Status(code, "scripted failure"));
+            var all = script.CatalogCodes.Concat(script.Deprecated.Keys).Distinct().Order(StringComparer.Ordinal).ToArray();
+            // Pages of page_size; the token is the index of the next skill.
+            var from = request.PageToken.Length == 0 ? 0 : int.Parse(request.PageToken, System.Globalization.CultureInfo.InvariantCulture);
+            var size = request.PageSize > 0 ? request.PageSize : 50;
+            var response = new ListSkillsResponse { Skills = { all.Skip(from).Take(size).Select(Skill) } };
+            if (from + size < all.Length) response.NextPageToken = (from + size).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Task.FromResult(response);
+        }
+
+        private Skill Skill(string code) => new()
+        {
+            Code = code, NameZh = "技能" + code, NameEn = "Skill " + code,
+            Deprecated = script.Deprecated.ContainsKey(code), SuccessorCode = script.Deprecated.GetValueOrDefault(code, ""),
+        };
+
         public override async Task<BatchGetSkillsResponse> BatchGetSkills(BatchGetSkillsRequest request, ServerCallContext context)
         {
+            Interlocked.Increment(ref script.BatchGetSkillsCalls);
+            script.BatchGetSkillsCodes.Enqueue([.. request.Codes]);
+            if (script.BatchGetSkillsGate is { } gate) await gate.Task.WaitAsync(context.CancellationToken);
             if (script.Fail is { } code) throw new RpcException(new Status(code, "scripted failure"));
             await Task.Yield();
             var response = new BatchGetSkillsResponse();
             foreach (var code2 in request.Codes)
             {
                 if (code2 == "PLC-PROG") response.MissingCodes.Add(code2);
-                else response.Skills.Add(new Skill
-                {
-                    Code = code2, NameZh = "技能" + code2, NameEn = "Skill " + code2,
-                    Deprecated = script.Deprecated.ContainsKey(code2), SuccessorCode = script.Deprecated.GetValueOrDefault(code2, ""),
-                });
+                else response.Skills.Add(Skill(code2));
             }
             return response;
         }

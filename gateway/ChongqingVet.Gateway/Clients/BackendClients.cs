@@ -27,7 +27,7 @@ public static class BackendClients
         Add<CourseService.CourseServiceClient>(services, configuration, "Courses", Backends.Courses);
         Add<JobPostingService.JobPostingServiceClient>(services, configuration, "JobPostings", Backends.JobPostings);
         // The four as one learner-record contract (the profile makes one call per backend and page through it).
-        services.AddTransient<LearnerRecordSources>();
+        services.AddSingleton<LearnerRecordSources>();
         return services;
     }
 

@@ -4,12 +4,27 @@ using ChongqingVet.Competitions.V1;
 using ChongqingVet.Courses.V1;
 using ChongqingVet.Domain.Errors;
 using ChongqingVet.Domain.Matching;
+using ChongqingVet.Gateway.Catalog;
 using ChongqingVet.Gateway.Profile;
 using ChongqingVet.Gateway.Resilience;
 using ChongqingVet.JobPostings.V1;
 using ChongqingVet.Profile.V1;
+using Grpc.Core;
 
 namespace ChongqingVet.Gateway.Matching;
+
+/// <summary>Settings of the skill gap's catalog look-ups (<c>SkillGap:</c> section).</summary>
+public sealed class SkillGapOptions
+{
+    /// <summary>Items per list page (the services' maximum is 200). Default 200.</summary>
+    public int PageSize { get; set; } = 200;
+
+    /// <summary>At most this many pages per backend and gap report; offers past them are left out. Default 5.</summary>
+    public int MaxPages { get; set; } = 5;
+
+    /// <summary>Skill codes per list call (the services' skill_codes limit is 100). Default 100.</summary>
+    public int CodesPerCall { get; set; } = 100;
+}
 
 /// <summary>Job matching and skill-gap analysis on top of the merged profile.</summary>
 public sealed class JobMatcher(
@@ -18,15 +33,15 @@ public sealed class JobMatcher(
     CompetitionService.CompetitionServiceClient competitions,
     CourseService.CourseServiceClient courses,
     JobPostingService.JobPostingServiceClient jobPostings,
+    SkillCatalog skills,
     BackendCaller backends,
-    BoundedFanOut fanOut)
+    SkillGapOptions gapOptions)
 {
     /// <summary>Recommendations per gap and kind.</summary>
     private const int PerKind = 3;
 
-    /// <summary>The job postings service's limits: skills per match request, codes per BatchGetSkills.</summary>
+    /// <summary>The job postings service's limit: skills per match request.</summary>
     private const int MaxMatchSkills = 200;
-    private const int MaxBatchSkills = 500;
 
     public async Task<MatchJobsResponse> MatchAsync(MatchJobsRequest request, CancellationToken cancellationToken)
     {
@@ -74,8 +89,9 @@ public sealed class JobMatcher(
             Unreachable = { profile.Unreachable },
         };
         var unreachable = new HashSet<string>(profile.Unreachable);
-        var gaps = await fanOut.SelectAsync(unmet, outcome => GapForAsync(outcome, successors.Current(outcome.Requirement.SkillCode), unreachable, cancellationToken));
-        report.Gaps.AddRange(gaps);
+        var wanted = unmet.Select(outcome => new Wanted(successors.Current(outcome.Requirement.SkillCode), (SkillLevel)outcome.Requirement.MinLevel)).ToArray();
+        var offers = await OffersAsync(wanted, unreachable, cancellationToken);
+        report.Gaps.AddRange(unmet.Select((outcome, i) => GapFor(outcome, wanted[i], offers)));
         foreach (var backend in unreachable.Except(report.Unreachable).Order()) report.Unreachable.Add(backend);
         foreach (var gap in report.Gaps) gap.SkillName = catalog.TryGetValue(gap.SkillCode, out var skill) ? skill.NameZh : gap.SkillCode;
         return report;
@@ -96,22 +112,76 @@ public sealed class JobMatcher(
         var next = codes.Where(asked.Add).ToArray();
         for (var round = 0; round < 4 && next.Length > 0; round++)
         {
-            foreach (var chunk in next.Chunk(MaxBatchSkills))
-            {
-                var response = await backends.CallAsync(Backends.JobPostings, async token =>
-                    await jobPostings.BatchGetSkillsAsync(new BatchGetSkillsRequest { Codes = { chunk } }, cancellationToken: token), cancellationToken);
-                foreach (var skill in response.Skills) catalog[skill.Code] = skill;
-            }
+            var lookup = await skills.LookUpAsync(next, cancellationToken);
+            if (!lookup.Reachable) throw new RpcException(new Status(StatusCode.Unavailable, $"The {Backends.JobPostings} service is unavailable; try again later."));
+            foreach (var (code, skill) in lookup.Found) catalog[code] = skill;
             next = next.Where(catalog.ContainsKey).Select(c => catalog[c])
                 .Where(s => s.Deprecated && s.SuccessorCode.Length > 0).Select(s => s.SuccessorCode).Where(asked.Add).ToArray();
         }
         return catalog;
     }
 
-    /// <param name="skillCode">The code the requirement stands for today (its successor when deprecated): what to learn.</param>
-    private async Task<SkillGap> GapForAsync(RequirementOutcome outcome, string skillCode, HashSet<string> unreachable, CancellationToken cancellationToken)
+    /// <summary>What the catalogs offer for all the gaps' skills: one list call per backend (per page, per <see cref="SkillGapOptions.CodesPerCall"/> codes).</summary>
+    private sealed record Offers(BackendResult<List<Course>> Courses, BackendResult<List<CertificateType>> CertificateTypes, BackendResult<List<Event>> Events);
+
+    /// <summary>
+    /// Courses, certificate types and upcoming events for the skills of every gap at once, at the lowest level any gap
+    /// requires (each gap keeps what reaches its own level): the number of calls does not grow with the number of gaps.
+    /// </summary>
+    private async Task<Offers> OffersAsync(Wanted[] wanted, HashSet<string> unreachable, CancellationToken cancellationToken)
     {
-        var requirement = new Wanted(skillCode, (SkillLevel)outcome.Requirement.MinLevel);
+        if (wanted.Length == 0) return new Offers(new([], true), new([], true), new([], true));
+        var codes = wanted.Select(w => w.SkillCode).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        var minLevel = wanted.Min(w => w.MinLevel);
+        var courseTask = ListAllAsync(Backends.Courses, codes, async (chunk, token, t) =>
+        {
+            var request = new ListCoursesRequest { SkillCodes = { chunk }, MinSkillLevel = minLevel, PageSize = gapOptions.PageSize, PageToken = token };
+            var page = await courses.ListCoursesAsync(request, cancellationToken: t);
+            return (page.Courses, page.NextPageToken);
+        }, cancellationToken);
+        var certificateTask = ListAllAsync(Backends.Certificates, codes, async (chunk, token, t) =>
+        {
+            var request = new ListCertificateTypesRequest { SkillCodes = { chunk }, MinSkillLevel = minLevel, ActiveOnly = true, PageSize = gapOptions.PageSize, PageToken = token };
+            var page = await certificates.ListCertificateTypesAsync(request, cancellationToken: t);
+            return (page.CertificateTypes, page.NextPageToken);
+        }, cancellationToken);
+        var eventTask = ListAllAsync(Backends.Competitions, codes, async (chunk, token, t) =>
+        {
+            var request = new ListEventsRequest { SkillCodes = { chunk }, UpcomingOnly = true, PageSize = gapOptions.PageSize, PageToken = token };
+            var page = await competitions.ListEventsAsync(request, cancellationToken: t);
+            return (page.Events, page.NextPageToken);
+        }, cancellationToken);
+        await Task.WhenAll(courseTask, certificateTask, eventTask);
+        if (!courseTask.Result.Reachable) unreachable.Add(Backends.Courses);
+        if (!certificateTask.Result.Reachable) unreachable.Add(Backends.Certificates);
+        if (!eventTask.Result.Reachable) unreachable.Add(Backends.Competitions);
+        return new Offers(courseTask.Result, certificateTask.Result, eventTask.Result);
+    }
+
+    /// <summary>Every page (up to <see cref="SkillGapOptions.MaxPages"/>) of one backend's list for the codes, in chunks of the service's filter limit.</summary>
+    private async Task<BackendResult<List<T>>> ListAllAsync<T>(string backend, string[] codes,
+        Func<string[], string, CancellationToken, Task<(Google.Protobuf.Collections.RepeatedField<T> Items, string NextPageToken)>> page,
+        CancellationToken cancellationToken)
+    {
+        var all = new List<T>();
+        foreach (var chunk in codes.Chunk(gapOptions.CodesPerCall))
+        {
+            var token = string.Empty;
+            for (var i = 0; i < gapOptions.MaxPages; i++)
+            {
+                var result = await backends.TryAsync(backend, t => page(chunk, token, t), cancellationToken);
+                if (!result.Reachable) return BackendResult<List<T>>.Unreachable;
+                all.AddRange(result.Value.Items);
+                token = result.Value.NextPageToken;
+                if (token.Length == 0) break;
+            }
+        }
+        return new BackendResult<List<T>>(all, true);
+    }
+
+    /// <param name="requirement">The code the requirement stands for today (its successor when deprecated): what to learn, at the level required.</param>
+    private static SkillGap GapFor(RequirementOutcome outcome, Wanted requirement, Offers offers)
+    {
         var gap = new SkillGap
         {
             SkillCode = outcome.Requirement.SkillCode,
@@ -120,26 +190,12 @@ public sealed class JobMatcher(
             RequiredLevel = requirement.MinLevel,
             Essential = outcome.Requirement.Essential,
         };
-        var courseTask = backends.TryAsync(Backends.Courses, async token => await courses.ListCoursesAsync(new ListCoursesRequest
-        {
-            SkillCode = requirement.SkillCode, MinSkillLevel = requirement.MinLevel, PageSize = 20,
-        }, cancellationToken: token), cancellationToken);
-        var certificateTask = backends.TryAsync(Backends.Certificates, async token => await certificates.ListCertificateTypesAsync(new ListCertificateTypesRequest
-        {
-            SkillCode = requirement.SkillCode, MinSkillLevel = requirement.MinLevel, ActiveOnly = true, PageSize = 20,
-        }, cancellationToken: token), cancellationToken);
-        var eventTask = backends.TryAsync(Backends.Competitions, async token => await competitions.ListEventsAsync(new ListEventsRequest
-        {
-            SkillCode = requirement.SkillCode, UpcomingOnly = true, PageSize = 20,
-        }, cancellationToken: token), cancellationToken);
-        await Task.WhenAll(courseTask, certificateTask, eventTask);
-
         var recommendations = new List<Recommendation>();
-        if (courseTask.Result.Reachable)
+        if (offers.Courses.Reachable)
         {
-            recommendations.AddRange(courseTask.Result.Value!.Courses
-                .Select(c => (Course: c, Outcome: c.SkillOutcomes.FirstOrDefault(o => o.SkillCode == requirement.SkillCode)))
-                .Where(x => x.Outcome is not null) // a course listed without the skill asked for is no recommendation
+            recommendations.AddRange(offers.Courses.Value!
+                .Select(c => (Course: c, Outcome: c.SkillOutcomes.FirstOrDefault(o => o.SkillCode == requirement.SkillCode && o.Level >= requirement.MinLevel)))
+                .Where(x => x.Outcome is not null) // a course without the skill at the level asked for is no recommendation
                 .Select(x => (x.Course, x.Outcome!.Level))
                 .OrderBy(x => x.Level - requirement.MinLevel).ThenBy(x => x.Course.Credits).ThenBy(x => x.Course.Code, StringComparer.Ordinal)
                 .Take(PerKind)
@@ -149,10 +205,9 @@ public sealed class JobMatcher(
                     Reason = $"课程 teaches {requirement.SkillCode} to {LevelNames.Chinese(x.Level)} (required {LevelNames.Chinese(requirement.MinLevel)}), {x.Course.Credits:0.#} credits",
                 }));
         }
-        else unreachable.Add(Backends.Courses);
-        if (certificateTask.Result.Reachable)
+        if (offers.CertificateTypes.Reachable)
         {
-            recommendations.AddRange(certificateTask.Result.Value!.CertificateTypes
+            recommendations.AddRange(offers.CertificateTypes.Value!
                 .SelectMany(t => t.Levels.SelectMany(l => l.AttestedSkills.Where(s => s.SkillCode == requirement.SkillCode && s.Level >= requirement.MinLevel)
                     .Select(s => (Type: t, CertificateLevel: l.Level, s.Level))))
                 .OrderBy(x => x.Level - requirement.MinLevel).ThenBy(x => x.Type.Code, StringComparer.Ordinal).ThenBy(x => x.CertificateLevel)
@@ -163,10 +218,9 @@ public sealed class JobMatcher(
                     Reason = $"证书 attests {requirement.SkillCode} at {LevelNames.Chinese(x.Level)} at level {x.CertificateLevel}",
                 }));
         }
-        else unreachable.Add(Backends.Certificates);
-        if (eventTask.Result.Reachable)
+        if (offers.Events.Reachable)
         {
-            recommendations.AddRange(eventTask.Result.Value!.Events
+            recommendations.AddRange(offers.Events.Value!
                 .Select(e => (Event: e, Tested: e.SkillsTested.FirstOrDefault(s => s.SkillCode == requirement.SkillCode)))
                 .Where(x => x.Tested is not null) // an event listed without the skill asked for is no recommendation
                 .Select(x => (x.Event, x.Tested!.Level))
@@ -178,7 +232,6 @@ public sealed class JobMatcher(
                     Reason = $"赛项 {x.Event.Code} (upcoming) tests {requirement.SkillCode} at {LevelNames.Chinese(x.Level)}",
                 }));
         }
-        else unreachable.Add(Backends.Competitions);
 
         // Courses first (they teach), then certificates (they attest), then competitions (they test); within a kind, closest level first.
         var rank = 1;

@@ -1,8 +1,8 @@
 namespace ChongqingVet.Gateway.Profile;
 
 /// <summary>
-/// One downstream call per item (courses outside a major, unmet requirements of a posting), at most
-/// <c>FanOut:MaxConcurrentCalls</c> (default 4) at a time within one request, so one caller's transcript or skill gap
+/// One downstream call per item (today: the transcript's BatchGetCourses calls, one per batch of courses outside the
+/// major), at most <c>FanOut:MaxConcurrentCalls</c> (default 4) at a time within one request, so one caller's request
 /// cannot flood a backend.
 /// </summary>
 public sealed class BoundedFanOut(IConfiguration configuration)

@@ -2,6 +2,7 @@ using ChongqingVet.Certificates.V1;
 using ChongqingVet.Common.V1;
 using ChongqingVet.Competitions.V1;
 using ChongqingVet.Courses.V1;
+using ChongqingVet.Gateway.Catalog;
 using ChongqingVet.Gateway.Clients;
 using ChongqingVet.Gateway.Resilience;
 using ChongqingVet.JobPostings.V1;
@@ -13,13 +14,14 @@ namespace ChongqingVet.Gateway.Profile;
 /// <summary>
 /// Builds a learner's profile: asks all four services in parallel, through the one learner-record contract, for the
 /// learner's records and the skill evidence they give (one call per backend and page; a learner with at most 200
-/// records in a service costs one call), merges the evidence, names the skills from the catalog. A backend that cannot
+/// records in a service costs one call), merges the evidence, names the skills from the gateway's copy of the catalog
+/// (<see cref="SkillCatalog"/>: no catalog call per profile). A backend that cannot
 /// be reached leaves its sections out and is listed in <c>unreachable</c>; only when all four are unreachable does the
 /// call fail (UNAVAILABLE).
 /// </summary>
 public sealed class ProfileComposer(
     LearnerRecordSources sources,
-    JobPostingService.JobPostingServiceClient jobPostings,
+    SkillCatalog catalog,
     BackendCaller backends,
     ProfileMerger merger,
     TimeProvider clock,
@@ -104,18 +106,11 @@ public sealed class ProfileComposer(
     private async Task NameSkillsAsync(LearnerProfile profile, CancellationToken cancellationToken)
     {
         if (profile.Skills.Count == 0) return;
-        var catalog = await backends.TryAsync(Backends.JobPostings, async token =>
-            await jobPostings.BatchGetSkillsAsync(new BatchGetSkillsRequest { Codes = { profile.Skills.Select(s => s.SkillCode).Take(500) } }, cancellationToken: token),
-            cancellationToken);
-        if (!catalog.Reachable)
-        {
-            if (!profile.Unreachable.Contains(Backends.JobPostings)) profile.Unreachable.Add(Backends.JobPostings);
-            return;
-        }
-        var names = catalog.Value!.Skills.ToDictionary(s => s.Code, StringComparer.Ordinal);
+        var lookup = await catalog.LookUpAsync(profile.Skills.Select(s => s.SkillCode), cancellationToken);
+        if (!lookup.Reachable && !profile.Unreachable.Contains(Backends.JobPostings)) profile.Unreachable.Add(Backends.JobPostings);
         foreach (var skill in profile.Skills)
         {
-            if (!names.TryGetValue(skill.SkillCode, out var known)) continue;
+            if (!lookup.Found.TryGetValue(skill.SkillCode, out var known)) continue;
             skill.KnownInCatalog = true;
             skill.SkillName = known.NameZh;
             skill.SkillNameEn = known.NameEn;

@@ -7,16 +7,26 @@ using ChongqingVet.Profile.V1;
 
 namespace ChongqingVet.Gateway.Profile;
 
+/// <summary>Settings of the transcript's look-ups (<c>Transcript:</c> section).</summary>
+public sealed class TranscriptOptions
+{
+    /// <summary>Ids per BatchGetCourses / BatchGetCompetitions call (the services' maximum is 100). Default 100.</summary>
+    public int BatchSize { get; set; } = 100;
+}
+
 /// <summary>
 /// The transcript: enrolments and grades from the courses service, plus the credits the credit bank recognises
-/// for the learner's active certificates and awarded competition results (EvaluateCreditRecognition).
+/// for the learner's active certificates and awarded competition results (EvaluateCreditRecognition). Courses outside
+/// the major and the competitions of awarded results are looked up in batches (BatchGetCourses, BatchGetCompetitions):
+/// the calls do not grow with the number of courses or results beyond one per <see cref="TranscriptOptions.BatchSize"/>.
 /// </summary>
 public sealed class TranscriptComposer(
     CertificateService.CertificateServiceClient certificates,
     CompetitionService.CompetitionServiceClient competitions,
     CourseService.CourseServiceClient courses,
     BackendCaller backends,
-    BoundedFanOut fanOut)
+    BoundedFanOut fanOut,
+    TranscriptOptions options)
 {
     public async Task<Transcript> ComposeAsync(string learnerId, string majorCode, CancellationToken cancellationToken)
     {
@@ -35,20 +45,12 @@ public sealed class TranscriptComposer(
         if (coursesTask.Result.NextPageToken.Length > 0) transcript.TruncatedSections.Add("catalog");
         var catalog = new Dictionary<string, Course>(StringComparer.Ordinal);
         foreach (var course in coursesTask.Result.Courses) catalog.TryAdd(course.Code, course);
-        // Courses the learner took outside this major: look them up one by one (a transcript holds few).
-        var outside = enrollmentList.Select(e => e.CourseCode).Distinct().Where(code => !catalog.ContainsKey(code)).Take(100).ToArray();
-        var found = await fanOut.SelectAsync(outside, code => backends.TryAsync(Backends.Courses, async token =>
-        {
-            try
-            {
-                return await courses.GetCourseAsync(new GetCourseRequest { Code = code }, cancellationToken: token);
-            }
-            catch (global::Grpc.Core.RpcException exception) when (exception.StatusCode == global::Grpc.Core.StatusCode.NotFound)
-            {
-                return null;
-            }
-        }, cancellationToken));
-        foreach (var course in found.Where(f => f.Reachable && f.Value is not null)) catalog[course.Value!.Code] = course.Value;
+        // Courses the learner took outside this major: looked up in batches (a code no course has keeps its code as name).
+        var outside = enrollmentList.Select(e => e.CourseCode).Distinct(StringComparer.Ordinal).Where(code => !catalog.ContainsKey(code)).ToArray();
+        var found = await fanOut.SelectAsync(outside.Chunk(BatchSize), chunk => backends.TryAsync(Backends.Courses, async token =>
+            await courses.BatchGetCoursesAsync(new BatchGetCoursesRequest { Codes = { chunk } }, cancellationToken: token), cancellationToken));
+        foreach (var batch in found.Where(f => f.Reachable))
+            foreach (var course in batch.Value!.Courses) catalog[course.Code] = course;
         foreach (var enrollment in enrollmentList.OrderBy(e => e.Term, StringComparer.Ordinal).ThenBy(e => e.CourseCode, StringComparer.Ordinal))
         {
             var known = catalog.GetValueOrDefault(enrollment.CourseCode);
@@ -111,21 +113,18 @@ public sealed class TranscriptComposer(
     /// <summary>Records read per section (one page); a section with more is marked in truncated_sections.</summary>
     private const int RecordLimit = 200;
 
+    private int BatchSize => Math.Clamp(options.BatchSize, 1, 100);
+
     private async Task<(List<(Result Result, CompetitionTier Tier)> Awarded, bool Truncated)> AwardedResultsAsync(string learnerId, CancellationToken cancellationToken)
     {
         var page = await competitions.ListResultsAsync(new ListResultsRequest { LearnerId = learnerId, PageSize = RecordLimit }, cancellationToken: cancellationToken);
         var results = page.Results.Where(r => r.AwardGrade is not (AwardGrade.Unspecified or AwardGrade.Participation)).ToArray();
         var tiers = new Dictionary<string, CompetitionTier>(StringComparer.Ordinal);
-        foreach (var competitionId in results.Select(r => r.CompetitionId).Distinct())
+        // A result whose competition is gone (in missing_ids) cannot be weighed by tier: it is left out, not a failure.
+        foreach (var chunk in results.Select(r => r.CompetitionId).Distinct(StringComparer.Ordinal).Chunk(BatchSize))
         {
-            try
-            {
-                tiers[competitionId] = (await competitions.GetCompetitionAsync(new GetCompetitionRequest { Id = competitionId }, cancellationToken: cancellationToken)).Tier;
-            }
-            catch (global::Grpc.Core.RpcException exception) when (exception.StatusCode == global::Grpc.Core.StatusCode.NotFound)
-            {
-                // A result whose competition is gone cannot be weighed by tier: it is left out, not a failure.
-            }
+            var batch = await competitions.BatchGetCompetitionsAsync(new BatchGetCompetitionsRequest { Ids = { chunk } }, cancellationToken: cancellationToken);
+            foreach (var competition in batch.Competitions) tiers[competition.Id] = competition.Tier;
         }
         var awarded = results.Where(r => tiers.ContainsKey(r.CompetitionId)).Select(r => (r, tiers[r.CompetitionId])).ToList();
         return (awarded, !string.IsNullOrEmpty(page.NextPageToken));

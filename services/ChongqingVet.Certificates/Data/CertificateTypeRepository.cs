@@ -39,7 +39,7 @@ public sealed class CertificateTypeRepository(IDbConnectionFactory database, Tim
         ORDER BY type_code, level, skill_code
         """;
 
-    private const string ListTypesSql = """
+    private const string ListTypesSqlHead = """
         SELECT t.code AS Code, t.name AS Name, t.kind AS Kind, t.organisation_name AS OrganisationName,
                t.organisation_credit_code AS OrganisationCreditCode, t.validity_months AS ValidityMonths, t.active AS Active,
                t.version AS Version, t.created_at AS CreatedAt, t.updated_at AS UpdatedAt
@@ -49,8 +49,18 @@ public sealed class CertificateTypeRepository(IDbConnectionFactory database, Tim
           AND (@ActiveOnly = 0 OR t.active = 1)
           AND (@SkillCode = '' OR EXISTS (SELECT 1 FROM certificate_type_skills s
                                           WHERE s.type_code = t.code AND s.skill_code = @SkillCode AND s.skill_level >= @MinSkillLevel))
+          AND (@AnySkillCodes = 0 OR EXISTS (SELECT 1 FROM certificate_type_skills s
+                                             WHERE s.type_code = t.code AND s.skill_code
+        """;
+
+    private const string ListTypesSqlTail = """
+        AND s.skill_level >= @MinSkillLevel))
         ORDER BY t.code
         """;
+
+    // The skill_codes filter: Dapper expands IN @list for SQLite and SQL Server; Npgsql takes the array as one parameter.
+    private const string ListTypesSql = ListTypesSqlHead + " IN @SkillCodes " + ListTypesSqlTail;
+    private const string ListTypesSqlPostgres = ListTypesSqlHead + " = ANY(@SkillCodes) " + ListTypesSqlTail;
 
     private const string UpdateTypeSql = """
         UPDATE certificate_types
@@ -89,10 +99,13 @@ public sealed class CertificateTypeRepository(IDbConnectionFactory database, Tim
         return (await WithLevelsAsync(connection, transaction, [row], cancellationToken))[0];
     }
 
-    public async Task<Page<CertificateType>> ListAsync(string after, CertificateKind kind, bool activeOnly, string skillCode, SkillLevel minSkillLevel, int pageSize, CancellationToken cancellationToken)
+    /// <param name="skillCodes">Only types attesting one of these (empty: no such filter).</param>
+    public async Task<Page<CertificateType>> ListAsync(string after, CertificateKind kind, bool activeOnly, string skillCode, SkillLevel minSkillLevel, int pageSize, CancellationToken cancellationToken,
+        IReadOnlyCollection<string>? skillCodes = null)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = (await connection.QueryAsync<TypeRow>(new CommandDefinition(ListTypesSql + database.Dialect.Limit(), new
+        var anySkillCodes = skillCodes is { Count: > 0 };
+        var rows = (await connection.QueryAsync<TypeRow>(new CommandDefinition((database.Dialect.Provider == DatabaseProvider.Postgres ? ListTypesSqlPostgres : ListTypesSql) + database.Dialect.Limit(), new
         {
             After = after,
             Kind = (int)kind,
@@ -100,6 +113,9 @@ public sealed class CertificateTypeRepository(IDbConnectionFactory database, Tim
             SkillCode = skillCode,
             MinSkillLevel = (int)minSkillLevel,
             Limit = pageSize + 1,
+            // IN needs a non-empty list; no skill code is empty, so [""] matches nothing (and the filter is off then).
+            AnySkillCodes = anySkillCodes ? 1 : 0,
+            SkillCodes = anySkillCodes ? skillCodes!.ToArray() : [""],
         }, cancellationToken: cancellationToken))).ToList();
         var page = Page<TypeRow>.FromRows(rows, pageSize);
         return new Page<CertificateType>(await WithLevelsAsync(connection, null, page.Items, cancellationToken), page.HasMore);

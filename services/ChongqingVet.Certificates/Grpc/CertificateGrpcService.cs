@@ -48,11 +48,13 @@ public sealed class CertificateGrpcService(
     {
         var violations = new Violations();
         if (request.SkillCode.Length > 0) violations.Check(SkillCode.IsValid(request.SkillCode), "skill_code", "is not a skill code");
+        CodeLists.CheckSkillCodes(request.SkillCodes, violations);
         violations.CheckEnum(request.Kind, "kind");
         violations.CheckEnum(request.MinSkillLevel, "min_skill_level");
         violations.ThrowIfAny();
-        var page = await pages.ListAsync(request.PageSize, request.PageToken, [request.Kind, request.ActiveOnly, request.SkillCode, request.MinSkillLevel], string.Empty,
-            (after, size) => types.ListAsync(after, request.Kind, request.ActiveOnly, request.SkillCode, request.MinSkillLevel, size, context.CancellationToken),
+        var skillCodes = request.SkillCodes.Distinct(StringComparer.Ordinal).ToArray();
+        var page = await pages.ListAsync(request.PageSize, request.PageToken, [request.Kind, request.ActiveOnly, request.SkillCode, request.MinSkillLevel, CodeLists.FilterKey(skillCodes)], string.Empty,
+            (after, size) => types.ListAsync(after, request.Kind, request.ActiveOnly, request.SkillCode, request.MinSkillLevel, size, context.CancellationToken, skillCodes),
             type => type.Code);
         return new ListCertificateTypesResponse { CertificateTypes = { page.Items }, NextPageToken = page.NextPageToken };
     }

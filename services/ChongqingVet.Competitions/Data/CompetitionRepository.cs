@@ -66,16 +66,26 @@ public sealed class CompetitionRepository(IDbConnectionFactory database, TimePro
 
     private const string SelectEventSql = "SELECT " + EventColumns + " FROM competition_events e WHERE e.competition_id = @CompetitionId AND e.code = @Code";
 
-    private const string ListEventsSql = "SELECT " + EventColumns + """
+    private const string ListEventsSqlHead = "SELECT " + EventColumns + """
          FROM competition_events e
         JOIN competitions c ON c.id = e.competition_id
         WHERE (e.competition_id > @AfterCompetition OR (e.competition_id = @AfterCompetition AND e.code > @AfterCode))
           AND (@CompetitionId = '' OR e.competition_id = @CompetitionId)
           AND (@SkillCode = '' OR EXISTS (SELECT 1 FROM event_skills s
                                           WHERE s.competition_id = e.competition_id AND s.event_code = e.code AND s.skill_code = @SkillCode))
+          AND (@AnySkillCodes = 0 OR EXISTS (SELECT 1 FROM event_skills s
+                                             WHERE s.competition_id = e.competition_id AND s.event_code = e.code AND s.skill_code
+        """;
+
+    private const string ListEventsSqlTail = """
+        ))
           AND (@UpcomingOnly = 0 OR c.start_date > @Today)
         ORDER BY e.competition_id, e.code
         """;
+
+    // The skill_codes filter: Dapper expands IN @list for SQLite and SQL Server; Npgsql takes the array as one parameter.
+    private const string ListEventsSql = ListEventsSqlHead + " IN @SkillCodes " + ListEventsSqlTail;
+    private const string ListEventsSqlPostgres = ListEventsSqlHead + " = ANY(@SkillCodes) " + ListEventsSqlTail;
 
     private const string SelectEventSkillsSql = """
         SELECT competition_id AS CompetitionId, event_code AS EventCode, skill_code AS SkillCode, skill_level AS SkillLevel
@@ -102,6 +112,19 @@ public sealed class CompetitionRepository(IDbConnectionFactory database, TimePro
     {
         var row = await connection.QuerySingleOrDefaultAsync<CompetitionRow>(new CommandDefinition(SelectCompetitionSql, new { Id = id }, transaction, cancellationToken: cancellationToken));
         return row is null ? null : ToMessage(row);
+    }
+
+    /// <summary>Several competitions over one connection, in the order asked (each once); ids not found are left out.</summary>
+    public async Task<IReadOnlyList<Competition>> GetManyAsync(IEnumerable<string> ids, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var found = new List<Competition>();
+        foreach (var id in ids.Distinct(StringComparer.Ordinal))
+        {
+            var competition = await GetAsync(connection, null, id, cancellationToken);
+            if (competition is not null) found.Add(competition);
+        }
+        return found;
     }
 
     public sealed record CompetitionFilter(string Series, CompetitionTier Tier, int Year, string DistrictCode, CompetitionStatus Status);
@@ -182,10 +205,13 @@ public sealed class CompetitionRepository(IDbConnectionFactory database, TimePro
         return (await WithSkillsAsync(connection, transaction, [row], cancellationToken))[0];
     }
 
-    public async Task<Page<Event>> ListEventsAsync((string CompetitionId, string Code) after, string competitionId, string skillCode, bool upcomingOnly, string today, int pageSize, CancellationToken cancellationToken)
+    /// <param name="skillCodes">Only events testing one of these (empty: no such filter).</param>
+    public async Task<Page<Event>> ListEventsAsync((string CompetitionId, string Code) after, string competitionId, string skillCode, bool upcomingOnly, string today, int pageSize, CancellationToken cancellationToken,
+        IReadOnlyCollection<string>? skillCodes = null)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = (await connection.QueryAsync<EventRow>(new CommandDefinition(ListEventsSql + database.Dialect.Limit(), new
+        var anySkillCodes = skillCodes is { Count: > 0 };
+        var rows = (await connection.QueryAsync<EventRow>(new CommandDefinition((database.Dialect.Provider == DatabaseProvider.Postgres ? ListEventsSqlPostgres : ListEventsSql) + database.Dialect.Limit(), new
         {
             AfterCompetition = after.CompetitionId,
             AfterCode = after.Code,
@@ -194,6 +220,9 @@ public sealed class CompetitionRepository(IDbConnectionFactory database, TimePro
             UpcomingOnly = upcomingOnly ? 1 : 0,
             Today = today,
             Limit = pageSize + 1,
+            // IN needs a non-empty list; no skill code is empty, so [""] matches nothing (and the filter is off then).
+            AnySkillCodes = anySkillCodes ? 1 : 0,
+            SkillCodes = anySkillCodes ? skillCodes!.ToArray() : [""],
         }, cancellationToken: cancellationToken))).ToList();
         var page = Page<EventRow>.FromRows(rows, pageSize);
         return new Page<Event>(await WithSkillsAsync(connection, null, page.Items, cancellationToken), page.HasMore);

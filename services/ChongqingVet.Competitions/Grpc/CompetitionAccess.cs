@@ -14,6 +14,7 @@ public static class CompetitionAccess
         ["CreateEvent"] = Requires(Scope.CatalogWrite),
         ["UpdateAwardRule"] = Requires(Scope.CatalogWrite),
         ["GetCompetition"] = Requires(Scope.CatalogRead),
+        ["BatchGetCompetitions"] = Requires(Scope.CatalogRead),
         ["ListCompetitions"] = Requires(Scope.CatalogRead),
         ["GetEvent"] = Requires(Scope.CatalogRead),
         ["ListEvents"] = Requires(Scope.CatalogRead),

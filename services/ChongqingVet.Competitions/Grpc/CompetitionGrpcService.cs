@@ -50,6 +50,16 @@ public sealed class CompetitionGrpcService(
         return await competitions.GetAsync(request.Id, context.CancellationToken) ?? throw new NotFoundException("Competition", request.Id);
     }
 
+    public override async Task<BatchGetCompetitionsResponse> BatchGetCompetitions(BatchGetCompetitionsRequest request, ServerCallContext context)
+    {
+        var violations = new Violations();
+        CodeLists.Check(request.Ids, CodeLists.MaxBatchGet, "ids", id => id.Length is 0 or > 36 ? "is required (at most 36 characters)" : null, violations);
+        violations.ThrowIfAny();
+        var found = await competitions.GetManyAsync(request.Ids, context.CancellationToken);
+        var known = found.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        return new BatchGetCompetitionsResponse { Competitions = { found }, MissingIds = { request.Ids.Where(id => !known.Contains(id)).Distinct() } };
+    }
+
     public override async Task<ListCompetitionsResponse> ListCompetitions(ListCompetitionsRequest request, ServerCallContext context)
     {
         var violations = new Violations();
@@ -115,13 +125,15 @@ public sealed class CompetitionGrpcService(
         var violations = new Violations();
         if (request.SkillCode.Length > 0) violations.Check(SkillCode.IsValid(request.SkillCode), "skill_code", "is not a skill code");
         violations.Check(request.CompetitionId.Length <= 36, "competition_id", "is not a competition id");
+        CodeLists.CheckSkillCodes(request.SkillCodes, violations);
         violations.ThrowIfAny();
         var today = ChinaTime.Today(clock).ToStoredDate();
+        var skillCodes = request.SkillCodes.Distinct(StringComparer.Ordinal).ToArray();
         // Bound to today as well: "upcoming" changes at midnight, and a token must not skip or repeat events then.
         var page = await pages.ListAsync(request.PageSize, request.PageToken,
-            [request.CompetitionId, request.SkillCode, request.UpcomingOnly, request.UpcomingOnly ? today : ""], new EventCursor("", ""),
+            [request.CompetitionId, request.SkillCode, request.UpcomingOnly, request.UpcomingOnly ? today : "", CodeLists.FilterKey(skillCodes)], new EventCursor("", ""),
             (after, size) => competitions.ListEventsAsync((after.CompetitionId, after.Code), request.CompetitionId, request.SkillCode,
-                request.UpcomingOnly, today, size, context.CancellationToken),
+                request.UpcomingOnly, today, size, context.CancellationToken, skillCodes),
             last => new EventCursor(last.CompetitionId, last.Code));
         return new ListEventsResponse { Events = { page.Items }, NextPageToken = page.NextPageToken };
     }

@@ -38,15 +38,25 @@ public sealed class CourseRepository(IDbConnectionFactory database, TimeProvider
 
     private const string SelectCourseSql = "SELECT " + CourseColumns + " FROM courses c WHERE c.code = @Code";
 
-    private const string ListCoursesSql = "SELECT " + CourseColumns + """
+    private const string ListCoursesSqlHead = "SELECT " + CourseColumns + """
          FROM courses c
         WHERE c.code > @After
           AND (@Category = 0 OR c.category = @Category)
           AND (@MajorCode = '' OR EXISTS (SELECT 1 FROM course_majors m WHERE m.course_code = c.code AND m.major_code = @MajorCode))
           AND (@SkillCode = '' OR EXISTS (SELECT 1 FROM course_outcomes o
                                           WHERE o.course_code = c.code AND o.skill_code = @SkillCode AND o.skill_level >= @MinSkillLevel))
+          AND (@AnySkillCodes = 0 OR EXISTS (SELECT 1 FROM course_outcomes o
+                                             WHERE o.course_code = c.code AND o.skill_code
+        """;
+
+    private const string ListCoursesSqlTail = """
+        AND o.skill_level >= @MinSkillLevel))
         ORDER BY c.code
         """;
+
+    // The skill_codes filter: Dapper expands IN @list for SQLite and SQL Server; Npgsql takes the array as one parameter.
+    private const string ListCoursesSql = ListCoursesSqlHead + " IN @SkillCodes " + ListCoursesSqlTail;
+    private const string ListCoursesSqlPostgres = ListCoursesSqlHead + " = ANY(@SkillCodes) " + ListCoursesSqlTail;
 
     private const string MajorLinksSql = "SELECT course_code AS CourseCode, major_code AS MajorCode FROM course_majors WHERE course_code >= @First AND course_code <= @Last ORDER BY course_code, major_code";
     private const string OutcomesSql = "SELECT course_code AS CourseCode, skill_code AS SkillCode, skill_level AS SkillLevel FROM course_outcomes WHERE course_code >= @First AND course_code <= @Last ORDER BY course_code, skill_code";
@@ -105,12 +115,30 @@ public sealed class CourseRepository(IDbConnectionFactory database, TimeProvider
         return row is null ? null : (await WithChildrenAsync(connection, transaction, [row], cancellationToken))[0];
     }
 
-    public async Task<Page<Course>> ListAsync(string after, string majorCode, CourseCategory category, string skillCode, SkillLevel minSkillLevel, int pageSize, CancellationToken cancellationToken)
+    /// <summary>Several courses over one connection, in the order asked (each once); codes not found are left out.</summary>
+    public async Task<IReadOnlyList<Course>> GetManyAsync(IEnumerable<string> codes, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = (await connection.QueryAsync<CourseRow>(new CommandDefinition(ListCoursesSql + database.Dialect.Limit(), new
+        var found = new List<Course>();
+        foreach (var code in codes.Distinct(StringComparer.Ordinal))
+        {
+            var course = await GetAsync(connection, null, code, cancellationToken);
+            if (course is not null) found.Add(course);
+        }
+        return found;
+    }
+
+    /// <param name="skillCodes">Only courses teaching one of these (empty: no such filter).</param>
+    public async Task<Page<Course>> ListAsync(string after, string majorCode, CourseCategory category, string skillCode, SkillLevel minSkillLevel, int pageSize, CancellationToken cancellationToken,
+        IReadOnlyCollection<string>? skillCodes = null)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var anySkillCodes = skillCodes is { Count: > 0 };
+        var rows = (await connection.QueryAsync<CourseRow>(new CommandDefinition((database.Dialect.Provider == DatabaseProvider.Postgres ? ListCoursesSqlPostgres : ListCoursesSql) + database.Dialect.Limit(), new
         {
             After = after, MajorCode = majorCode, Category = (int)category, SkillCode = skillCode, MinSkillLevel = (int)minSkillLevel, Limit = pageSize + 1,
+            // IN needs a non-empty list; no skill code is empty, so [""] matches nothing (and the filter is off then).
+            AnySkillCodes = anySkillCodes ? 1 : 0, SkillCodes = anySkillCodes ? skillCodes!.ToArray() : [""],
         }, cancellationToken: cancellationToken))).ToList();
         var page = Page<CourseRow>.FromRows(rows, pageSize);
         return new Page<Course>(await WithChildrenAsync(connection, null, page.Items, cancellationToken), page.HasMore);

@@ -13,6 +13,7 @@ public static class CourseAccess
         ["ListMajors"] = Requires(Scope.CatalogRead),
         ["GetCourse"] = Requires(Scope.CatalogRead),
         ["ListCourses"] = Requires(Scope.CatalogRead),
+        ["BatchGetCourses"] = Requires(Scope.CatalogRead),
         ["ListCreditRules"] = Requires(Scope.CatalogRead),
         ["CreateCourse"] = Requires(Scope.CatalogWrite),
         ["UpdateCourse"] = Requires(Scope.CatalogWrite),

@@ -62,13 +62,25 @@ public sealed class CourseGrpcService(
         var violations = new Violations();
         if (request.MajorCode.Length > 0) violations.Check(CourseRules.IsMajorCode(request.MajorCode), "major_code", "is not a 6-digit 专业目录 code");
         if (request.SkillCode.Length > 0) violations.Check(SkillCode.IsValid(request.SkillCode), "skill_code", "is not a skill code");
+        CodeLists.CheckSkillCodes(request.SkillCodes, violations);
         violations.CheckEnum(request.Category, "category");
         violations.CheckEnum(request.MinSkillLevel, "min_skill_level");
         violations.ThrowIfAny();
-        var page = await pages.ListAsync(request.PageSize, request.PageToken, [request.MajorCode, request.Category, request.SkillCode, request.MinSkillLevel], string.Empty,
-            (after, size) => courses.ListAsync(after, request.MajorCode, request.Category, request.SkillCode, request.MinSkillLevel, size, context.CancellationToken),
+        var skillCodes = request.SkillCodes.Distinct(StringComparer.Ordinal).ToArray();
+        var page = await pages.ListAsync(request.PageSize, request.PageToken, [request.MajorCode, request.Category, request.SkillCode, request.MinSkillLevel, CodeLists.FilterKey(skillCodes)], string.Empty,
+            (after, size) => courses.ListAsync(after, request.MajorCode, request.Category, request.SkillCode, request.MinSkillLevel, size, context.CancellationToken, skillCodes),
             course => course.Code);
         return new ListCoursesResponse { Courses = { page.Items }, NextPageToken = page.NextPageToken };
+    }
+
+    public override async Task<BatchGetCoursesResponse> BatchGetCourses(BatchGetCoursesRequest request, ServerCallContext context)
+    {
+        var violations = new Violations();
+        CodeLists.Check(request.Codes, CodeLists.MaxBatchGet, "codes", code => SkillCode.IsValid(code) ? null : "is not a course code", violations);
+        violations.ThrowIfAny();
+        var found = await courses.GetManyAsync(request.Codes, context.CancellationToken);
+        var known = found.Select(c => c.Code).ToHashSet(StringComparer.Ordinal);
+        return new BatchGetCoursesResponse { Courses = { found }, MissingCodes = { request.Codes.Where(c => !known.Contains(c)).Distinct() } };
     }
 
     public override async Task<Course> UpdateCourse(UpdateCourseRequest request, ServerCallContext context)
