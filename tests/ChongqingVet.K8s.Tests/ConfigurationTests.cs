@@ -18,7 +18,8 @@ public partial class ConfigurationTests
     /// <summary>The Secrets an operator creates for production, by name and key (README, operator section).</summary>
     private static readonly Dictionary<string, string[]> OperatorSecrets = new()
     {
-        ["certificates-secrets"] = ["connection-string", "page-token-signing-key", "idempotency-hash-key", "holder-identity-encryption-key", "holder-identity-blind-index-key", "audit-hmac-key"],
+        ["certificates-secrets"] = ["connection-string", "page-token-signing-key", "idempotency-hash-key", "holder-identity-encryption-key", "holder-identity-blind-index-key", "audit-hmac-key",
+            "credential-signing-key-id", "credential-signing-key"],
         ["competitions-secrets"] = ["connection-string", "page-token-signing-key", "idempotency-hash-key", "audit-hmac-key"],
         ["courses-secrets"] = ["connection-string", "page-token-signing-key", "idempotency-hash-key", "audit-hmac-key"],
         ["jobpostings-secrets"] = ["connection-string", "page-token-signing-key", "idempotency-hash-key", "audit-hmac-key"],
