@@ -2,6 +2,7 @@ using ChongqingVet.Data.Audit;
 using ChongqingVet.ServiceDefaults.Security;
 using ChongqingVet.Certificates.Data;
 using ChongqingVet.Certificates.Domain;
+using ChongqingVet.Certificates.Domain.Credentials;
 using ChongqingVet.Certificates.Grpc;
 using ChongqingVet.Data;
 
@@ -10,6 +11,9 @@ namespace ChongqingVet.Certificates;
 /// <summary>Registers and maps the certificates service.</summary>
 public static class CertificatesModule
 {
+    /// <summary>How long verifiers may cache the JWKS: a new key is published at least this long before it signs.</summary>
+    public const int JwksCacheSeconds = 300;
+
     public static WebApplicationBuilder AddCertificates(this WebApplicationBuilder builder)
     {
         builder.AddDatabase(typeof(CertificatesModule).Assembly);
@@ -29,6 +33,12 @@ public static class CertificatesModule
         builder.Services.AddSingleton<ChongqingVet.Certificates.Domain.IssueCertificate>();
         builder.Services.AddSingleton<ImportCertificates>();
         builder.Services.AddSingleton<CertificateMetrics>();
+        builder.Services.AddSingleton(builder.Configuration.GetSection(CredentialOptions.SectionName).Get<CredentialOptions>() ?? new CredentialOptions());
+        builder.Services.AddSingleton(CredentialKeyConfiguration.FromConfiguration(builder.Configuration, builder.Environment,
+            DevelopmentKeys.StartupLogger(builder, typeof(CredentialKeyConfiguration).FullName!)));
+        builder.Services.AddSingleton<CertificateCredentials>();
+        builder.Services.AddSingleton<CredentialVerifier>();
+        builder.Services.AddSingleton<CredentialRepository>();
         builder.Services.AddSingleton<ISampleDataSeeder, CertificateSampleData>();
         return builder;
     }
@@ -36,6 +46,12 @@ public static class CertificatesModule
     public static WebApplication MapCertificates(this WebApplication app)
     {
         app.MapGrpcService<CertificateGrpcService>();
+        // Public by design: the public parts of every credential key (active and retired), for offline verifiers.
+        app.MapGet("/.well-known/jwks.json", (HttpContext http, CredentialKeyRing keys) =>
+        {
+            http.Response.Headers.CacheControl = $"public, max-age={JwksCacheSeconds}";
+            return Results.Text(keys.Jwks().ToJsonString(), "application/jwk-set+json");
+        });
         app.MapAudit();
         return app;
     }

@@ -18,7 +18,8 @@ public partial class ConfigurationTests
     /// <summary>The Secrets an operator creates for production, by name and key (README, operator section).</summary>
     private static readonly Dictionary<string, string[]> OperatorSecrets = new()
     {
-        ["certificates-secrets"] = ["connection-string", "page-token-signing-key", "idempotency-hash-key", "holder-identity-encryption-key", "holder-identity-blind-index-key", "audit-hmac-key"],
+        ["certificates-secrets"] = ["connection-string", "page-token-signing-key", "idempotency-hash-key", "holder-identity-encryption-key", "holder-identity-blind-index-key", "audit-hmac-key",
+            "credential-signing-key-id", "credential-signing-key"],
         ["competitions-secrets"] = ["connection-string", "page-token-signing-key", "idempotency-hash-key", "audit-hmac-key"],
         ["courses-secrets"] = ["connection-string", "page-token-signing-key", "idempotency-hash-key", "audit-hmac-key"],
         ["jobpostings-secrets"] = ["connection-string", "page-token-signing-key", "idempotency-hash-key", "audit-hmac-key"],
@@ -264,6 +265,44 @@ public partial class ConfigurationTests
                     {
                         var value = secret.Data?.TryGetValue(reference.Key, out var bytes) == true ? System.Text.Encoding.UTF8.GetString(bytes) : "";
                         policy.Require(IsBase64Key(value), $"Secret/{reference.Name}", $"{reference.Key} is base64 of at least 32 bytes");
+                    }
+                }
+            }
+        }
+        policy.AssertNone();
+    }
+
+    [Theory]
+    [MemberData(nameof(Rendered.All), MemberType = typeof(Rendered))]
+    public void CredentialSigningKey_CertificatesWorkloads_ComeFromSecretsAndTheDevKeyIsAUsableP256Key(string target)
+    {
+        var rendered = Rendered.Of(target);
+        var policy = new Policy(target);
+        var secrets = rendered.Of<V1Secret>().ToDictionary(s => s.Metadata.Name);
+        foreach (var workload in rendered.Workloads)
+        {
+            foreach (var container in workload.AllContainers.Where(c => c.Image.Contains("certificates", StringComparison.Ordinal)))
+            {
+                var env = container.Env ?? [];
+                if (!env.Any(e => e.Name == "ConnectionStrings__Database")) continue;
+                foreach (var name in new[] { "Credentials__Keys__0__KeyId", "Credentials__Keys__0__PrivateKeyPem" })
+                {
+                    var reference = env.SingleOrDefault(e => e.Name == name)?.ValueFrom?.SecretKeyRef;
+                    policy.Require(reference is not null, workload.Id, $"{name} from a secretKeyRef (the service refuses to start without a signing key)");
+                    if (name.EndsWith("Pem", StringComparison.Ordinal) && reference is not null && secrets.TryGetValue(reference.Name, out var secret))
+                    {
+                        var pem = secret.Data?.TryGetValue(reference.Key, out var bytes) == true ? System.Text.Encoding.UTF8.GetString(bytes) : "";
+                        using var key = System.Security.Cryptography.ECDsa.Create();
+                        var usable = false;
+                        try
+                        {
+                            key.ImportFromPem(pem);
+                            usable = key.KeySize == 256 && key.ExportParameters(true).D is { Length: 32 };
+                        }
+                        catch (ArgumentException)
+                        {
+                        }
+                        policy.Require(usable, $"Secret/{reference.Name}", $"{reference.Key} is a PEM P-256 private key");
                     }
                 }
             }

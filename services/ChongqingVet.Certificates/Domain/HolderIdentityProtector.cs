@@ -56,5 +56,17 @@ public sealed class HolderIdentityProtector(IFieldCipher cipher, byte[] blindInd
     /// <summary>Blind index of a name in its index form (NFKC, middle dots unified, no white space; see PersonName).</summary>
     public byte[] NameIndex(string name) => Index("name:" + ChongqingVet.Domain.Codes.PersonName.IndexForm(name));
 
+    /// <summary>
+    /// The holder's identity hash in a signed credential (OB3 <c>IdentityObject</c>, <c>hashed: true</c>):
+    /// <c>sha256$</c> + hex(SHA-256(normalised ID number + salt)), the salt a keyed HMAC of the certificate number —
+    /// secret to everyone but the holder, so the hash cannot be reversed by trying every plausible ID number.
+    /// </summary>
+    public (string IdentityHash, string Salt) CredentialIdentity(string idNumber, string certificateNumber)
+    {
+        var salt = Convert.ToHexStringLower(Index("credential-salt:" + certificateNumber))[..32];
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(ChongqingVet.Domain.Codes.NationalIdNumber.Normalize(idNumber) + salt));
+        return ("sha256$" + Convert.ToHexStringLower(hash), salt);
+    }
+
     private byte[] Index(string value) => HMACSHA256.HashData(blindIndexKey, Encoding.UTF8.GetBytes(value));
 }

@@ -22,5 +22,7 @@ public static class CertificateAccess
         ["VerifyCertificate"] = Anonymous,
         ["ListLearnerSkillEvidence"] = RequiresOrSelf(Scope.ProfilesRead),
         ["ListLearnerRecords"] = RequiresOrSelf(Scope.ProfilesRead),
+        ["GetCertificateCredential"] = Requires(Scope.CertificatesRead) with { PersonalData = true },
+        ["VerifyCredential"] = Anonymous,
     };
 }

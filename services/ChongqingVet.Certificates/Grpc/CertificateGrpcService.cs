@@ -1,6 +1,7 @@
 using ChongqingVet.ApiKit;
 using ChongqingVet.Certificates.Data;
 using ChongqingVet.Certificates.Domain;
+using ChongqingVet.Certificates.Domain.Credentials;
 using ChongqingVet.Certificates.V1;
 using ChongqingVet.Common.V1;
 using ChongqingVet.Data;
@@ -23,7 +24,10 @@ public sealed class CertificateGrpcService(
     IdempotencyStore idempotency,
     ListPages pages,
     VerificationGuard verificationGuard,
-    CertificateMetrics metrics) : CertificateService.CertificateServiceBase
+    CertificateMetrics metrics,
+    CertificateCredentials credentials,
+    CredentialRepository credentialData,
+    CredentialVerifier credentialVerifier) : CertificateService.CertificateServiceBase
 {
     public override async Task<CertificateType> CreateCertificateType(CreateCertificateTypeRequest request, ServerCallContext context)
     {
@@ -264,6 +268,28 @@ public sealed class CertificateGrpcService(
     }
 
     private static bool IsNumber(string number) => number.Length is > 0 and <= 64;
+
+    public override async Task<CertificateCredential> GetCertificateCredential(GetCertificateCredentialRequest request, ServerCallContext context)
+    {
+        RequireNumber(request.CertificateNumber);
+        var certificate = await certificates.GetAsync(request.CertificateNumber, false, context.CancellationToken)
+                          ?? throw new NotFoundException("Certificate", request.CertificateNumber);
+        var type = await types.GetAsync(certificate.TypeCode, context.CancellationToken)
+                   ?? throw new NotFoundException("CertificateType", certificate.TypeCode);
+        var holderIdNumber = await credentialData.HolderIdNumberAsync(request.CertificateNumber, context.CancellationToken)
+                             ?? throw new NotFoundException("Certificate", request.CertificateNumber);
+        return credentials.Create(certificate, type, holderIdNumber);
+    }
+
+    public override async Task<VerifyCredentialResponse> VerifyCredential(VerifyCredentialRequest request, ServerCallContext context)
+    {
+        var violations = new Violations();
+        if (violations.Check(request.Jws.Length > 0, "jws", "is required: a compact JWS"))
+            violations.Check(request.Jws.Length <= CompactJws.MaxLength, "jws", $"is longer than {CompactJws.MaxLength} characters");
+        violations.ThrowIfAny();
+        return await credentialVerifier.VerifyAsync(request.Jws,
+            async (number, token) => (await certificates.GetAsync(number, false, token))?.Status, context.CancellationToken);
+    }
 
     private static void RequireNumber(string number)
     {

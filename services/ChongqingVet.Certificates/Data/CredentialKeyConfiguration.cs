@@ -1,0 +1,73 @@
+using ChongqingVet.Certificates.Domain.Credentials;
+using ChongqingVet.Data;
+
+namespace ChongqingVet.Certificates.Data;
+
+/// <summary>
+/// Reads the credential signing keys: <c>Credentials:Keys:N:KeyId</c>, <c>:Algorithm</c> (ES256 or RS256) and
+/// <c>:PrivateKeyPem</c> (PEM text, e.g. from a Secret) or <c>:PrivateKeyFile</c> (a PEM file); a retired key may give
+/// only <c>:PublicKeyPem</c>/<c>:PublicKeyFile</c> and then only verifies; and
+/// <c>Credentials:ActiveKeyId</c> (required with more than one key). Keys come from files (a mounted Secret or a key
+/// service's agent), never from the repository; none configured is a start-up error except under the
+/// <see cref="DevelopmentKeys"/> rule, where a fixed, public development key signs.
+/// </summary>
+public static class CredentialKeyConfiguration
+{
+    public const string KeysSetting = "Credentials:Keys";
+    public const string ActiveKeySetting = "Credentials:ActiveKeyId";
+    public const string DevelopmentKeyId = "development-es256";
+
+    public static CredentialKeyRing FromConfiguration(IConfiguration configuration, IHostEnvironment environment, ILogger logger)
+    {
+        var keys = configuration.GetSection(KeysSetting).GetChildren().Select(Read).ToList();
+        if (keys.Count == 0)
+        {
+            if (!DevelopmentKeys.AreAllowed(configuration, environment))
+            {
+                throw new InvalidOperationException(
+                    $"{KeysSetting} is required: at least one signing key ({DevelopmentKeys.EnvironmentVariable(KeysSetting)}__0__KeyId, " +
+                    "__Algorithm, __PrivateKeyFile). This environment is " +
+                    $"'{environment.EnvironmentName}'. Only Development or Testing with {DevelopmentKeys.AllowSetting}=true may run without it, on a development key.");
+            }
+            logger.LogWarning("{Setting} is not set; {AllowSetting} is true in {Environment}, so a fixed, publicly known development key signs credentials. Never issue real credentials like this.",
+                KeysSetting, DevelopmentKeys.AllowSetting, environment.EnvironmentName);
+            var development = CredentialKey.Es256FromSeed(DevelopmentKeyId, DevelopmentKeys.Fixed("chongqingvet-dev-credential-signing"));
+            return new CredentialKeyRing([development], development.KeyId);
+        }
+
+        var active = configuration[ActiveKeySetting];
+        if (string.IsNullOrWhiteSpace(active))
+        {
+            if (keys.Count > 1) throw new InvalidOperationException($"{ActiveKeySetting} is required when {KeysSetting} has more than one key.");
+            active = keys[0].KeyId;
+        }
+        try
+        {
+            return new CredentialKeyRing(keys, active.Trim());
+        }
+        catch (ArgumentException exception)
+        {
+            throw new InvalidOperationException($"{KeysSetting}: {exception.Message}.", exception);
+        }
+    }
+
+    private static CredentialKey Read(IConfigurationSection key)
+    {
+        var setting = $"{KeysSetting}:{key.Key}";
+        var keyId = key["KeyId"]?.Trim() ?? string.Empty;
+        var algorithm = key["Algorithm"]?.Trim() ?? CredentialKey.Es256;
+        var pem = key["PrivateKeyPem"] ?? key["PublicKeyPem"];
+        var file = key["PrivateKeyFile"] ?? key["PublicKeyFile"];
+        if (string.IsNullOrWhiteSpace(pem) && string.IsNullOrWhiteSpace(file))
+            throw new InvalidOperationException($"{setting}: one of PrivateKeyPem, PrivateKeyFile, PublicKeyPem or PublicKeyFile is required.");
+        try
+        {
+            return CredentialKey.FromPem(keyId, algorithm, string.IsNullOrWhiteSpace(pem) ? File.ReadAllText(file!) : pem);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ArgumentException or System.Security.Cryptography.CryptographicException)
+        {
+            // The message names the setting and the file, never the key's content.
+            throw new InvalidOperationException($"{setting} (kid '{keyId}'{(string.IsNullOrWhiteSpace(pem) ? $", file '{file}'" : "")}): {exception.GetType().Name}: not a usable {algorithm} key ({exception.Message}).", exception);
+        }
+    }
+}
