@@ -44,7 +44,8 @@ step() { # name, command...: a check outside dotnet test counts as one test
   if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $name"; fi
 }
 
-if [ ! -d node_modules ]; then
+# Install the npm tools when missing or when the lock file changed since they were installed.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "== npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi
