@@ -45,6 +45,10 @@ public static class LoadRunner
                 {
                     status = e.StatusCode == StatusCode.OK ? "OK_WITH_EXCEPTION" : e.StatusCode.ToString();
                 }
+                catch (PartialResponseException)
+                {
+                    status = "OK_BUT_PARTIAL";
+                }
                 catch (HttpStatusException e)
                 {
                     status = "HTTP_" + (int)e.Status;
@@ -81,3 +85,9 @@ public sealed class HttpStatusException(System.Net.HttpStatusCode status) : Exce
 {
     public System.Net.HttpStatusCode Status { get; } = status;
 }
+
+/// <summary>
+/// A response with status OK that says some backends were unreachable (its <c>unreachable</c> field is not empty): a
+/// degraded answer, counted apart from OK and never as a success.
+/// </summary>
+public sealed class PartialResponseException(IEnumerable<string> unreachable) : Exception("unreachable: " + string.Join(", ", unreachable));

@@ -36,6 +36,8 @@ public sealed class SuiteOptions
           --smoke      tiny data set, 2 s per step, 1 and 4 in flight; exit code 1 if any scenario had an error or no figures
           --json       also write every figure as JSON to PATH
           --postgres   run the services on PostgreSQL (an admin connection string; one database per service is created)
+          --hold       after seeding, keep the suite up this many seconds before the scenarios (for h2load; the
+                       gateway's addresses and the token file are printed)
         """;
 
     public int Learners { get; set; } = 100_000;
@@ -48,6 +50,7 @@ public sealed class SuiteOptions
     public bool Smoke { get; set; }
     public string? Json { get; set; }
     public string? Postgres { get; set; }
+    public double Hold { get; set; }
 
     public static SuiteOptions Parse(string[] args)
     {
@@ -77,6 +80,7 @@ public sealed class SuiteOptions
                 case "--smoke": break;
                 case "--json": options.Json = Next(); break;
                 case "--postgres": options.Postgres = Next(); break;
+                case "--hold": options.Hold = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 default: throw new ArgumentException($"unknown option {args[i]}\n{Usage}");
             }
         }
@@ -151,6 +155,14 @@ public static class SuiteBenchmark
             }
             await SeedAsync(seeder, options.Learners, options.Postings, report);
             if (options.Growth) await MeasureGrowthAsync(scenarios, seeder, duration, options, report);
+
+            if (options.Hold > 0)
+            {
+                var tokenFile = Path.Combine(suite.DataDirectory, "token");
+                await File.WriteAllTextAsync(tokenFile, suite.Token);
+                Log($"holding {options.Hold} s: gateway gRPC {suite.GatewayGrpc}, REST {targets.GatewayHttp}, token (gov-system) in {tokenFile}");
+                await Task.Delay(TimeSpan.FromSeconds(options.Hold));
+            }
 
             Log($"warming up: {options.Warmup} s per scenario at 16 in flight");
             foreach (var scenario in scenarios) await LoadRunner.RunAsync(scenario.Name, 16, TimeSpan.FromSeconds(options.Warmup), scenario.Call);
@@ -233,20 +245,22 @@ public static class SuiteBenchmark
             new("competitions ListLearnerRecords", async (_, _, c) => await competitions.ListLearnerRecordsAsync(new ListLearnerRecordsRequest { LearnerId = Learner() }, cancellationToken: c)),
             new("courses ListLearnerRecords", async (_, _, c) => await courses.ListLearnerRecordsAsync(new ListLearnerRecordsRequest { LearnerId = Learner() }, cancellationToken: c)),
             new("jobpostings ListLearnerRecords", async (_, _, c) => await jobs.ListLearnerRecordsAsync(new ListLearnerRecordsRequest { LearnerId = Learner() }, cancellationToken: c)),
-            new(ProfileGrpc, async (_, _, c) => await profiles.GetLearnerProfileAsync(new GetLearnerProfileRequest { LearnerId = Learner() }, cancellationToken: c)),
+            new(ProfileGrpc, async (_, _, c) => Complete((await profiles.GetLearnerProfileAsync(new GetLearnerProfileRequest { LearnerId = Learner() }, cancellationToken: c)).Unreachable)),
             new(ProfileRest, async (_, _, c) =>
             {
                 using var request = new HttpRequestMessage(HttpMethod.Get, $"{t.GatewayHttp}/v1/learners/{Learner()}/profile");
                 request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", t.Token);
                 using var response = await t.Rest.SendAsync(request, c);
-                await response.Content.ReadAsByteArrayAsync(c);
+                var body = await response.Content.ReadAsByteArrayAsync(c);
                 if (!response.IsSuccessStatusCode) throw new HttpStatusException(response.StatusCode);
+                using var json = JsonDocument.Parse(body);
+                if (json.RootElement.TryGetProperty("unreachable", out var unreachable)) Complete(unreachable.EnumerateArray().Select(u => u.GetString() ?? ""));
             }),
-            new(Match, async (_, _, c) => await profiles.MatchJobsAsync(new MatchJobsRequest { LearnerId = Learner() }, cancellationToken: c)),
-            new("GetSkillGap", async (_, _, c) => await profiles.GetSkillGapAsync(new GetSkillGapRequest
+            new(Match, async (_, _, c) => Complete((await profiles.MatchJobsAsync(new MatchJobsRequest { LearnerId = Learner() }, cancellationToken: c)).Unreachable)),
+            new("GetSkillGap", async (_, _, c) => Complete((await profiles.GetSkillGapAsync(new GetSkillGapRequest
             {
                 LearnerId = Learner(), PostingId = seeder.PostingIds[Random.Shared.Next(seeder.PostingIds.Count)],
-            }, cancellationToken: c)),
+            }, cancellationToken: c)).Unreachable)),
             new("VerifyCertificate", async (_, _, c) =>
             {
                 var (number, name) = seeder.Certificates[Random.Shared.Next(seeder.Certificates.Count)];
@@ -271,6 +285,13 @@ public static class SuiteBenchmark
                 }, cancellationToken: c);
             }),
         ];
+    }
+
+    /// <summary>A profile, match or gap that names unreachable backends is degraded: counted as OK_BUT_PARTIAL, not OK.</summary>
+    private static void Complete(IEnumerable<string> unreachable)
+    {
+        var list = unreachable.ToList();
+        if (list.Count > 0) throw new PartialResponseException(list);
     }
 
     private const string ProfileGrpc = "GetLearnerProfile gRPC";

@@ -254,11 +254,15 @@ public sealed class SuiteSeeder(DatabaseProvider provider, IReadOnlyDictionary<s
         return new Table(columns, rows);
     }
 
-    /// <summary>Multi-row INSERT … VALUES (…), (…) with positional parameters, flushed every few hundred rows.</summary>
+    /// <summary>
+    /// Multi-row INSERT … VALUES (…), (…) of up to 64 rows: one prepared command reused for every full batch (its
+    /// parameter values replaced), a last shorter one for the tail. Small statements keep parameter binding cheap.
+    /// </summary>
     private sealed class Inserter(DbConnection connection, DbTransaction transaction, string table, string[] columns, Inserter? parent = null)
     {
         private readonly List<object[]> _pending = [];
-        private readonly int _rowsPerStatement = Math.Max(1, Math.Min(500, 30_000 / columns.Length));
+        private readonly int _rowsPerStatement = Math.Max(1, Math.Min(64, 999 / columns.Length));
+        private DbCommand? _full;
         private long _inserted;
 
         public async Task AddAsync(object[] row)
@@ -270,17 +274,43 @@ public sealed class SuiteSeeder(DatabaseProvider provider, IReadOnlyDictionary<s
         public async Task<long> FlushAsync()
         {
             if (_pending.Count > 0) await WriteAsync();
+            if (_full is not null) await _full.DisposeAsync();
+            _full = null;
             return _inserted;
         }
 
         private async Task WriteAsync()
         {
             if (parent is not null) await parent.FlushAsync(); // rows that reference the parent's rows go after them
-            await using var command = connection.CreateCommand();
+            if (_pending.Count == _rowsPerStatement)
+            {
+                _full ??= Create(_rowsPerStatement);
+                await ExecuteAsync(_full);
+            }
+            else
+            {
+                await using var tail = Create(_pending.Count);
+                await ExecuteAsync(tail);
+            }
+            _inserted += _pending.Count;
+            _pending.Clear();
+        }
+
+        private async Task ExecuteAsync(DbCommand command)
+        {
+            var p = 0;
+            foreach (var row in _pending)
+                foreach (var value in row) command.Parameters[p++].Value = value;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        private DbCommand Create(int rows)
+        {
+            var command = connection.CreateCommand();
             command.Transaction = transaction;
             var sql = new StringBuilder("INSERT INTO ").Append(table).Append(" (").Append(string.Join(", ", columns)).Append(") VALUES ");
             var p = 0;
-            for (var r = 0; r < _pending.Count; r++)
+            for (var r = 0; r < rows; r++)
             {
                 sql.Append(r == 0 ? "(" : ", (");
                 for (var c = 0; c < columns.Length; c++)
@@ -289,16 +319,13 @@ public sealed class SuiteSeeder(DatabaseProvider provider, IReadOnlyDictionary<s
                     sql.Append(c == 0 ? "" : ", ").Append(name);
                     var parameter = command.CreateParameter();
                     parameter.ParameterName = name;
-                    parameter.Value = _pending[r][c];
                     command.Parameters.Add(parameter);
                     p++;
                 }
                 sql.Append(')');
             }
             command.CommandText = sql.ToString();
-            await command.ExecuteNonQueryAsync();
-            _inserted += _pending.Count;
-            _pending.Clear();
+            return command;
         }
     }
 }
