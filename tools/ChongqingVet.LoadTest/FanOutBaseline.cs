@@ -29,6 +29,8 @@ public static class FanOutBaseline
     {
         var port = int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
+        // No settings from wherever it was started (an appsettings.json there may name Kestrel endpoints): only the port below.
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen => listen.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
@@ -37,16 +39,28 @@ public static class FanOutBaseline
             builder.Services.AddSingleton(new CertificateService.CertificateServiceClient(CreateGatewayStyleChannel(args[2])));
             await using var app = builder.Build();
             app.MapGrpcService<Aggregator>();
-            await app.RunAsync();
+            await ServeAsync(app);
         }
         else
         {
             await using var app = builder.Build();
             app.MapGrpcService<Echo>();
-            await app.RunAsync();
+            await ServeAsync(app);
         }
         return 0;
     }
+
+    /// <summary>Starts, tells the parent the port it got (port 0 = any free one: no race with other sockets), serves until killed.</summary>
+    private static async Task ServeAsync(WebApplication app)
+    {
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
+        Console.WriteLine(ListeningPrefix + new Uri(address).Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await app.WaitForShutdownAsync();
+    }
+
+    private const string ListeningPrefix = "LISTENING ";
 
     /// <summary>A channel with the gateway's backend settings (defaults of Resilience:Defaults in the gateway's appsettings.json).</summary>
     public static GrpcChannel CreateGatewayStyleChannel(string address) => GrpcChannel.ForAddress(address, new GrpcChannelOptions
@@ -83,8 +97,8 @@ public static class FanOutBaseline
         }
     }
 
-    /// <summary>Starts this tool again as <paramref name="args"/>; the caller kills it.</summary>
-    public static Process StartSelf(params string[] args)
+    /// <summary>Starts this tool again as <paramref name="args"/> (port 0) and waits for the port it listens on; the caller kills it.</summary>
+    public static async Task<(Process Process, int Port)> StartSelfAsync(params string[] args)
     {
         var self = typeof(FanOutBaseline).Assembly.Location;
         var host = Environment.ProcessPath ?? "dotnet";
@@ -92,37 +106,18 @@ public static class FanOutBaseline
         if (Path.GetFileNameWithoutExtension(host) == "dotnet") start.ArgumentList.Add(self);
         foreach (var arg in args) start.ArgumentList.Add(arg);
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + args[0]);
-        process.OutputDataReceived += (_, _) => { };
+        var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line && line.StartsWith(ListeningPrefix, StringComparison.Ordinal))
+                listening.TrySetResult(int.Parse(line[ListeningPrefix.Length..], System.Globalization.CultureInfo.InvariantCulture));
+        };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[{args[0]}] {e.Data}"); };
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException($"{args[0]} exited before it listened"));
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return process;
-    }
-
-    /// <summary>Waits until something accepts TCP connections on 127.0.0.1:<paramref name="port"/>.</summary>
-    public static async Task WaitForPortAsync(int port, Process process)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            if (process.HasExited) throw new InvalidOperationException($"process {process.Id} exited with {process.ExitCode} before listening on {port}");
-            try
-            {
-                using var client = new System.Net.Sockets.TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return;
-            }
-            catch (System.Net.Sockets.SocketException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100);
-            }
-        }
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var port = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        return (process, port);
     }
 }

@@ -129,12 +129,10 @@ public static class SuiteBenchmark
         var seeder = new SuiteSeeder(provider, connectionStrings);
 
         Log("starting the bare fan-out baseline (echo backend, aggregator)");
-        var echoPort = FanOutBaseline.FreePort();
-        using var echo = FanOutBaseline.StartSelf(FanOutBaseline.EchoCommand, echoPort.ToString(CultureInfo.InvariantCulture));
-        await FanOutBaseline.WaitForPortAsync(echoPort, echo);
-        var aggregatorPort = FanOutBaseline.FreePort();
-        using var aggregator = FanOutBaseline.StartSelf(FanOutBaseline.AggregatorCommand, aggregatorPort.ToString(CultureInfo.InvariantCulture), $"http://127.0.0.1:{echoPort}");
-        await FanOutBaseline.WaitForPortAsync(aggregatorPort, aggregator);
+        var (echo, echoPort) = await FanOutBaseline.StartSelfAsync(FanOutBaseline.EchoCommand, "0");
+        using var echoProcess = echo;
+        var (aggregator, aggregatorPort) = await FanOutBaseline.StartSelfAsync(FanOutBaseline.AggregatorCommand, "0", $"http://127.0.0.1:{echoPort}");
+        using var aggregatorProcess = aggregator;
 
         try
         {

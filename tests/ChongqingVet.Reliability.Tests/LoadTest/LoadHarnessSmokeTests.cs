@@ -31,7 +31,7 @@ public sealed class LoadHarnessSmokeTests(ITestOutputHelper output)
         Assert.True(File.Exists(tool), tool + " is not built: build the solution first.");
         var json = Path.Combine(Directory.CreateTempSubdirectory("cqv-loadsmoke-").FullName, "smoke.json");
 
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Repository.Root, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in new[] { tool, "suite", "--smoke", "--json", json }) start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
         var log = new StringBuilder();
