@@ -35,6 +35,9 @@ public sealed class SuiteProcess : IAsyncDisposable
 
     public SuiteLayout.Member Member { get; }
 
+    /// <summary>The operating-system id of the running process (null when not running), e.g. to read its memory.</summary>
+    public int? ProcessId => _process?.Id;
+
     /// <summary>The last lines the process printed, for failure messages.</summary>
     public string Output => string.Join('\n', _output.TakeLast(30));
 
@@ -112,6 +115,9 @@ public sealed class LocalSuite : IAsyncDisposable
     private LocalSuite(int portOffset) => PortOffset = portOffset;
 
     public int PortOffset { get; }
+
+    /// <summary>The directory that holds the members' SQLite files (&lt;member&gt;.db) and the identity signing key.</summary>
+    public string DataDirectory => _dataDirectory;
 
     public Dictionary<string, SuiteProcess> Members { get; } = [];
 
