@@ -1,6 +1,7 @@
 using ChongqingVet.Certificates.Domain;
 using ChongqingVet.Certificates.V1;
 using ChongqingVet.Common.V1;
+using ChongqingVet.Data;
 using ChongqingVet.Domain.Time;
 using ChongqingVet.TestKit.Databases;
 

@@ -57,6 +57,13 @@ public static class FanOutBaseline
         var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
             .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
         Console.WriteLine(ListeningPrefix + new Uri(address).Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // The parent holds this process's standard input open and never writes: when the parent ends — even killed —
+        // the pipe closes and this process stops, so no orphan outlives a run (or keeps a file lock it inherited).
+        _ = Task.Run(async () =>
+        {
+            await Console.In.ReadToEndAsync();
+            await app.StopAsync();
+        });
         await app.WaitForShutdownAsync();
     }
 
@@ -102,7 +109,10 @@ public static class FanOutBaseline
     {
         var self = typeof(FanOutBaseline).Assembly.Location;
         var host = Environment.ProcessPath ?? "dotnet";
-        var start = new ProcessStartInfo(host) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(host)
+        {
+            UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
         if (Path.GetFileNameWithoutExtension(host) == "dotnet") start.ArgumentList.Add(self);
         foreach (var arg in args) start.ArgumentList.Add(arg);
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + args[0]);

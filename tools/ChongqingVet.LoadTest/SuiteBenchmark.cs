@@ -49,7 +49,13 @@ public sealed class SuiteOptions
     public bool Growth { get; set; }
     public bool Smoke { get; set; }
     public string? Json { get; set; }
+    /// <summary>The PostgreSQL admin connection string; never written to the report (it may hold a password).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string? Postgres { get; set; }
+
+    /// <summary>What the report says about the database: the provider only.</summary>
+    public string Database => Postgres is null ? "SQLite" : "PostgreSQL";
+
     public double Hold { get; set; }
 
     public static SuiteOptions Parse(string[] args)

@@ -74,10 +74,13 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
         WHERE c.certificate_number = @Number
         """;
 
-    private const string ListSql = "SELECT " + Columns + """
-         FROM certificates
-        WHERE certificate_number > @After
-          AND (@LearnerId = '' OR learner_id = @LearnerId)
+    // Two forms, so a learner's list walks ix_certificates_learner (learner_id, certificate_number) instead of the whole
+    // table: "(@LearnerId = '' OR learner_id = @LearnerId)" keeps the planner from using the index.
+    private const string ListSql = "SELECT " + Columns + " FROM certificates WHERE certificate_number > @After" + ListFiltersSql;
+    private const string ListByLearnerSql = "SELECT " + Columns + " FROM certificates WHERE learner_id = @LearnerId AND certificate_number > @After" + ListFiltersSql;
+
+    private const string ListFiltersSql = """
+
           AND (@TypeCode = '' OR type_code = @TypeCode)
           AND (@Status = @Unspecified
                OR (@Status = @Active AND status = @Active AND (expire_date IS NULL OR expire_date >= @Today))
@@ -429,7 +432,7 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
     public async Task<Page<Certificate>> ListAsync(string after, string learnerId, string typeCode, CertificateStatus status, int pageSize, bool includeHolderNames, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = (await connection.QueryAsync<CertificateRow>(new CommandDefinition(ListSql + database.Dialect.Limit(), new
+        var rows = (await connection.QueryAsync<CertificateRow>(new CommandDefinition((string.IsNullOrEmpty(learnerId) ? ListSql : ListByLearnerSql) + database.Dialect.Limit(), new
         {
             After = after,
             LearnerId = learnerId,

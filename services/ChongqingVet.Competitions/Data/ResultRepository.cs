@@ -50,8 +50,17 @@ public sealed class ResultRepository(IDbConnectionFactory database, TimeProvider
         WHERE r.id > @After
           AND (@CompetitionId = '' OR r.competition_id = @CompetitionId)
           AND (@EventCode = '' OR r.event_code = @EventCode)
-          AND (@LearnerId = '' OR EXISTS (SELECT 1 FROM result_participants p WHERE p.result_id = r.id AND p.learner_id = @LearnerId))
         ORDER BY r.id
+        """;
+
+    // A learner's results through ix_result_participants_learner (learner_id, result_id), in result order.
+    private const string ListLearnerResultsSql = "SELECT " + ResultColumns + """
+         FROM result_participants p
+         JOIN competition_results r ON r.id = p.result_id
+        WHERE p.learner_id = @LearnerId AND p.result_id > @After
+          AND (@CompetitionId = '' OR r.competition_id = @CompetitionId)
+          AND (@EventCode = '' OR r.event_code = @EventCode)
+        ORDER BY p.result_id
         """;
 
     private const string UpdateResultSql = """
@@ -159,7 +168,7 @@ public sealed class ResultRepository(IDbConnectionFactory database, TimeProvider
     public async Task<Page<Result>> ListAsync(string after, string learnerId, string competitionId, string eventCode, int pageSize, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = (await connection.QueryAsync<ResultRow>(new CommandDefinition(ListResultsSql + database.Dialect.Limit(), new
+        var rows = (await connection.QueryAsync<ResultRow>(new CommandDefinition((string.IsNullOrEmpty(learnerId) ? ListResultsSql : ListLearnerResultsSql) + database.Dialect.Limit(), new
         {
             After = after,
             LearnerId = learnerId,

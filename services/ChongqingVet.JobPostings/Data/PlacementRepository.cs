@@ -35,12 +35,22 @@ public sealed class PlacementRepository(IDbConnectionFactory database, TimeProvi
         WHERE id = @Id
         """;
 
-    private const string ListPlacementsSql = """
+    private const string PlacementSelectSql = """
         SELECT id AS Id, learner_id AS LearnerId, employer_credit_code AS EmployerCreditCode, posting_id AS PostingId,
                start_date AS StartDate, end_date AS EndDate, status AS Status, created_at AS CreatedAt
         FROM placements
+
+        """;
+
+    // Two forms, so a learner's list walks ix_placements_learner (learner_id, id): "(@LearnerId = '' OR …)" would not.
+    private const string ListPlacementsSql = PlacementSelectSql + """
         WHERE id > @After
-          AND (@LearnerId = '' OR learner_id = @LearnerId)
+          AND (@EmployerCreditCode = '' OR employer_credit_code = @EmployerCreditCode)
+        ORDER BY id
+        """;
+
+    private const string ListLearnerPlacementsSql = PlacementSelectSql + """
+        WHERE learner_id = @LearnerId AND id > @After
           AND (@EmployerCreditCode = '' OR employer_credit_code = @EmployerCreditCode)
         ORDER BY id
         """;
@@ -95,7 +105,7 @@ public sealed class PlacementRepository(IDbConnectionFactory database, TimeProvi
     public async Task<Page<Placement>> ListAsync(string after, string learnerId, string employerCreditCode, int pageSize, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = (await connection.QueryAsync<PlacementRow>(new CommandDefinition(ListPlacementsSql + database.Dialect.Limit(), new
+        var rows = (await connection.QueryAsync<PlacementRow>(new CommandDefinition((string.IsNullOrEmpty(learnerId) ? ListPlacementsSql : ListLearnerPlacementsSql) + database.Dialect.Limit(), new
         {
             After = after,
             LearnerId = learnerId,
