@@ -76,10 +76,10 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
 
     // Two forms, so a learner's list walks ix_certificates_learner (learner_id, certificate_number) instead of the whole
     // table: "(@LearnerId = '' OR learner_id = @LearnerId)" keeps the planner from using the index.
-    private const string ListSql = "SELECT " + Columns + " FROM certificates WHERE certificate_number > @After" + ListFiltersSql;
-    private const string ListByLearnerSql = "SELECT " + Columns + " FROM certificates WHERE learner_id = @LearnerId AND certificate_number > @After" + ListFiltersSql;
+    private const string ListSql = "SELECT " + Columns + " FROM certificates WHERE certificate_number > @After" + ListFilters;
+    private const string ListByLearnerSql = "SELECT " + Columns + " FROM certificates WHERE learner_id = @LearnerId AND certificate_number > @After" + ListFilters;
 
-    private const string ListFiltersSql = """
+    private const string ListFilters = """
 
           AND (@TypeCode = '' OR type_code = @TypeCode)
           AND (@Status = @Unspecified
