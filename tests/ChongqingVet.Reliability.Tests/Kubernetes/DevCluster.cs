@@ -59,7 +59,13 @@ public sealed class DevCluster
     {
         if (key == "connection-string")
             return database?.ConnectionString ?? throw new InvalidOperationException($"Secret {secret} wants a database.");
-        // Stable per Secret key, so a service's Job and server see the same keys.
-        return _generated.GetOrAdd((secret, key), _ => PodSpecification.RandomKey());
+        // Stable per Secret key, so a service's Job and server see the same keys. The credential signing key is a PEM
+        // P-256 private key and its id a name, as the operator creates them (README, operator section).
+        return _generated.GetOrAdd((secret, key), _ => key switch
+        {
+            "credential-signing-key" => System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256).ExportPkcs8PrivateKeyPem(),
+            "credential-signing-key-id" => "probe-test-1",
+            _ => PodSpecification.RandomKey(),
+        });
     }
 }
