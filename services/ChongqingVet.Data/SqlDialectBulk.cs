@@ -10,7 +10,7 @@ public sealed record BulkColumn(string Name, string PostgresType, Type ClrType);
 /// <summary>
 /// Multi-row writes and set membership, per dialect (the bulk half of <see cref="SqlDialect"/>):
 /// <list type="bullet">
-/// <item>PostgreSQL: one <c>INSERT … SELECT * FROM unnest(@c0::type[], …)</c> per call, one typed array per column
+/// <item>PostgreSQL: one <c>INSERT … SELECT columns FROM unnest(@c0::type[], …) AS batch (columns)</c> per call, one typed array per column
 /// (a single statement and a single round trip, whatever the row count);</item>
 /// <item>SQLite and SQL Server: <c>INSERT … VALUES (…), (…)</c>, several rows per statement (SQLite: about 256
 /// parameters, its named-parameter binding is linear in the statement's parameters; SQL Server: its limits of 2,100
@@ -97,7 +97,7 @@ public static partial class SqlBulk
     }
 
     /// <summary>
-    /// The statement that inserts <paramref name="rows"/> rows: on PostgreSQL <c>INSERT … SELECT * FROM unnest(@c0::type[], …)</c>
+    /// The statement that inserts <paramref name="rows"/> rows: on PostgreSQL <c>INSERT … SELECT columns FROM unnest(@c0::type[], …) AS batch (columns)</c>
     /// (any row count; parameter @cN holds column N's array), elsewhere <c>INSERT … VALUES (@p0, …), (…)</c> (parameter
     /// @p(row × columns + column)).
     /// </summary>
@@ -105,7 +105,9 @@ public static partial class SqlBulk
     {
         var columnList = string.Join(", ", columns.Select(c => c.Name));
         if (dialect.Provider == DatabaseProvider.Postgres)
-            return $"INSERT INTO {table} ({columnList}) SELECT * FROM unnest(" + string.Join(", ", columns.Select((c, i) => $"@c{i}::{c.PostgresType}[]")) + ")";
+            // Table and column names come from the callers' constant column descriptors, never from input; every value is a parameter.
+            return $"INSERT INTO {table} ({columnList}) SELECT {columnList} FROM unnest("
+                   + string.Join(", ", columns.Select((c, i) => $"@c{i}::{c.PostgresType}[]")) + $") AS batch ({columnList})";
         var sql = new StringBuilder($"INSERT INTO {table} ({columnList}) VALUES ");
         for (var r = 0; r < rows; r++)
         {

@@ -46,7 +46,7 @@ public class BulkWriteTests
         BulkColumn[] columns = [new("a", "text", typeof(string)), new("b", "bigint", typeof(long))];
         TSqlAssert.Parses(SqlBulk.InsertSql(SqlDialect.SqlServer, "t", columns, 3), "multi-row insert (SqlServer)");
         Assert.Equal("INSERT INTO t (a, b) VALUES (@p0, @p1), (@p2, @p3)", SqlBulk.InsertSql(SqlDialect.Sqlite, "t", columns, 2));
-        Assert.Equal("INSERT INTO t (a, b) SELECT * FROM unnest(@c0::text[], @c1::bigint[])", SqlBulk.InsertSql(SqlDialect.Postgres, "t", columns, 500));
+        Assert.Equal("INSERT INTO t (a, b) SELECT a, b FROM unnest(@c0::text[], @c1::bigint[]) AS batch (a, b)", SqlBulk.InsertSql(SqlDialect.Postgres, "t", columns, 500));
 
         const string query = "SELECT a FROM t WHERE b = @B AND t.a IN @List";
         Assert.Equal("SELECT a FROM t WHERE b = @B AND t.a = ANY(@List)", SqlDialect.Postgres.WithInLists(query));
