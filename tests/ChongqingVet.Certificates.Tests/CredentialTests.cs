@@ -203,6 +203,10 @@ public class CredentialTests
         Assert.True((await anonymous.VerifyCredentialAsync(new VerifyCredentialRequest { Jws = jws })).Verified);
         await RpcAssert.ThrowsAsync(StatusCode.Unauthenticated, () =>
             anonymous.GetCertificateCredentialAsync(new GetCertificateCredentialRequest { CertificateNumber = certificate.CertificateNumber }).ResponseAsync);
+        var reader = harness.ClientWith(harness.Factory.Authority.Issue("reader", "government", ["certificates.read"]));
+        var withoutHolder = await reader.GetCertificateCredentialAsync(new GetCertificateCredentialRequest { CertificateNumber = certificate.CertificateNumber });
+        Assert.Equal(jws, withoutHolder.Jws);
+        Assert.Empty(withoutHolder.HolderIdentitySalt); // the salt would let it try ID numbers against the hash
         var catalogReader = harness.ClientWith(harness.Factory.Authority.Issue("catalog-reader", "institution", ["catalog.read"]));
         await RpcAssert.ThrowsAsync(StatusCode.PermissionDenied, () =>
             catalogReader.GetCertificateCredentialAsync(new GetCertificateCredentialRequest { CertificateNumber = certificate.CertificateNumber }).ResponseAsync);

@@ -278,7 +278,10 @@ public sealed class CertificateGrpcService(
                    ?? throw new NotFoundException("CertificateType", certificate.TypeCode);
         var holderIdNumber = await credentialData.HolderIdNumberAsync(request.CertificateNumber, context.CancellationToken)
                              ?? throw new NotFoundException("Certificate", request.CertificateNumber);
-        return credentials.Create(certificate, type, holderIdNumber);
+        var credential = credentials.Create(certificate, type, holderIdNumber);
+        // The salt with the credential's hash lets anyone try ID numbers: only callers who may see the holder get it.
+        if (!HolderDisclosure.MaySee(context.GetCaller(), certificate.LearnerId)) credential.HolderIdentitySalt = string.Empty;
+        return credential;
     }
 
     public override async Task<VerifyCredentialResponse> VerifyCredential(VerifyCredentialRequest request, ServerCallContext context)
