@@ -25,19 +25,21 @@ public sealed class SuiteOptions
 {
     public const string Usage = """
         suite [--learners N] [--postings N] [--duration S] [--warmup S] [--in-flight 1,16,64] [--import N]
-              [--growth] [--smoke] [--json PATH] [--postgres CONNECTION_STRING] [--skip-import]
+              [--growth] [--smoke] [--json PATH] [--postgres CONNECTION_STRING] [--hold S] [--only NAME,NAME]
           --learners   seeded learners, 10 evidence items each (default 100000)
           --postings   seeded job postings, copies of the 240 sample postings (default 10000)
           --duration   seconds per scenario and in-flight step (default 10)
           --warmup     seconds of warm-up per scenario, at 16 in flight, before any step (default 3)
           --in-flight  calls in flight per step (default 1,16,64)
-          --import     certificates streamed by the import benchmark (default 100000)
+          --import     certificates streamed by the import benchmark (default 100000; 0: no import step)
           --growth     also profile and match at 1,000 and N learners, and at N and 10×N postings, in the same run
           --smoke      tiny data set, 2 s per step, 1 and 4 in flight; exit code 1 if any scenario had an error or no figures
           --json       also write every figure as JSON to PATH
           --postgres   run the services on PostgreSQL (an admin connection string; one database per service is created)
           --hold       after seeding, keep the suite up this many seconds before the scenarios (for h2load; the
                        gateway's addresses and the token file are printed)
+          --only       run only the scenarios whose names contain one of these texts (e.g. "Profile,ListLearnerRecords"),
+                       to profile one path with dotnet-trace while it runs
         """;
 
     public int Learners { get; set; } = 100_000;
@@ -57,6 +59,8 @@ public sealed class SuiteOptions
     public string Database => Postgres is null ? "SQLite" : "PostgreSQL";
 
     public double Hold { get; set; }
+
+    public string[] Only { get; set; } = [];
 
     public static SuiteOptions Parse(string[] args)
     {
@@ -87,6 +91,7 @@ public sealed class SuiteOptions
                 case "--json": options.Json = Next(); break;
                 case "--postgres": options.Postgres = Next(); break;
                 case "--hold": options.Hold = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--only": options.Only = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 default: throw new ArgumentException($"unknown option {args[i]}\n{Usage}");
             }
         }
@@ -149,7 +154,8 @@ public static class SuiteBenchmark
 
             var targets = new Targets(suite, suite.Token, institutionToken, aggregatorPort);
             var duration = TimeSpan.FromSeconds(options.Duration);
-            var scenarios = Scenarios(targets, seeder);
+            var scenarios = Scenarios(targets, seeder)
+                .Where(s => options.Only.Length == 0 || options.Only.Any(o => s.Name.Contains(o, StringComparison.OrdinalIgnoreCase))).ToList();
 
             // Growth, first stage: 1,000 learners (or fewer) and the base postings.
             if (options.Growth)
@@ -176,13 +182,18 @@ public static class SuiteBenchmark
             {
                 foreach (var inFlight in options.InFlight)
                 {
+                    var cpuBefore = processes.ToDictionary(p => p.Key, p => CpuSeconds(p.Value));
                     var step = await LoadRunner.RunAsync(scenario.Name, inFlight, duration, scenario.Call);
+                    var calls = step.Statuses.Values.Sum();
+                    if (calls > 0)
+                        report.CpuCosts.Add(new CpuCost(step.Scenario, inFlight, calls,
+                            processes.ToDictionary(p => p.Key, p => (CpuSeconds(p.Value) - cpuBefore[p.Key]) * 1000.0 / calls)));
                     Log($"{step.Scenario,-26} {inFlight,3} in flight: {step.Rps,9:0} rps  p50 {step.P50Ms,7:0.00} ms  p99 {step.P99Ms,7:0.00} ms  {Statuses(step)}");
                     report.Steps.Add(step);
                 }
             }
 
-            report.Steps.Add(await ImportAsync(options, provider));
+            if (options.Import > 0) report.Steps.Add(await ImportAsync(options, provider));
 
             if (options.Growth && options.Postings * 10 > seeder.Postings)
             {
@@ -416,6 +427,12 @@ public static class SuiteBenchmark
         public double GrowthMiB => RssAfterStepsMiB - RssBeforeStepsMiB;
     }
 
+    /// <summary>CPU time (user + system) each process spent per completed call of a step: where a call's cost goes, whatever else the machine runs.</summary>
+    public sealed record CpuCost(string Scenario, int InFlight, long Calls, Dictionary<string, double> MsPerCall)
+    {
+        public double TotalMsPerCall => MsPerCall.Values.Sum();
+    }
+
     public sealed record Ratio(string Name, int InFlight, double Value, string Definition);
 
     public sealed class Report
@@ -429,6 +446,7 @@ public static class SuiteBenchmark
         public List<StepResult> Steps { get; } = [];
         public List<GrowthStep> Growth { get; } = [];
         public List<ProcessMemory> Processes { get; } = [];
+        public List<CpuCost> CpuCosts { get; } = [];
         public List<Ratio> Ratios => ComputeRatios(this);
     }
 
@@ -468,6 +486,17 @@ public static class SuiteBenchmark
             text.AppendLine("|---|---:|---:|---|");
             foreach (var r in report.Ratios) text.AppendLine(CultureInfo.InvariantCulture, $"| {r.Name} | {r.InFlight} | {r.Value:0.000} | {r.Definition} |");
         }
+        if (report.CpuCosts.Count > 0)
+        {
+            var names = report.CpuCosts.SelectMany(c => c.MsPerCall.Keys).Distinct().ToList();
+            text.AppendLine();
+            text.AppendLine("CPU ms per completed call, by process (user + system time from /proc/<pid>/stat over the step ÷ calls):");
+            text.AppendLine();
+            text.AppendLine($"| scenario | in flight | {string.Join(" | ", names)} | all |");
+            text.AppendLine($"|---|---:|{string.Concat(names.Select(_ => "---:|"))}---:|");
+            foreach (var c in report.CpuCosts)
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {c.Scenario} | {c.InFlight} | {string.Join(" | ", names.Select(n => c.MsPerCall.GetValueOrDefault(n).ToString("0.000", CultureInfo.InvariantCulture)))} | {c.TotalMsPerCall:0.000} |");
+        }
         if (report.Growth.Count > 0)
         {
             text.AppendLine();
@@ -495,6 +524,21 @@ public static class SuiteBenchmark
     }
 
     private static string Statuses(StepResult step) => string.Join(", ", step.Statuses.OrderByDescending(s => s.Value).Select(s => $"{s.Key} {s.Value:N0}"));
+
+    /// <summary>User + system CPU seconds of a process (fields 14 and 15 of /proc/&lt;pid&gt;/stat, in clock ticks of 1/100 s).</summary>
+    private static double CpuSeconds(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // after "pid (comm) ": fields[0] is field 3
+            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
 
     private static long ReadStatusKiB(int pid, string field)
     {
