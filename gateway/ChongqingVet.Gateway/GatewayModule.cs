@@ -52,6 +52,8 @@ public static class GatewayModule
         builder.Services.AddSingleton<TranscriptComposer>();
         builder.Services.AddSingleton<BoundedFanOut>();
         builder.Services.AddSingleton<GatewayMetrics>();
+        builder.Services.AddSingleton(builder.Configuration.GetSection("Credentials").Get<CredentialDocumentOptions>() ?? new CredentialDocumentOptions());
+        builder.Services.AddSingleton<CredentialDocuments>();
 
         var origins = builder.Configuration.GetSection("Cors:AllowedOrigins").Get<string[]>() ?? [];
         builder.Services.AddCors(options => options.AddPolicy(CorsPolicy, policy => policy
@@ -80,6 +82,8 @@ public static class GatewayModule
         if (ManagementOptions.From(app.Configuration, app.Environment).Reflection)
             app.UseSwagger(options => options.RouteTemplate = "openapi/{documentName}.json");
         app.MapGrpcService<LearnerProfileGrpcService>().RequireCors(CorsPolicy);
+        // Public: the credential keys and status lists, republished from the certificates service (docs/CREDENTIALS.md).
+        app.MapCredentialDocuments();
         return app;
     }
 }

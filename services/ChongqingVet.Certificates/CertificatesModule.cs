@@ -8,6 +8,24 @@ using ChongqingVet.Data;
 
 namespace ChongqingVet.Certificates;
 
+/// <summary>How a status list credential is served over HTTP (the certificates service and the gateway alike).</summary>
+public static class StatusListResults
+{
+    public const string MediaType = "application/jwt";
+
+    /// <summary>200 with the JWS, or 304 when If-None-Match names its ETag, or 404 when there is no such list.</summary>
+    public static IResult Serve(HttpContext http, string? jws, string? etag, int maxAgeSeconds)
+    {
+        if (jws is null || etag is null) return Results.NotFound();
+        http.Response.Headers.CacheControl = $"public, max-age={maxAgeSeconds}";
+        http.Response.Headers.ETag = etag;
+        var ifNoneMatch = http.Request.Headers.IfNoneMatch.ToString();
+        if (ifNoneMatch.Length > 0 && (ifNoneMatch.Trim() == "*" || ifNoneMatch.Split(',').Any(tag => tag.Trim().Replace("W/", "", StringComparison.Ordinal) == etag)))
+            return Results.StatusCode(StatusCodes.Status304NotModified);
+        return Results.Text(jws, MediaType);
+    }
+}
+
 /// <summary>Registers and maps the certificates service.</summary>
 public static class CertificatesModule
 {
@@ -39,6 +57,8 @@ public static class CertificatesModule
         builder.Services.AddSingleton<CertificateCredentials>();
         builder.Services.AddSingleton<CredentialVerifier>();
         builder.Services.AddSingleton<CredentialRepository>();
+        builder.Services.AddSingleton<StatusListRepository>();
+        builder.Services.AddSingleton<StatusListPublisher>();
         builder.Services.AddSingleton<ISampleDataSeeder, CertificateSampleData>();
         return builder;
     }
@@ -51,6 +71,13 @@ public static class CertificatesModule
         {
             http.Response.Headers.CacheControl = $"public, max-age={JwksCacheSeconds}";
             return Results.Text(keys.Jwks().ToJsonString(), "application/jwk-set+json");
+        });
+        // Public by design, like the JWKS (not rate-limited): the signed Bitstring Status Lists that credentials point to.
+        app.MapGet("/credentials/status/{listId:long}", async (long listId, HttpContext http, StatusListPublisher publisher, StatusListRepository lists,
+            CredentialOptions options) =>
+        {
+            var list = listId > 0 ? await publisher.GetAsync(lists, listId, http.RequestAborted) : null;
+            return StatusListResults.Serve(http, list?.Jws, list?.ETag, options.StatusListCacheSeconds);
         });
         app.MapAudit();
         return app;

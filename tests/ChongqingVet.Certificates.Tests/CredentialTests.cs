@@ -246,7 +246,7 @@ public class CredentialTests
             """, new() { ["JWS"] = tampered, ["JWKS"] = jwks }));
     }
 
-    private static async Task<JsonNode> RunNodeAsync(string script, Dictionary<string, string> environment)
+    internal static async Task<JsonNode> RunNodeAsync(string script, Dictionary<string, string> environment)
     {
         var start = new ProcessStartInfo("node", ["--input-type=module", "-e", script])
         {

@@ -25,6 +25,12 @@ public class RevokeUseCaseTests
             Writes.Add($"{number} '{reason}' v{expectedVersion}");
             return Task.FromResult(new Certificate { CertificateNumber = number, Status = CertificateStatus.Revoked });
         }
+
+        public Task SetCredentialStatusRevokedAsync(string number, CancellationToken cancellationToken)
+        {
+            Writes.Add($"{number} status bit");
+            return Task.CompletedTask;
+        }
     }
 
     private static Caller Institution(string organisation = Issuer) =>
@@ -35,7 +41,7 @@ public class RevokeUseCaseTests
     {
         var store = new FakeStore(CertificateStatus.Active);
         await new RevokeCertificate().RunAsync(store, Institution(), "C-1", " 证书信息有误 ", 2, CancellationToken.None);
-        Assert.Equal(["C-1 '证书信息有误' v2"], store.Writes);
+        Assert.Equal(["C-1 '证书信息有误' v2", "C-1 status bit"], store.Writes); // the credential status bit, in the same store (transaction)
     }
 
     [Fact]

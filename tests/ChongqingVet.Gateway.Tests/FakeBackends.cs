@@ -73,6 +73,16 @@ public sealed class Script
     /// <summary>The skill codes the catalog lists answer for (one course / certificate type / upcoming event each).</summary>
     public HashSet<string> Offered { get; } = [];
 
+    /// <summary>Certificates: GetCertificateCredential calls (with the request and the authorization they carried).</summary>
+    public int CredentialCalls;
+    public GetCertificateCredentialRequest? LastCredentialRequest { get; set; }
+    public string? LastCredentialAuthorization { get; set; }
+
+    /// <summary>Certificates: calls of GetCredentialKeys and GetStatusListCredential, and the status list's current version (list 1 only).</summary>
+    public int KeysCalls;
+    public int StatusListCalls;
+    public int StatusListVersion { get; set; } = 1;
+
     public async Task RunAsync(ServerCallContext context)
     {
         Interlocked.Increment(ref RecordCalls);
@@ -167,6 +177,31 @@ public sealed class FakeBackends : IAsyncDisposable
             await script.RunAsync(context);
             return script.RecordPage(request, EvidenceSourceKind.Certificate, i => ($"certificates/S{i}", Certificate(i)),
                 Script.Evidence("IR-OPS", SkillLevel._3Advanced, EvidenceSourceKind.Certificate, "certificates/S1"));
+        }
+
+        public override Task<CertificateCredential> GetCertificateCredential(GetCertificateCredentialRequest request, ServerCallContext context)
+        {
+            Interlocked.Increment(ref script.CredentialCalls);
+            script.LastCredentialRequest = request;
+            script.LastCredentialAuthorization = context.RequestHeaders.GetValue("authorization");
+            if (script.Fail is { } code) throw new RpcException(new Status(code, "scripted failure"));
+            return Task.FromResult(new CertificateCredential { Jws = $"header.{request.CertificateNumber}.signature", KeyId = "fake-key" });
+        }
+
+        public override Task<CredentialKeys> GetCredentialKeys(GetCredentialKeysRequest request, ServerCallContext context)
+        {
+            Interlocked.Increment(ref script.KeysCalls);
+            if (script.Fail is { } code) throw new RpcException(new Status(code, "scripted failure"));
+            return Task.FromResult(new CredentialKeys { JwksJson = """{"keys":[{"kty":"EC","kid":"fake-key"}]}""", MaxAgeSeconds = 300 });
+        }
+
+        public override Task<StatusListCredential> GetStatusListCredential(GetStatusListCredentialRequest request, ServerCallContext context)
+        {
+            Interlocked.Increment(ref script.StatusListCalls);
+            if (script.Fail is { } code) throw new RpcException(new Status(code, "scripted failure"));
+            if (request.ListId != 1) throw new RpcException(new Status(StatusCode.NotFound, "no such list"));
+            var version = script.StatusListVersion;
+            return Task.FromResult(new StatusListCredential { Jws = $"header.list-v{version}.signature", Etag = $"\"v{version}\"", MaxAgeSeconds = 60 });
         }
 
         public override Task<ListCertificatesResponse> ListCertificates(ListCertificatesRequest request, ServerCallContext context)

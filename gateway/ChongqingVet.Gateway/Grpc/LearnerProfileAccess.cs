@@ -13,5 +13,7 @@ public static class LearnerProfileAccess
         ["MatchJobs"] = RequiresOrSelf(Scope.ProfilesRead),
         ["GetSkillGap"] = RequiresOrSelf(Scope.ProfilesRead),
         ["GetTranscript"] = RequiresOrSelf(Scope.ProfilesRead),
+        // The certificates service's own rule for the call; it checks again (and audits) with the forwarded token.
+        ["GetCertificateCredential"] = RequiresOrSelf(Scope.CertificatesRead),
     };
 }

@@ -12,6 +12,12 @@ const LEVELS = {
 const SECTIONS = { certificates: "证书 certificates", competitions: "竞赛 competitions", courses: "课程 courses", jobpostings: "岗位 job postings" };
 // Enrolment states as JSON transcoding writes them (enum names; an unset enum is left out of the JSON).
 const ENROLLMENT_STATUSES = { ENROLLMENT_STATUS_ENROLLED: "在读", ENROLLMENT_STATUS_PASSED: "通过", ENROLLMENT_STATUS_FAILED: "未通过", ENROLLMENT_STATUS_EXEMPTED: "免修" };
+const CERTIFICATE_LEVELS = {
+  CERTIFICATE_LEVEL_X_JUNIOR: "初级", CERTIFICATE_LEVEL_X_INTERMEDIATE: "中级", CERTIFICATE_LEVEL_X_SENIOR: "高级",
+  CERTIFICATE_LEVEL_NATIONAL_5: "五级/初级工", CERTIFICATE_LEVEL_NATIONAL_4: "四级/中级工", CERTIFICATE_LEVEL_NATIONAL_3: "三级/高级工",
+  CERTIFICATE_LEVEL_NATIONAL_2: "二级/技师", CERTIFICATE_LEVEL_NATIONAL_1: "一级/高级技师",
+};
+const CERTIFICATE_STATUSES = { CERTIFICATE_STATUS_ACTIVE: "有效", CERTIFICATE_STATUS_REVOKED: "已撤销", CERTIFICATE_STATUS_EXPIRED: "已过期" };
 const SOURCES = { EVIDENCE_SOURCE_KIND_CERTIFICATE: "证书", EVIDENCE_SOURCE_KIND_COMPETITION: "竞赛", EVIDENCE_SOURCE_KIND_COURSE: "课程", EVIDENCE_SOURCE_KIND_PLACEMENT: "岗位实习" };
 
 const $ = (id) => document.getElementById(id);
@@ -135,6 +141,40 @@ function showEvidence(skill) {
       el("tbody", {}, ...rows)));
 }
 
+// One row per certificate; an active one offers its signed credential (fetched through the gateway with the
+// signed-in token: a learner's own route) as a .jwt file.
+function drawCertificates(learnerId, certificates) {
+  const list = $("certificates");
+  list.replaceChildren();
+  if (!certificates.length) list.append(el("li", {}, "暂无证书 No certificates."));
+  for (const certificate of certificates) {
+    const date = certificate.issueDate ? `${certificate.issueDate.year}-${String(certificate.issueDate.month).padStart(2, "0")}-${String(certificate.issueDate.day).padStart(2, "0")}` : "";
+    const item = el("li", { class: "certificate", "data-certificate": certificate.certificateNumber },
+      el("strong", {}, certificate.typeCode), ` · ${CERTIFICATE_LEVELS[certificate.level] || ""} · ${certificate.certificateNumber} · ${date} · ${CERTIFICATE_STATUSES[certificate.status] || ""}`);
+    if (certificate.status === "CERTIFICATE_STATUS_ACTIVE") {
+      const button = el("button", { type: "button", class: "download-credential" }, "下载签名证书 Download signed certificate");
+      button.addEventListener("click", () => downloadCredential(learnerId, certificate.certificateNumber, item));
+      item.append(button);
+    }
+    list.append(item);
+  }
+}
+
+async function downloadCredential(learnerId, number, item) {
+  item.querySelector(".credential-error")?.remove();
+  try {
+    const credential = await api(`/v1/learners/${encodeURIComponent(learnerId)}/certificates/${encodeURIComponent(number)}/credential`);
+    const url = URL.createObjectURL(new Blob([credential.jws], { type: "application/jwt" }));
+    const link = el("a", { href: url, download: `${number}.jwt` });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  } catch (error) {
+    item.append(el("span", { class: "error credential-error" }, ` ${error.message}`));
+  }
+}
+
 function requirementList(items, cls) {
   return el("span", { class: cls }, items.map((r) => `${r.skillName}≥${level(r.requiredLevel)[1]}${r.essential ? "★" : ""}`).join("，") || "—");
 }
@@ -197,6 +237,7 @@ async function load(event) {
     ]);
     if (current !== generation) return;
     drawSkills(profile.skills || []);
+    drawCertificates(learnerId, profile.certificates || []);
     drawMatches(learnerId, matches.matches || []);
     const unreachable = [profile.unreachable || [], matches.unreachable || []];
     try {

@@ -12,12 +12,27 @@ public sealed class CertificateStores(
     IDbConnectionFactory database,
     CertificateRepository certificates,
     CertificateTypeRepository types,
-    IdempotencyStore idempotency)
+    IdempotencyStore idempotency,
+    StatusListRepository statusLists)
 {
     /// <summary>The idempotency operation of one imported item (its stored response replays the item).</summary>
     public const string ImportOperation = "ImportCertificate";
 
-    public IRevocationStore In(DbConnection connection, DbTransaction transaction) => new TransactionStore(certificates, types, idempotency, connection, transaction);
+    public IRevocationStore In(DbConnection connection, DbTransaction transaction) => new RevocationStore(statusLists, new TransactionStore(certificates, types, idempotency, connection, transaction), connection, transaction);
+
+    /// <summary>The revocation's store: the transaction's rows plus the certificate's status list bit.</summary>
+    private sealed class RevocationStore(StatusListRepository statusLists, TransactionStore rows, DbConnection connection, DbTransaction transaction) : IRevocationStore
+    {
+        public Task<Certificate?> CertificateAsync(string number, CancellationToken cancellationToken) => rows.CertificateAsync(number, cancellationToken);
+
+        public Task<CertificateType?> TypeAsync(string code, CancellationToken cancellationToken) => rows.TypeAsync(code, cancellationToken);
+
+        public Task<Certificate> RevokeAsync(string number, string reason, long expectedVersion, CancellationToken cancellationToken) =>
+            rows.RevokeAsync(number, reason, expectedVersion, cancellationToken);
+
+        public Task SetCredentialStatusRevokedAsync(string number, CancellationToken cancellationToken) =>
+            statusLists.SetRevokedAsync(connection, transaction, number, cancellationToken);
+    }
 
     public IIssuanceStore Issuance(DbConnection connection, DbTransaction transaction) => new TransactionStore(certificates, types, idempotency, connection, transaction);
 
@@ -55,7 +70,7 @@ public sealed class CertificateStores(
         CertificateTypeRepository types,
         IdempotencyStore idempotency,
         DbConnection connection,
-        DbTransaction transaction) : IRevocationStore, IImportBatch
+        DbTransaction transaction) : IImportBatch
     {
         public Task<Certificate?> CertificateAsync(string number, CancellationToken cancellationToken) =>
             certificates.GetAsync(connection, transaction, number, includeHolderName: false, cancellationToken);

@@ -17,11 +17,15 @@ public interface IRevocationStore
 
     /// <summary>Marks the certificate revoked with the reason if the version still matches (else ABORTED).</summary>
     Task<Certificate> RevokeAsync(string number, string reason, long expectedVersion, CancellationToken cancellationToken);
+
+    /// <summary>Sets the certificate's bit in its Bitstring Status List, if it has an entry (docs/CREDENTIALS.md).</summary>
+    Task SetCredentialStatusRevokedAsync(string number, CancellationToken cancellationToken);
 }
 
 /// <summary>
 /// RevokeCertificate: only the organisation that owns the certificate's type revokes it, and a certificate is revoked
-/// once — revoking a revoked certificate is FAILED_PRECONDITION (CERTIFICATE_ALREADY_REVOKED).
+/// once — revoking a revoked certificate is FAILED_PRECONDITION (CERTIFICATE_ALREADY_REVOKED). The certificate's bit in
+/// its credential status list is set in the same transaction, so a published list never lags a committed revocation.
 /// </summary>
 public sealed class RevokeCertificate
 {
@@ -33,6 +37,8 @@ public sealed class RevokeCertificate
         IssuerAuthority.EnsureOwns(caller, type);
         if (existing.Status == CertificateStatus.Revoked)
             throw new FailedPreconditionException("CERTIFICATE_ALREADY_REVOKED", $"Certificate '{number}' is already revoked.");
-        return await store.RevokeAsync(number, reason.Trim(), expectedVersion, cancellationToken);
+        var revoked = await store.RevokeAsync(number, reason.Trim(), expectedVersion, cancellationToken);
+        await store.SetCredentialStatusRevokedAsync(number, cancellationToken);
+        return revoked;
     }
 }

@@ -22,7 +22,9 @@ public static class CertificateAccess
         ["VerifyCertificate"] = Anonymous,
         ["ListLearnerSkillEvidence"] = RequiresOrSelf(Scope.ProfilesRead),
         ["ListLearnerRecords"] = RequiresOrSelf(Scope.ProfilesRead),
-        ["GetCertificateCredential"] = Requires(Scope.CertificatesRead) with { PersonalData = true },
+        ["GetCertificateCredential"] = RequiresOrSelf(Scope.CertificatesRead),
         ["VerifyCredential"] = Anonymous,
+        ["GetCredentialKeys"] = Anonymous,
+        ["GetStatusListCredential"] = Anonymous,
     };
 }

@@ -27,7 +27,11 @@ public sealed class CertificateGrpcService(
     CertificateMetrics metrics,
     CertificateCredentials credentials,
     CredentialRepository credentialData,
-    CredentialVerifier credentialVerifier) : CertificateService.CertificateServiceBase
+    CredentialVerifier credentialVerifier,
+    CredentialKeyRing credentialKeys,
+    CredentialOptions credentialOptions,
+    StatusListRepository statusLists,
+    StatusListPublisher statusListPublisher) : CertificateService.CertificateServiceBase
 {
     public override async Task<CertificateType> CreateCertificateType(CreateCertificateTypeRequest request, ServerCallContext context)
     {
@@ -272,13 +276,18 @@ public sealed class CertificateGrpcService(
     public override async Task<CertificateCredential> GetCertificateCredential(GetCertificateCredentialRequest request, ServerCallContext context)
     {
         RequireNumber(request.CertificateNumber);
+        if (request.LearnerId.Length > 0 && LearnerId.Validate(request.LearnerId) is { } learnerError) throw new ValidationException("learner_id", learnerError);
         var certificate = await certificates.GetAsync(request.CertificateNumber, false, context.CancellationToken)
                           ?? throw new NotFoundException("Certificate", request.CertificateNumber);
+        // A learner_id that is not the certificate's learner reads as no such certificate (a learner learns nothing of others').
+        if (request.LearnerId.Length > 0 && request.LearnerId != certificate.LearnerId) throw new NotFoundException("Certificate", request.CertificateNumber);
         var type = await types.GetAsync(certificate.TypeCode, context.CancellationToken)
                    ?? throw new NotFoundException("CertificateType", certificate.TypeCode);
         var holderIdNumber = await credentialData.HolderIdNumberAsync(request.CertificateNumber, context.CancellationToken)
                              ?? throw new NotFoundException("Certificate", request.CertificateNumber);
-        var credential = credentials.Create(certificate, type, holderIdNumber);
+        CertificateCredentials.EnsureActive(certificate); // before an index is drawn for it
+        var status = await statusLists.EntryForAsync(request.CertificateNumber, context.CancellationToken);
+        var credential = credentials.Create(certificate, type, holderIdNumber, status);
         // The salt with the credential's hash lets anyone try ID numbers: only callers who may see the holder get it.
         if (!HolderDisclosure.MaySee(context.GetCaller(), certificate.LearnerId)) credential.HolderIdentitySalt = string.Empty;
         return credential;
@@ -291,7 +300,18 @@ public sealed class CertificateGrpcService(
             violations.Check(request.Jws.Length <= CompactJws.MaxLength, "jws", $"is longer than {CompactJws.MaxLength} characters");
         violations.ThrowIfAny();
         return await credentialVerifier.VerifyAsync(request.Jws,
-            async (number, token) => (await certificates.GetAsync(number, false, token))?.Status, context.CancellationToken);
+            async (number, token) => (await certificates.GetAsync(number, false, token))?.Status, statusLists, context.CancellationToken);
+    }
+
+    public override Task<CredentialKeys> GetCredentialKeys(GetCredentialKeysRequest request, ServerCallContext context) =>
+        Task.FromResult(new CredentialKeys { JwksJson = credentialKeys.Jwks().ToJsonString(), MaxAgeSeconds = CertificatesModule.JwksCacheSeconds });
+
+    public override async Task<StatusListCredential> GetStatusListCredential(GetStatusListCredentialRequest request, ServerCallContext context)
+    {
+        if (request.ListId <= 0) throw new ValidationException("list_id", "is required: a status list id, from 1");
+        var list = await statusListPublisher.GetAsync(statusLists, request.ListId, context.CancellationToken)
+                   ?? throw new NotFoundException("StatusList", request.ListId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return new StatusListCredential { Jws = list.Jws, Etag = list.ETag, MaxAgeSeconds = credentialOptions.StatusListCacheSeconds };
     }
 
     private static void RequireNumber(string number)

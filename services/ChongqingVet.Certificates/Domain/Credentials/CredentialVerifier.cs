@@ -27,7 +27,8 @@ public static class CompactJws
 /// <summary>
 /// Verifies a certificate credential in four steps, in order — format (a compact JWS whose payload is an
 /// OpenBadgeCredential of this issuer), proof (an allowed algorithm, a known <c>kid</c>, no key carried in the header,
-/// a valid signature), status (the certificate exists here and is not revoked), validity (today within
+/// a valid signature), status (the certificate exists here, the bit at its Bitstring Status List index is clear and
+/// it is not revoked), validity (today within
 /// validFrom … validUntil) — and reports every step; after a failure the rest are skipped.
 /// </summary>
 public sealed class CredentialVerifier(CredentialKeyRing keys, CredentialOptions options, TimeProvider clock)
@@ -43,17 +44,24 @@ public sealed class CredentialVerifier(CredentialKeyRing keys, CredentialOptions
 
     /// <summary>
     /// Verifies <paramref name="jws"/>; <paramref name="statusOf"/> gives a certificate's effective status, null when
-    /// this service never issued it.
+    /// this service never issued it; <paramref name="statusLists"/> are this service's own Bitstring Status Lists (read
+    /// from its store, not over HTTP).
     /// </summary>
     public async Task<VerifyCredentialResponse> VerifyAsync(string jws, Func<string, CancellationToken, Task<CertificateStatus?>> statusOf,
-        CancellationToken cancellationToken)
+        IStatusListSource statusLists, CancellationToken cancellationToken)
     {
         var response = new VerifyCredentialResponse();
         var steps = new List<Func<Task<string?>>>();
         Parsed? parsed = null;
+        string? statusDetail = null;
         steps.Add(() => Task.FromResult(Parse(jws, out parsed)));
         steps.Add(() => CheckProofAsync(jws, parsed!));
-        steps.Add(async () => await CheckStatusAsync(parsed!, statusOf, cancellationToken));
+        steps.Add(async () =>
+        {
+            var (failure, detail) = await CheckStatusAsync(parsed!, statusOf, statusLists, cancellationToken);
+            statusDetail = detail;
+            return failure;
+        });
         steps.Add(() => Task.FromResult(CheckValidity(parsed!)));
         string[] names = [FormatStep, ProofStep, StatusStep, ValidityStep];
 
@@ -71,7 +79,7 @@ public sealed class CredentialVerifier(CredentialKeyRing keys, CredentialOptions
             {
                 Step = names[i],
                 Outcome = failed ? CredentialCheckOutcome.Failed : CredentialCheckOutcome.Passed,
-                Detail = failure ?? PassedDetail(names[i], parsed),
+                Detail = failure ?? (names[i] == StatusStep && statusDetail is not null ? statusDetail : PassedDetail(names[i], parsed)),
             });
             if (i == 0 && parsed is not null) response.CertificateNumber = parsed.CertificateNumber;
         }
@@ -138,14 +146,39 @@ public sealed class CredentialVerifier(CredentialKeyRing keys, CredentialOptions
         return result.IsValid ? null : "the signature does not match the payload and key";
     }
 
-    private static async Task<string?> CheckStatusAsync(Parsed parsed, Func<string, CancellationToken, Task<CertificateStatus?>> statusOf,
-        CancellationToken cancellationToken) =>
-        await statusOf(parsed.CertificateNumber, cancellationToken) switch
+    /// <summary>
+    /// The certificate exists here; its <c>credentialStatus</c> (when present — credentials signed before status lists
+    /// carry none) is a revocation <c>BitstringStatusListEntry</c> of one of this issuer's lists whose bit is not set;
+    /// and the certificate's own status is not revoked. Returns the failure, or null and what passed.
+    /// </summary>
+    private async Task<(string? Failure, string? Detail)> CheckStatusAsync(Parsed parsed, Func<string, CancellationToken, Task<CertificateStatus?>> statusOf,
+        IStatusListSource statusLists, CancellationToken cancellationToken)
+    {
+        var status = await statusOf(parsed.CertificateNumber, cancellationToken);
+        if (status is null) return ("this service issued no certificate with this number", null);
+        string? detail = null;
+        if (parsed.Payload["credentialStatus"] is { } entryNode)
         {
-            null => "this service issued no certificate with this number",
-            CertificateStatus.Revoked => "the certificate has been revoked",
-            _ => null,
-        };
+            if (entryNode is not JsonObject entry
+                || Text(entry["type"]) != BitstringStatusList.EntryType
+                || Text(entry["statusPurpose"]) != BitstringStatusList.Purpose
+                || Text(entry["statusListCredential"]) is not { } listUrl
+                || BitstringStatusList.ListIdOf(options.IssuerBaseUrl, listUrl) is not { } listId
+                || !int.TryParse(Text(entry["statusListIndex"]), NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+            {
+                return ($"credentialStatus is not a {BitstringStatusList.Purpose} {BitstringStatusList.EntryType} of this issuer's status lists", null);
+            }
+            switch (await statusLists.IsSetAsync(listId, index, cancellationToken))
+            {
+                case null:
+                    return ($"status list {listUrl} does not exist or has no index {index}", null);
+                case true:
+                    return ($"revoked: bit {index} of status list {listUrl} is set", null);
+            }
+            detail = $"not revoked (bit {index} of status list {listUrl} is clear)";
+        }
+        return status == CertificateStatus.Revoked ? ("the certificate has been revoked", null) : (null, detail);
+    }
 
     private string? CheckValidity(Parsed parsed)
     {

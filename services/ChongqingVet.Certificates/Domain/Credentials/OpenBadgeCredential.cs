@@ -10,9 +10,9 @@ namespace ChongqingVet.Certificates.Domain.Credentials;
 /// A certificate as an Open Badges 3.0 <c>OpenBadgeCredential</c> (docs/CREDENTIALS.md): issuer = the organisation that
 /// owns the certificate type (its unified social credit code as an identifier), achievement = the type at its level,
 /// alignments = the skills the level attests, validFrom/validUntil = issue and expiry (China time). The holder appears
-/// only as a salted SHA-256 of the ID number. The JSON is built in a fixed member order, so the same certificate always
-/// gives the same bytes. VC-JWT (OB3 §8.2): the payload is the credential itself plus the registered claims
-/// iss, jti, nbf and exp.
+/// only as a salted SHA-256 of the ID number; <c>credentialStatus</c> is its Bitstring Status List entry. The JSON is
+/// built in a fixed member order, so the same certificate always gives the same bytes. VC-JWT (OB3 §8.2): the payload
+/// is the credential itself plus the registered claims iss, jti, nbf and exp.
 /// </summary>
 public static class OpenBadgeCredential
 {
@@ -32,7 +32,7 @@ public static class OpenBadgeCredential
             : null;
     }
 
-    public static JsonObject Build(string baseUrl, Certificate certificate, CertificateType type, string identityHash)
+    public static JsonObject Build(string baseUrl, Certificate certificate, CertificateType type, string identityHash, StatusListEntry? status = null)
     {
         var level = type.Levels.FirstOrDefault(l => l.Level == certificate.Level)
                     ?? throw new ArgumentException($"type {type.Code} has no level {certificate.Level}");
@@ -96,6 +96,7 @@ public static class OpenBadgeCredential
                 })]),
             },
         };
+        if (status is not null) credential["credentialStatus"] = BitstringStatusList.Entry(baseUrl, status);
         credential["iss"] = issuerId;
         credential["jti"] = id;
         credential["nbf"] = validFrom.ToUnixTimeSeconds();
