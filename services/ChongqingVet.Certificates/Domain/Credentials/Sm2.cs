@@ -96,7 +96,7 @@ public static class Sm2
     }
 
     /// <summary>
-    /// An SM2 key from PEM: a PKCS#8 <c>PRIVATE KEY</c> or SEC1 <c>EC PRIVATE KEY</c> (e.g. from
+    /// An SM2 key from PEM: a PKCS#8 <c>PRIVATE KEY</c> or SEC1 <c>EC PRIVATE KEY</c> / <c>SM2 PRIVATE KEY</c> (e.g. from
     /// <c>openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:SM2</c>), or a SubjectPublicKeyInfo <c>PUBLIC KEY</c>;
     /// the curve must be sm2p256v1. Returns the private part when present and always the public part.
     /// </summary>
@@ -105,7 +105,8 @@ public static class Sm2
         object? read;
         try
         {
-            using var reader = new PemReader(new StringReader(pem));
+            // OpenSSL 3 writes a SEC1 SM2 key as "SM2 PRIVATE KEY" (openssl ec); its content is an EC PRIVATE KEY.
+            using var reader = new PemReader(new StringReader(pem.Replace("SM2 PRIVATE KEY", "EC PRIVATE KEY", StringComparison.Ordinal)));
             read = reader.ReadObject();
         }
         catch (Exception exception) when (exception is IOException or PemException or ArgumentException or InvalidCastException or InvalidOperationException)
