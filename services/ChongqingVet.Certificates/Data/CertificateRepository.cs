@@ -46,7 +46,7 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
 
     private const string ExpireOldSql = """
         UPDATE certificates SET status = @Expired, version = version + 1
-        WHERE holder_id_index = @HolderIdIndex AND type_code = @TypeCode AND level = @Level AND status = @Active
+        WHERE holder_id_index IN @HolderIdIndexes AND type_code = @TypeCode AND level = @Level AND status = @Active
           AND expire_date IS NOT NULL AND expire_date < @Today
         """;
 
@@ -61,7 +61,7 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
 
     private const string ActiveHolderSql = """
         SELECT certificate_number FROM certificates
-        WHERE holder_id_index = @HolderIdIndex AND type_code = @TypeCode AND level = @Level AND status = @Active
+        WHERE holder_id_index IN @HolderIdIndexes AND type_code = @TypeCode AND level = @Level AND status = @Active
         """;
 
     private const string SelectByNumberSql = "SELECT " + Columns + " FROM certificates WHERE certificate_number = @Number";
@@ -272,13 +272,14 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
         IReadOnlyList<(CertificateType Type, IssueCertificateRequest Request)> issues, DateOnly today, CancellationToken cancellationToken)
     {
         var held = new string?[issues.Count];
-        var indexes = issues.Select(i => identity.IdNumberIndex(NationalIdNumber.Normalize(i.Request.HolderIdNumber))).ToArray();
+        // Every configured scheme's index per issuance: a holder's rows may still be under the previous scheme.
+        var indexes = issues.Select(i => identity.IdNumberIndexes(NationalIdNumber.Normalize(i.Request.HolderIdNumber))).ToArray();
         var expireSql = database.Dialect.WithInLists(ExpireLapsedManySql);
         var activeSql = database.Dialect.WithInLists(ActiveHoldersSql);
         foreach (var group in Enumerable.Range(0, issues.Count).GroupBy(i => (issues[i].Type.Code, issues[i].Request.Level)))
         {
             var active = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var chunk in group.Select(i => indexes[i]).DistinctBy(Convert.ToBase64String).Chunk(SqlBulk.MaxListLength))
+            foreach (var chunk in group.SelectMany(i => indexes[i]).DistinctBy(Convert.ToBase64String).Chunk(SqlBulk.MaxListLength))
             {
                 var parameters = new
                 {
@@ -292,7 +293,8 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
                 foreach (var row in await connection.QueryAsync<ActiveHolderRow>(new CommandDefinition(activeSql, parameters, transaction, cancellationToken: cancellationToken)))
                     active[Convert.ToBase64String(row.HolderIdIndex)] = row.CertificateNumber;
             }
-            foreach (var i in group) held[i] = active.GetValueOrDefault(Convert.ToBase64String(indexes[i]));
+            foreach (var i in group)
+                held[i] = indexes[i].Select(index => active.GetValueOrDefault(Convert.ToBase64String(index))).FirstOrDefault(n => n is not null);
         }
         return held;
     }
@@ -397,9 +399,9 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
     /// <summary>Marks the holder's stored-ACTIVE certificates of the type and level that expired before <paramref name="today"/> as EXPIRED.</summary>
     public async Task ExpireLapsedAsync(DbConnection connection, DbTransaction transaction, string typeCode, CertificateLevel level, string idNumber, DateOnly today,
         CancellationToken cancellationToken) =>
-        await connection.ExecuteAsync(new CommandDefinition(ExpireOldSql, new
+        await connection.ExecuteAsync(new CommandDefinition(database.Dialect.WithInLists(ExpireOldSql), new
         {
-            HolderIdIndex = identity.IdNumberIndex(NationalIdNumber.Normalize(idNumber)),
+            HolderIdIndexes = identity.IdNumberIndexes(NationalIdNumber.Normalize(idNumber)),
             TypeCode = typeCode,
             Level = (int)level,
             Today = today.ToStoredDate(),
@@ -409,9 +411,9 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
 
     /// <summary>The number of the holder's stored-ACTIVE certificate of this type and level, if any.</summary>
     public async Task<string?> FindActiveAsync(DbConnection connection, DbTransaction transaction, string typeCode, CertificateLevel level, string idNumber, CancellationToken cancellationToken) =>
-        await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(ActiveHolderSql, new
+        await connection.QueryFirstOrDefaultAsync<string>(new CommandDefinition(database.Dialect.WithInLists(ActiveHolderSql), new
         {
-            HolderIdIndex = identity.IdNumberIndex(NationalIdNumber.Normalize(idNumber)),
+            HolderIdIndexes = identity.IdNumberIndexes(NationalIdNumber.Normalize(idNumber)),
             TypeCode = typeCode,
             Level = (int)level,
             StoredStatus.Active,
@@ -469,8 +471,8 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
         await using var connection = await database.OpenAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<VerifyRow>(new CommandDefinition(VerifySql, new { Number = number }, cancellationToken: cancellationToken));
         var matches = row is not null && (holderName is not null
-            ? row.HolderNameIndex.AsSpan().SequenceEqual(identity.NameIndex(holderName))
-            : row.HolderIdIndex.AsSpan().SequenceEqual(identity.IdNumberIndex(holderIdNumber ?? string.Empty)));
+            ? identity.MatchesName(row.HolderNameIndex, holderName)
+            : identity.MatchesIdNumber(row.HolderIdIndex, holderIdNumber ?? string.Empty));
         if (!matches) return new VerifyCertificateResponse { Result = VerificationResult.NotFound };
 
         var expire = row!.ExpireDate is null ? (DateOnly?)null : DateOnly.Parse(row.ExpireDate, System.Globalization.CultureInfo.InvariantCulture);

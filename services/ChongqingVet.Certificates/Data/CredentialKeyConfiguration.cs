@@ -4,10 +4,13 @@ using ChongqingVet.Data;
 namespace ChongqingVet.Certificates.Data;
 
 /// <summary>
-/// Reads the credential signing keys: <c>Credentials:Keys:N:KeyId</c>, <c>:Algorithm</c> (ES256 or RS256) and
+/// Reads the credential signing keys: <c>Credentials:Keys:N:KeyId</c>, <c>:Algorithm</c> (ES256, RS256, or SM2 — SM2
+/// with SM3 on sm2p256v1, JWS <c>alg</c> SM2SM3, for deployments that must use domestic algorithms) and
 /// <c>:PrivateKeyPem</c> (PEM text, e.g. from a Secret) or <c>:PrivateKeyFile</c> (a PEM file); a retired key may give
 /// only <c>:PublicKeyPem</c>/<c>:PublicKeyFile</c> and then only verifies; and
-/// <c>Credentials:ActiveKeyId</c> (required with more than one key). Keys come from files (a mounted Secret or a key
+/// <c>Credentials:ActiveKeyId</c> (required with more than one key); <c>Credentials:AllowedAlgorithms</c> (optional, a
+/// list or comma-separated: the algorithms the verifier accepts; default ES256, RS256 and every configured key's
+/// algorithm; it must include the active key's). Keys come from files (a mounted Secret or a key
 /// service's agent), never from the repository; none configured is a start-up error except under the
 /// <see cref="DevelopmentKeys"/> rule, where a fixed, public development key signs.
 /// </summary>
@@ -15,6 +18,7 @@ public static class CredentialKeyConfiguration
 {
     public const string KeysSetting = "Credentials:Keys";
     public const string ActiveKeySetting = "Credentials:ActiveKeyId";
+    public const string AllowedAlgorithmsSetting = "Credentials:AllowedAlgorithms";
     public const string DevelopmentKeyId = "development-es256";
 
     public static CredentialKeyRing FromConfiguration(IConfiguration configuration, IHostEnvironment environment, ILogger logger)
@@ -32,7 +36,7 @@ public static class CredentialKeyConfiguration
             logger.LogWarning("{Setting} is not set; {AllowSetting} is true in {Environment}, so a fixed, publicly known development key signs credentials. Never issue real credentials like this.",
                 KeysSetting, DevelopmentKeys.AllowSetting, environment.EnvironmentName);
             var development = CredentialKey.Es256FromSeed(DevelopmentKeyId, DevelopmentKeys.Fixed("chongqingvet-dev-credential-signing"));
-            return new CredentialKeyRing([development], development.KeyId);
+            return Ring([development], development.KeyId, configuration);
         }
 
         var active = configuration[ActiveKeySetting];
@@ -41,14 +45,30 @@ public static class CredentialKeyConfiguration
             if (keys.Count > 1) throw new InvalidOperationException($"{ActiveKeySetting} is required when {KeysSetting} has more than one key.");
             active = keys[0].KeyId;
         }
+        return Ring(keys, active.Trim(), configuration);
+    }
+
+    private static CredentialKeyRing Ring(IReadOnlyList<CredentialKey> keys, string active, IConfiguration configuration)
+    {
         try
         {
-            return new CredentialKeyRing(keys, active.Trim());
+            return new CredentialKeyRing(keys, active, AllowedAlgorithms(configuration));
         }
         catch (ArgumentException exception)
         {
-            throw new InvalidOperationException($"{KeysSetting}: {exception.Message}.", exception);
+            throw new InvalidOperationException($"{KeysSetting} / {AllowedAlgorithmsSetting}: {exception.Message}.", exception);
         }
+    }
+
+    /// <summary><c>Credentials:AllowedAlgorithms</c> as a list (<c>:0</c>, <c>:1</c>…) or one comma-separated value; null when unset.</summary>
+    private static List<string>? AllowedAlgorithms(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(AllowedAlgorithmsSetting);
+        var values = section.GetChildren().Select(c => c.Value).Append(section.Value)
+            .Where(v => !string.IsNullOrWhiteSpace(v))
+            .SelectMany(v => v!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .ToList();
+        return values.Count == 0 ? null : values;
     }
 
     private static CredentialKey Read(IConfigurationSection key)

@@ -124,14 +124,30 @@ public sealed class CredentialVerifier(CredentialKeyRing keys, CredentialOptions
     private async Task<string?> CheckProofAsync(string jws, Parsed parsed)
     {
         var algorithm = Text(parsed.Header["alg"]);
-        if (algorithm is null || !CredentialKey.Algorithms.Contains(algorithm))
-            return $"algorithm '{algorithm ?? "(none)"}' is not allowed (allowed: {string.Join(", ", CredentialKey.Algorithms)})";
+        // Both lists: a known algorithm (never "none") that this deployment allows.
+        if (algorithm is null || !CredentialKey.Algorithms.Contains(algorithm) || !keys.AllowedAlgorithms.Contains(algorithm))
+            return $"algorithm '{algorithm ?? "(none)"}' is not allowed (allowed: {string.Join(", ", keys.AllowedAlgorithms)})";
         if (ForbiddenHeaderMembers.FirstOrDefault(parsed.Header.ContainsKey) is { } member)
             return $"the header carries '{member}': keys come only from this issuer's JWKS";
         if (jws.EndsWith('.')) return "the signature is missing";
         var keyId = Text(parsed.Header["kid"]);
         if (keys.Find(keyId) is not { } key) return $"unknown key id '{keyId ?? "(none)"}'";
         if (key.Algorithm != algorithm) return $"key '{key.KeyId}' signs with {key.Algorithm}, not {algorithm}";
+        if (key.SecurityKey is null)
+        {
+            // SM2SM3: Microsoft.IdentityModel has no SM2; the key checks r ‖ s over the JWS signing input itself.
+            var lastDot = jws.LastIndexOf('.');
+            byte[] signature;
+            try
+            {
+                signature = Base64UrlEncoder.DecodeBytes(jws[(lastDot + 1)..]);
+            }
+            catch (Exception exception) when (exception is FormatException or ArgumentException)
+            {
+                return "the signature is not base64url";
+            }
+            return key.VerifySm2(Encoding.ASCII.GetBytes(jws[..lastDot]), signature) ? null : "the signature does not match the payload and key";
+        }
 
         var result = await Handler.ValidateTokenAsync(jws, new TokenValidationParameters
         {
