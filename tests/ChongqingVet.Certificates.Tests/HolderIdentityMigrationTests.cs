@@ -135,6 +135,12 @@ public class HolderIdentityMigrationTests
             // Idempotent: a second run rewrites nothing.
             var rerun = await migration.RunAsync(string.Empty, 2, null, CancellationToken.None);
             Assert.Equal((6L, 0L), (rerun.Scanned, rerun.Rewritten));
+
+            // The command the operator runs: exit 0 when every row is under the current scheme; 2 on a bad argument.
+            var output = new StringWriter();
+            Assert.Equal(0, await HolderIdentityMigration.RunCommandAsync(factory.Services, [HolderIdentityMigration.Command, "--batch-size", "4"], output, CancellationToken.None));
+            Assert.Contains("done: scanned 6, rewrote 0", output.ToString(), StringComparison.Ordinal);
+            Assert.Equal(2, await HolderIdentityMigration.RunCommandAsync(factory.Services, [HolderIdentityMigration.Command, "--batch-size"], new StringWriter(), CancellationToken.None));
         }
         foreach (var row in await RowsAsync(database))
         {

@@ -83,6 +83,75 @@ public class Sm2CredentialTests
     }
 
     [Fact]
+    public async Task GenericVerifier_Jose_AcceptsTheEs256CredentialFromAJwksWithAnSm2Key_AndRejectsTheSm2Credential()
+    {
+        // The two-deployment design of docs/CREDENTIALS.md: one key ring, ES256 active here, SM2 active there.
+        var es256 = NewEs256Pem();
+        var ring = new Dictionary<string, string?>();
+        AddKey(ring, 0, "cq-es256-1", "ES256", es256);
+        AddKey(ring, 1, "cq-sm2-1", "SM2", DomesticAlgorithmTests.OpenSslSm2Pkcs8);
+        await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        string number, esJws, smJws, jwks;
+        var international = database.ToConfiguration();
+        foreach (var (key, value) in ring) international[key] = value;
+        international["Credentials:ActiveKeyId"] = "cq-es256-1";
+        await using (var factory = new GrpcServiceFactory<CertificateGrpcService>(international))
+        {
+            var client = new CertificateService.CertificateServiceClient(factory.CreateChannel());
+            await client.CreateCertificateTypeAsync(new CreateCertificateTypeRequest { RequestId = Guid.NewGuid().ToString(), CertificateType = CertificateServiceHarness.RobotOperatorType() });
+            number = (await client.IssueCertificateAsync(CertificateServiceHarness.Issue())).CertificateNumber;
+            esJws = (await client.GetCertificateCredentialAsync(new GetCertificateCredentialRequest { CertificateNumber = number })).Jws;
+            using var http = factory.CreateHttpClient(null);
+            jwks = await http.GetStringAsync("/.well-known/jwks.json");
+        }
+        var domestic = database.ToConfiguration();
+        foreach (var (key, value) in ring) domestic[key] = value;
+        domestic["Credentials:ActiveKeyId"] = "cq-sm2-1";
+        await using (var factory = new GrpcServiceFactory<CertificateGrpcService>(domestic))
+        {
+            var client = new CertificateService.CertificateServiceClient(factory.CreateChannel());
+            smJws = (await client.GetCertificateCredentialAsync(new GetCertificateCredentialRequest { CertificateNumber = number })).Jws;
+            using var http = factory.CreateHttpClient(null);
+            Assert.Equal(jwks, await http.GetStringAsync("/.well-known/jwks.json")); // the same JWKS from both
+            Assert.True((await client.VerifyCredentialAsync(new VerifyCredentialRequest { Jws = esJws })).Verified); // each verifies both
+            Assert.True((await client.VerifyCredentialAsync(new VerifyCredentialRequest { Jws = smJws })).Verified);
+        }
+        Assert.Equal(Part(esJws, 1).ToJsonString(), Part(smJws, 1).ToJsonString()); // the same claims, two proofs
+
+        const string Verify = """
+            import { createLocalJWKSet, jwtVerify } from 'jose';
+            try {
+              const { protectedHeader } = await jwtVerify(process.env.JWS, createLocalJWKSet(JSON.parse(process.env.JWKS)));
+              console.log(JSON.stringify({ verified: true, kid: protectedHeader.kid }));
+            } catch (error) {
+              console.log(JSON.stringify({ verified: false, code: error.code }));
+            }
+            """;
+        var es = await RunNodeAsync(Verify, new() { ["JWS"] = esJws, ["JWKS"] = jwks });
+        Assert.True((bool)es["verified"]!);
+        Assert.Equal("cq-es256-1", (string?)es["kid"]);
+        var sm = await RunNodeAsync(Verify, new() { ["JWS"] = smJws, ["JWKS"] = jwks });
+        Assert.False((bool)sm["verified"]!); // a generic verifier does not know SM2SM3
+    }
+
+    private static async Task<JsonNode> RunNodeAsync(string script, Dictionary<string, string> environment)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("node", ["--input-type=module", "-e", script])
+        {
+            WorkingDirectory = ChongqingVet.TestKit.RepositoryRoot.Path,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var (name, value) in environment) start.Environment[name] = value;
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        if (process.ExitCode != 0) throw new InvalidOperationException("node failed: " + await error);
+        return JsonNode.Parse((await output).Trim())!;
+    }
+
+    [Fact]
     public async Task Sm2Credential_IsRejectedWhereTheDeploymentDoesNotAllowSm2()
     {
         await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
