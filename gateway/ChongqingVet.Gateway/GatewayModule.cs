@@ -1,3 +1,5 @@
+using ChongqingVet.Credentials;
+using ChongqingVet.Data;
 using ChongqingVet.ServiceDefaults.Security;
 using ChongqingVet.Gateway.Catalog;
 using ChongqingVet.Gateway.Clients;
@@ -54,6 +56,13 @@ public static class GatewayModule
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddSingleton(builder.Configuration.GetSection("Credentials").Get<CredentialDocumentOptions>() ?? new CredentialDocumentOptions());
         builder.Services.AddSingleton<CredentialDocuments>();
+        // The gateway's own signing key (learner records): required outside Development/Testing, like the certificates service's.
+        var ring = CredentialKeyConfiguration.FromConfiguration(builder.Configuration, builder.Environment,
+            DevelopmentKeys.StartupLogger(builder, typeof(CredentialKeyConfiguration).FullName!),
+            GatewayCredentialKeys.DevelopmentKeyId, "chongqingvet-dev-gateway-signing");
+        builder.Services.AddSingleton(new GatewayCredentialKeys(ring, builder.Configuration["Credentials:IssuerBaseUrl"] ?? GatewayCredentialKeys.DefaultIssuerBaseUrl));
+        builder.Services.AddSingleton(builder.Configuration.GetSection("Clr").Get<ClrOptions>() ?? new ClrOptions());
+        builder.Services.AddSingleton<ClrComposer>();
 
         var origins = builder.Configuration.GetSection("Cors:AllowedOrigins").Get<string[]>() ?? [];
         builder.Services.AddCors(options => options.AddPolicy(CorsPolicy, policy => policy

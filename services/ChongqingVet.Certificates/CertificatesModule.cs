@@ -1,3 +1,4 @@
+using ChongqingVet.Credentials;
 using ChongqingVet.Data.Audit;
 using ChongqingVet.ServiceDefaults.Security;
 using ChongqingVet.Certificates.Data;

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using ChongqingVet.Certificates.Domain;
 using ChongqingVet.Certificates.Domain.Credentials;
+using ChongqingVet.Credentials;
 using Microsoft.IdentityModel.Tokens;
 using Org.BouncyCastle.Crypto.Engines;
 using Org.BouncyCastle.Crypto.Parameters;

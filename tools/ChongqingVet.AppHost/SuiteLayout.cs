@@ -56,15 +56,16 @@ public static class SuiteLayout
             ["Auth__Authority"] = Authority(portOffset),
             ["Auth__RequireHttpsMetadata"] = "false",
         };
+        // On this machine only: missing secret keys (page tokens, idempotency, audit, holder identity, credential
+        // signing) are replaced by development keys. Only Development (or Testing) honours this; every other environment
+        // needs real keys.
+        environment["DevelopmentKeys__Allow"] = "true";
         if (member.HasDatabase)
         {
             environment["Database__Provider"] = "Sqlite";
             environment["ConnectionStrings__Database"] = $"Data Source={Path.Combine(dataDirectory, member.Name + ".db")}";
             environment["Database__MigrateOnStartup"] = "true";
             environment["SampleData__Enabled"] = "true";
-            // Sample data on this machine only: missing secret keys (page tokens, idempotency, audit, holder identity)
-            // are replaced by development keys. Only Development (or Testing) honours this; every other environment needs real keys.
-            environment["DevelopmentKeys__Allow"] = "true";
         }
         else
         {

@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using ChongqingVet.Certificates.V1;
+using ChongqingVet.Gateway.Profile;
 using ChongqingVet.Gateway.Resilience;
 using Grpc.Core;
 
@@ -22,6 +24,7 @@ public sealed record CredentialDocument(string Body, string? ETag, int MaxAgeSec
 /// </summary>
 public sealed class CredentialDocuments(
     CertificateService.CertificateServiceClient certificates,
+    GatewayCredentialKeys gatewayKeys,
     BackendCaller backends,
     CredentialDocumentOptions options,
     TimeProvider clock)
@@ -35,7 +38,11 @@ public sealed class CredentialDocuments(
         GetAsync("jwks", async token =>
         {
             var keys = await certificates.GetCredentialKeysAsync(new GetCredentialKeysRequest(), cancellationToken: token);
-            return new CredentialDocument(keys.JwksJson, null, keys.MaxAgeSeconds);
+            // One key set for everything this deployment signs: the certificates' keys and the gateway's own (learner records).
+            var jwks = JsonNode.Parse(keys.JwksJson)!.AsObject();
+            var all = jwks["keys"]!.AsArray();
+            foreach (var key in gatewayKeys.Ring.Keys) all.Add(key.PublicJwk());
+            return new CredentialDocument(jwks.ToJsonString(), null, keys.MaxAgeSeconds);
         }, cancellationToken);
 
     /// <summary>The status list credential, or null when the certificates service has no such list.</summary>

@@ -13,6 +13,8 @@ public static class LearnerProfileAccess
         ["MatchJobs"] = RequiresOrSelf(Scope.ProfilesRead),
         ["GetSkillGap"] = RequiresOrSelf(Scope.ProfilesRead),
         ["GetTranscript"] = RequiresOrSelf(Scope.ProfilesRead),
+        // The signed certificates in it are fetched with the forwarded token: the certificates service also requires certificates.read (or self).
+        ["GetLearnerClr"] = RequiresOrSelf(Scope.ProfilesRead),
         // The certificates service's own rule for the call; it checks again (and audits) with the forwarded token.
         ["GetCertificateCredential"] = RequiresOrSelf(Scope.CertificatesRead),
     };

@@ -15,6 +15,7 @@ public sealed class LearnerProfileGrpcService(
     ProfileComposer profiles,
     JobMatcher matcher,
     TranscriptComposer transcripts,
+    ClrComposer learnerRecords,
     CertificateService.CertificateServiceClient certificates,
     BackendCaller backends)
     : LearnerProfileService.LearnerProfileServiceBase
@@ -50,6 +51,12 @@ public sealed class LearnerProfileGrpcService(
         violations.Check(request.MajorCode.Length == 6 && request.MajorCode.All(char.IsAsciiDigit), "major_code", "must be a six-digit 专业目录 code");
         violations.ThrowIfAny();
         return transcripts.ComposeAsync(request.LearnerId, request.MajorCode, context.CancellationToken);
+    }
+
+    public override Task<LearnerClr> GetLearnerClr(GetLearnerClrRequest request, ServerCallContext context)
+    {
+        Validate(request.LearnerId);
+        return learnerRecords.ComposeAsync(request.LearnerId, context.CancellationToken);
     }
 
     /// <summary>

@@ -4,6 +4,7 @@ using ChongqingVet.Certificates.Domain;
 using ChongqingVet.Certificates.Domain.Credentials;
 using ChongqingVet.Certificates.V1;
 using ChongqingVet.Common.V1;
+using ChongqingVet.Credentials;
 using ChongqingVet.Data;
 using ChongqingVet.Domain.Codes;
 using ChongqingVet.Domain.Errors;

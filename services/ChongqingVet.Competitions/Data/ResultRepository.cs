@@ -237,7 +237,7 @@ public sealed class ResultRepository(IDbConnectionFactory database, TimeProvider
         Level = (SkillLevel)row.CreditedLevel,
         SourceKind = EvidenceSourceKind.Competition,
         SourceName = NameOf(row.CompetitionId, row.EventCode, row.ResultId),
-        Title = $"{CompetitionRules.AwardLabel((AwardGrade)row.AwardGrade)} · {row.EventCode} {row.EventName}",
+        Title = $"{AchievementLabels.AwardLabel((AwardGrade)row.AwardGrade)} · {row.EventCode} {row.EventName}",
         Issuer = row.CompetitionName,
         AchieveTime = Timestamp.FromDateTimeOffset(ChongqingVet.Domain.Time.ChinaTime.StartOfDay(row.EndDate)),
         Weight = EvidenceWeights.Attested,

@@ -32,22 +32,6 @@ public static partial class CompetitionRules
     public static bool SchemeAllows(AwardScheme scheme, AwardGrade grade) =>
         grade == AwardGrade.Participation ? Enum.IsDefined(scheme) && scheme != AwardScheme.Unspecified : SchemeOf(grade) == scheme && scheme != AwardScheme.None;
 
-    public static string AwardLabel(AwardGrade grade) => grade switch
-    {
-        AwardGrade.FirstPrize => "一等奖",
-        AwardGrade.SecondPrize => "二等奖",
-        AwardGrade.ThirdPrize => "三等奖",
-        AwardGrade.Gold => "金奖",
-        AwardGrade.Silver => "银奖",
-        AwardGrade.Bronze => "铜奖",
-        AwardGrade.WorldskillsGold => "WorldSkills Gold",
-        AwardGrade.WorldskillsSilver => "WorldSkills Silver",
-        AwardGrade.WorldskillsBronze => "WorldSkills Bronze",
-        AwardGrade.MedallionForExcellence => "Medallion for Excellence",
-        AwardGrade.Participation => "参赛",
-        _ => "",
-    };
-
     /// <summary>Every violation of a competition (create, or update after the mask is applied).</summary>
     public static void Validate(Competition competition, Violations violations, string prefix = "competition.")
     {

@@ -1,4 +1,5 @@
 using ChongqingVet.Certificates.V1;
+using ChongqingVet.Credentials;
 using ChongqingVet.Domain.Errors;
 
 namespace ChongqingVet.Certificates.Domain.Credentials;

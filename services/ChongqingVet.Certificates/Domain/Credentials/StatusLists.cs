@@ -2,6 +2,7 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using ChongqingVet.Credentials;
 using Microsoft.IdentityModel.Tokens;
 
 namespace ChongqingVet.Certificates.Domain.Credentials;

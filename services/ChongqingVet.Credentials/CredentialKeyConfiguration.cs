@@ -1,7 +1,9 @@
-using ChongqingVet.Certificates.Domain.Credentials;
 using ChongqingVet.Data;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
-namespace ChongqingVet.Certificates.Data;
+namespace ChongqingVet.Credentials;
 
 /// <summary>
 /// Reads the credential signing keys: <c>Credentials:Keys:N:KeyId</c>, <c>:Algorithm</c> (ES256, RS256, or SM2 — SM2
@@ -19,9 +21,16 @@ public static class CredentialKeyConfiguration
     public const string KeysSetting = "Credentials:Keys";
     public const string ActiveKeySetting = "Credentials:ActiveKeyId";
     public const string AllowedAlgorithmsSetting = "Credentials:AllowedAlgorithms";
+    /// <summary>The certificates service's development key id; each deployable that signs has its own development key.</summary>
     public const string DevelopmentKeyId = "development-es256";
 
-    public static CredentialKeyRing FromConfiguration(IConfiguration configuration, IHostEnvironment environment, ILogger logger)
+    /// <summary>
+    /// The keys of a deployable. Under the development-key rule only, a fixed ES256 key derived from
+    /// <paramref name="developmentSeedLabel"/> with kid <paramref name="developmentKeyId"/> signs (distinct per deployable,
+    /// so their keys can share one JWKS).
+    /// </summary>
+    public static CredentialKeyRing FromConfiguration(IConfiguration configuration, IHostEnvironment environment, ILogger logger,
+        string developmentKeyId = DevelopmentKeyId, string developmentSeedLabel = "chongqingvet-dev-credential-signing")
     {
         var keys = configuration.GetSection(KeysSetting).GetChildren().Select(Read).ToList();
         if (keys.Count == 0)
@@ -35,7 +44,7 @@ public static class CredentialKeyConfiguration
             }
             logger.LogWarning("{Setting} is not set; {AllowSetting} is true in {Environment}, so a fixed, publicly known development key signs credentials. Never issue real credentials like this.",
                 KeysSetting, DevelopmentKeys.AllowSetting, environment.EnvironmentName);
-            var development = CredentialKey.Es256FromSeed(DevelopmentKeyId, DevelopmentKeys.Fixed("chongqingvet-dev-credential-signing"));
+            var development = CredentialKey.Es256FromSeed(developmentKeyId, DevelopmentKeys.Fixed(developmentSeedLabel));
             return Ring([development], development.KeyId, configuration);
         }
 

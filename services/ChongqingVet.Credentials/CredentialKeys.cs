@@ -8,7 +8,7 @@ using Org.BouncyCastle.Crypto.Signers;
 using Org.BouncyCastle.Utilities;
 using BigInteger = Org.BouncyCastle.Math.BigInteger;
 
-namespace ChongqingVet.Certificates.Domain.Credentials;
+namespace ChongqingVet.Credentials;
 
 /// <summary>
 /// One credential signing key: a <c>kid</c>, its JOSE algorithm (ES256 = ECDSA P-256 with SHA-256, RS256 = RSA

@@ -10,7 +10,7 @@ using Org.BouncyCastle.OpenSsl;
 using Org.BouncyCastle.Utilities;
 using BigInteger = Org.BouncyCastle.Math.BigInteger;
 
-namespace ChongqingVet.Certificates.Domain.Credentials;
+namespace ChongqingVet.Credentials;
 
 /// <summary>
 /// SM2 signatures with SM3 (GM/T 0003.2, GM/T 0009) on the curve sm2p256v1 (GM/T 0003.5), through BouncyCastle.
