@@ -80,6 +80,14 @@ public static partial class ChangeOutbox
         TimeProvider clock, CancellationToken cancellationToken) =>
         AppendAsync(connection, transaction, [new PendingChange(resourceName, kind, state)], clock, cancellationToken);
 
+    /// <summary>Appends one change whose state is <paramref name="resource"/> itself and returns the resource (for the repository to return).</summary>
+    public static async Task<T> PublishAsync<T>(DbConnection connection, DbTransaction transaction, string resourceName, string kind, T resource,
+        TimeProvider clock, CancellationToken cancellationToken) where T : IMessage
+    {
+        await AppendAsync(connection, transaction, resourceName, kind, resource, clock, cancellationToken);
+        return resource;
+    }
+
     /// <summary>
     /// Appends the changes, in order, inside the caller's transaction (one multi-row insert for a batch such as an
     /// import); returns the sequence of the last one (0 when there are none).
