@@ -22,7 +22,7 @@ public class CompetitionChangeFeedTests
         var correction = recorded.Clone();
         correction.Rank = 4;
         await harness.Client.UpdateResultAsync(new UpdateResultRequest { RequestId = Guid.NewGuid().ToString(), Result = correction, UpdateMask = new FieldMask { Paths = { "rank" } } });
-        await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => harness.Client.RecordResultAsync(H.Individual(competitionEvent, "L0001")).ResponseAsync); // refused: no change
+        await Assert.ThrowsAsync<global::Grpc.Core.RpcException>(() => harness.Client.RecordResultAsync(H.Individual(competitionEvent, "L0001")).ResponseAsync); // refused: no change
 
         var (changes, _) = await ChangeFeeds.ReadUntilCaughtUpAsync(harness.Factory.CreateChannel());
 

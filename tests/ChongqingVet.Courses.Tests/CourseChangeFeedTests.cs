@@ -16,7 +16,7 @@ public class CourseChangeFeedTests
         await using var harness = await CourseServiceHarness.StartAsync(provider);
         var course = await harness.CreateCourseAsync();
         var enrollment = await harness.EnrollAsync();
-        await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => harness.EnrollAsync()); // ALREADY_ENROLLED: no change
+        await Assert.ThrowsAsync<global::Grpc.Core.RpcException>(() => harness.EnrollAsync()); // ALREADY_ENROLLED: no change
         var graded = await harness.Client.RecordGradeAsync(new RecordGradeRequest
         {
             RequestId = Guid.NewGuid().ToString(), EnrollmentId = enrollment.Id, Score = 88, Passed = true, Etag = enrollment.Etag,
