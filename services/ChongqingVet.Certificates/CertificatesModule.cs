@@ -1,5 +1,6 @@
 using ChongqingVet.Credentials;
 using ChongqingVet.Data.Audit;
+using ChongqingVet.Data.Changes;
 using ChongqingVet.ServiceDefaults.Security;
 using ChongqingVet.Certificates.Data;
 using ChongqingVet.Certificates.Domain;
@@ -37,7 +38,9 @@ public static class CertificatesModule
     {
         builder.AddDatabase(typeof(CertificatesModule).Assembly);
         builder.AddAudit();
+        builder.AddChangeFeed("certificates", ChongqingVet.Certificates.V1.Certificate.Descriptor, ChongqingVet.Certificates.V1.CertificateType.Descriptor);
         builder.Services.AddAccessRules(ChongqingVet.Audit.V1.AuditService.Descriptor, AuditAccess.Rules);
+        builder.Services.AddAccessRules(ChongqingVet.Common.V1.ChangeFeedService.Descriptor, ChangeFeedAccess.Rules);
         builder.Services.AddAccessRules(ChongqingVet.Certificates.V1.CertificateService.Descriptor, CertificateAccess.Rules);
         builder.Services.AddSingleton(HolderIdentityKeys.FromConfiguration(builder.Configuration, builder.Environment,
             DevelopmentKeys.StartupLogger(builder, typeof(HolderIdentityProtector).FullName!)));
@@ -81,6 +84,7 @@ public static class CertificatesModule
             return StatusListResults.Serve(http, list?.Jws, list?.ETag, options.StatusListCacheSeconds);
         });
         app.MapAudit();
+        app.MapChangeFeed();
         return app;
     }
 }

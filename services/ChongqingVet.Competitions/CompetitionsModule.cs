@@ -1,4 +1,5 @@
 using ChongqingVet.Data.Audit;
+using ChongqingVet.Data.Changes;
 using ChongqingVet.ServiceDefaults.Security;
 using ChongqingVet.Competitions.Data;
 using ChongqingVet.Competitions.Grpc;
@@ -13,7 +14,9 @@ public static class CompetitionsModule
     {
         builder.AddDatabase(typeof(CompetitionsModule).Assembly);
         builder.AddAudit();
+        builder.AddChangeFeed("competitions", ChongqingVet.Competitions.V1.Competition.Descriptor, ChongqingVet.Competitions.V1.Event.Descriptor, ChongqingVet.Competitions.V1.Result.Descriptor, ChongqingVet.Competitions.V1.AwardRule.Descriptor);
         builder.Services.AddAccessRules(ChongqingVet.Audit.V1.AuditService.Descriptor, AuditAccess.Rules);
+        builder.Services.AddAccessRules(ChongqingVet.Common.V1.ChangeFeedService.Descriptor, ChangeFeedAccess.Rules);
         builder.Services.AddAccessRules(ChongqingVet.Competitions.V1.CompetitionService.Descriptor, CompetitionAccess.Rules);
         builder.Services.AddSingleton<ChongqingVet.ApiKit.ListPages>();
         builder.Services.AddSingleton<CompetitionStores>();
@@ -34,6 +37,7 @@ public static class CompetitionsModule
     {
         app.MapGrpcService<CompetitionGrpcService>();
         app.MapAudit();
+        app.MapChangeFeed();
         return app;
     }
 }

@@ -1,4 +1,5 @@
 using ChongqingVet.Data.Audit;
+using ChongqingVet.Data.Changes;
 using ChongqingVet.ServiceDefaults.Security;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ChongqingVet.Courses.Data;
@@ -15,7 +16,9 @@ public static class CoursesModule
     {
         builder.AddDatabase(typeof(CoursesModule).Assembly);
         builder.AddAudit();
+        builder.AddChangeFeed("courses", ChongqingVet.Courses.V1.Major.Descriptor, ChongqingVet.Courses.V1.Course.Descriptor, ChongqingVet.Courses.V1.CreditRule.Descriptor, ChongqingVet.Courses.V1.Enrollment.Descriptor);
         builder.Services.AddAccessRules(ChongqingVet.Audit.V1.AuditService.Descriptor, AuditAccess.Rules);
+        builder.Services.AddAccessRules(ChongqingVet.Common.V1.ChangeFeedService.Descriptor, ChangeFeedAccess.Rules);
         builder.Services.AddAccessRules(ChongqingVet.Courses.V1.CourseService.Descriptor, CourseAccess.Rules);
         builder.Services.AddSingleton(builder.Configuration.GetSection("CreditRecognition").Get<CreditRecognitionOptions>() ?? new CreditRecognitionOptions());
         builder.Services.AddSingleton<ChongqingVet.ApiKit.ListPages>();
@@ -38,6 +41,7 @@ public static class CoursesModule
     {
         app.MapGrpcService<CourseGrpcService>();
         app.MapAudit();
+        app.MapChangeFeed();
         return app;
     }
 }

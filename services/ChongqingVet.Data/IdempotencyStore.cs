@@ -31,10 +31,11 @@ namespace ChongqingVet.Data;
 /// (request_id included, which a retry repeats anyway). Keyed, so the stored fingerprint does not reveal the request's
 /// personal data to someone who holds a backup. Rows written before migration 0002 carry an unkeyed SHA-256 (state 1)
 /// and are still honoured until they expire. Rows are deleted after <c>Idempotency:Retention</c> by
-/// <see cref="IdempotencyCleanupService"/>.
+/// <see cref="IdempotencyCleanupService"/>. After each commit it wakes the change streams (<see cref="Changes.ChangeNotifier"/>).
 /// </para>
 /// </summary>
-public sealed class IdempotencyStore(IDbConnectionFactory connections, TimeProvider clock, IdempotencyOptions options, IAuditSink? audit = null)
+public sealed class IdempotencyStore(IDbConnectionFactory connections, TimeProvider clock, IdempotencyOptions options, IAuditSink? audit = null,
+    Changes.ChangeNotifier? changes = null)
 {
     /// <summary>Row states (column <c>state</c>).</summary>
     internal const short Pending = 0;
@@ -157,6 +158,8 @@ public sealed class IdempotencyStore(IDbConnectionFactory connections, TimeProvi
             pending?.RolledBack();
             throw;
         }
+        // The write may have appended changes (ChangeOutbox): wake this process's WatchChanges streams.
+        changes?.Notify();
     }
 
     /// <summary>The key of one write; a malformed request_id is INVALID_ARGUMENT on <paramref name="field"/>.</summary>

@@ -1,5 +1,6 @@
 using ChongqingVet.JobPostings.Domain;
 using ChongqingVet.Data.Audit;
+using ChongqingVet.Data.Changes;
 using ChongqingVet.ServiceDefaults.Security;
 using ChongqingVet.Data;
 using ChongqingVet.JobPostings.Data;
@@ -14,7 +15,9 @@ public static class JobPostingsModule
     {
         builder.AddDatabase(typeof(JobPostingsModule).Assembly);
         builder.AddAudit();
+        builder.AddChangeFeed("jobpostings", ChongqingVet.JobPostings.V1.Skill.Descriptor, ChongqingVet.JobPostings.V1.Employer.Descriptor, ChongqingVet.JobPostings.V1.JobPosting.Descriptor, ChongqingVet.JobPostings.V1.Placement.Descriptor);
         builder.Services.AddAccessRules(ChongqingVet.Audit.V1.AuditService.Descriptor, AuditAccess.Rules);
+        builder.Services.AddAccessRules(ChongqingVet.Common.V1.ChangeFeedService.Descriptor, ChangeFeedAccess.Rules);
         builder.Services.AddAccessRules(ChongqingVet.JobPostings.V1.JobPostingService.Descriptor, JobPostingAccess.Rules);
         builder.Services.AddSingleton<ChongqingVet.ApiKit.ListPages>();
         builder.Services.AddSingleton<CreateJobPosting>();
@@ -38,6 +41,7 @@ public static class JobPostingsModule
     {
         app.MapGrpcService<JobPostingGrpcService>();
         app.MapAudit();
+        app.MapChangeFeed();
         return app;
     }
 }

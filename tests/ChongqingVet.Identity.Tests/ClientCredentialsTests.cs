@@ -36,6 +36,7 @@ public sealed class ClientCredentialsTests(DevelopmentProvider fixture) : IClass
 
     [Theory]
     [InlineData("gov-system", "gov-system-dev-secret", "government", "profiles.read certificates.holder.read")]
+    [InlineData("gov-system", "gov-system-dev-secret", "government", "changes.read")]
     [InlineData("institution-cqipc", "institution-cqipc-dev-secret", "institution", "certificates.issue catalog.read")]
     [InlineData("admin-console", "admin-console-dev-secret", "administrator", "catalog.write")]
     [InlineData("auditor-console", "auditor-console-dev-secret", "auditor", "audit.read")]

@@ -3,6 +3,7 @@ using ChongqingVet.Certificates.Domain;
 using ChongqingVet.Certificates.V1;
 using ChongqingVet.Common.V1;
 using ChongqingVet.Data;
+using ChongqingVet.Data.Changes;
 using ChongqingVet.Domain.Codes;
 using ChongqingVet.Domain.Errors;
 using ChongqingVet.Domain.Matching;
@@ -160,7 +161,8 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
             };
         }
         // Without the name: this response is also stored for idempotent replay, and names are stored only encrypted.
-        return (await GetAsync(connection, transaction, number, includeHolderName: false, cancellationToken))!;
+        return await CertificateChanges.AppendAsync(connection, transaction, ChangeKind.Issued,
+            (await GetAsync(connection, transaction, number, includeHolderName: false, cancellationToken))!, clock, cancellationToken);
     }
 
     /// <summary>
@@ -359,7 +361,7 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
             certificates[i] = ToMessage(row, includeHolderName: false);
         }
         await SqlBulk.InsertAsync(connection, transaction, database.Dialect, "certificates", InsertColumns, rows.Length, (r, c) => rows[r][c], cancellationToken);
-        return certificates;
+        return await CertificateChanges.AppendIssuedAsync(connection, transaction, certificates, clock, cancellationToken);
     }
 
     /// <summary>
@@ -462,7 +464,8 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
             StoredStatus.Revoked,
         }, transaction, cancellationToken: cancellationToken));
         Etags.EnsureUpdated(rows, exists: true, Resource, number); // the use case loaded it in this transaction
-        return (await GetAsync(connection, transaction, number, includeHolderName: false, cancellationToken))!;
+        return await CertificateChanges.AppendAsync(connection, transaction, ChangeKind.Revoked,
+            (await GetAsync(connection, transaction, number, includeHolderName: false, cancellationToken))!, clock, cancellationToken);
     }
 
     /// <summary>Public verification: NOT_FOUND unless the number exists and the holder matches exactly.</summary>

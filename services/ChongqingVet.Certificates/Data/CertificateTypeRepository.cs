@@ -2,6 +2,7 @@ using System.Data.Common;
 using ChongqingVet.Certificates.V1;
 using ChongqingVet.Common.V1;
 using ChongqingVet.Data;
+using ChongqingVet.Data.Changes;
 using ChongqingVet.Domain.Errors;
 using Dapper;
 
@@ -83,7 +84,8 @@ public sealed class CertificateTypeRepository(IDbConnectionFactory database, Tim
             throw new AlreadyExistsException(Resource, type.Code);
         }
         await InsertSkillsAsync(connection, transaction, type, cancellationToken);
-        return (await GetAsync(connection, transaction, type.Code, cancellationToken))!;
+        return await CertificateChanges.AppendAsync(connection, transaction, ChangeKind.Created,
+            (await GetAsync(connection, transaction, type.Code, cancellationToken))!, clock, cancellationToken);
     }
 
     public async Task<CertificateType?> GetAsync(string code, CancellationToken cancellationToken)
@@ -131,7 +133,8 @@ public sealed class CertificateTypeRepository(IDbConnectionFactory database, Tim
         Etags.EnsureUpdated(rows, exists, Resource, type.Code);
         await connection.ExecuteAsync(new CommandDefinition(DeleteSkillsSql, new { type.Code }, transaction, cancellationToken: cancellationToken));
         await InsertSkillsAsync(connection, transaction, type, cancellationToken);
-        return (await GetAsync(connection, transaction, type.Code, cancellationToken))!;
+        return await CertificateChanges.AppendAsync(connection, transaction, ChangeKind.Updated,
+            (await GetAsync(connection, transaction, type.Code, cancellationToken))!, clock, cancellationToken);
     }
 
     private static object Parameters(CertificateType type, long now) => new

@@ -2,6 +2,7 @@ using System.Data.Common;
 using ChongqingVet.Common.V1;
 using ChongqingVet.Competitions.V1;
 using ChongqingVet.Data;
+using ChongqingVet.Data.Changes;
 using ChongqingVet.Domain.Errors;
 using Dapper;
 
@@ -11,7 +12,7 @@ namespace ChongqingVet.Competitions.Data;
 /// The award rules table: one row for every (tier, award grade), seeded by migration 0001 with the defaults of
 /// <see cref="Domain.CompetitionRules.DefaultCreditedLevel"/>; credited_level 0 means the award credits no skill.
 /// </summary>
-public sealed class AwardRuleRepository(IDbConnectionFactory database)
+public sealed class AwardRuleRepository(IDbConnectionFactory database, TimeProvider clock)
 {
     private const string ListRulesSql = """
         SELECT tier AS Tier, award_grade AS AwardGrade, credited_level AS CreditedLevel
@@ -55,7 +56,8 @@ public sealed class AwardRuleRepository(IDbConnectionFactory database)
             CreditedLevel = (int)rule.CreditedLevel,
         }, transaction, cancellationToken: cancellationToken));
         if (rows == 0) throw new NotFoundException("AwardRule", $"{rule.Tier}/{rule.AwardGrade}");
-        return rule.Clone();
+        return await ChangeOutbox.PublishAsync(connection, transaction, $"awardRules/{rule.Tier}/{rule.AwardGrade}", ChangeKind.Updated, rule.Clone(),
+            clock, cancellationToken);
     }
 
     private sealed class RuleRow

@@ -2,6 +2,7 @@ using System.Data.Common;
 using ChongqingVet.Common.V1;
 using ChongqingVet.Competitions.V1;
 using ChongqingVet.Data;
+using ChongqingVet.Data.Changes;
 using ChongqingVet.Domain.Codes;
 using ChongqingVet.Domain.Errors;
 using Dapper;
@@ -99,7 +100,8 @@ public sealed class CompetitionRepository(IDbConnectionFactory database, TimePro
         id ??= Guid.CreateVersion7(clock.GetUtcNow()).ToString("N");
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         await connection.ExecuteAsync(new CommandDefinition(InsertCompetitionSql, Parameters(competition, id, now), transaction, cancellationToken: cancellationToken));
-        return (await GetAsync(connection, transaction, id, cancellationToken))!;
+        return await ChangeOutbox.PublishAsync(connection, transaction, NameOf(id), ChangeKind.Created,
+            (await GetAsync(connection, transaction, id, cancellationToken))!, clock, cancellationToken);
     }
 
     public async Task<Competition?> GetAsync(string id, CancellationToken cancellationToken)
@@ -155,7 +157,8 @@ public sealed class CompetitionRepository(IDbConnectionFactory database, TimePro
         var rows = await connection.ExecuteAsync(new CommandDefinition(UpdateCompetitionSql, parameters, transaction, cancellationToken: cancellationToken));
         var exists = rows > 0 || await connection.ExecuteScalarAsync<long>(new CommandDefinition(CompetitionExistsSql, new { competition.Id }, transaction, cancellationToken: cancellationToken)) > 0;
         Etags.EnsureUpdated(rows, exists, CompetitionResource, competition.Id);
-        return (await GetAsync(connection, transaction, competition.Id, cancellationToken))!;
+        return await ChangeOutbox.PublishAsync(connection, transaction, NameOf(competition.Id), ChangeKind.Updated,
+            (await GetAsync(connection, transaction, competition.Id, cancellationToken))!, clock, cancellationToken);
     }
 
     public async Task<Event> CreateEventAsync(DbConnection connection, DbTransaction transaction, Event competitionEvent, CancellationToken cancellationToken)
@@ -188,8 +191,15 @@ public sealed class CompetitionRepository(IDbConnectionFactory database, TimePro
             SkillLevel = (int)s.Level,
         }).ToArray();
         await connection.ExecuteAsync(new CommandDefinition(InsertEventSkillSql, skills, transaction, cancellationToken: cancellationToken));
-        return (await GetEventAsync(connection, transaction, competitionEvent.CompetitionId, competitionEvent.Code, cancellationToken))!;
+        return await ChangeOutbox.PublishAsync(connection, transaction, EventNameOf(competitionEvent.CompetitionId, competitionEvent.Code), ChangeKind.Created,
+            (await GetEventAsync(connection, transaction, competitionEvent.CompetitionId, competitionEvent.Code, cancellationToken))!, clock, cancellationToken);
     }
+
+    /// <summary>The resource name of a competition (its changes in the feed).</summary>
+    public static string NameOf(string competitionId) => "competitions/" + competitionId;
+
+    /// <summary>The resource name of an event (its changes in the feed).</summary>
+    public static string EventNameOf(string competitionId, string eventCode) => $"competitions/{competitionId}/events/{eventCode}";
 
     public async Task<Event?> GetEventAsync(string competitionId, string code, CancellationToken cancellationToken)
     {

@@ -3,6 +3,7 @@ using ChongqingVet.Common.V1;
 using ChongqingVet.Competitions.Domain;
 using ChongqingVet.Competitions.V1;
 using ChongqingVet.Data;
+using ChongqingVet.Data.Changes;
 using ChongqingVet.Domain.Errors;
 using ChongqingVet.Domain.Matching;
 using Dapper;
@@ -132,7 +133,9 @@ public sealed class ResultRepository(IDbConnectionFactory database, TimeProvider
         {
             throw RecordResult.DuplicateParticipants(result, result.Participants.Select((p, i) => (i, p.LearnerId)).ToList());
         }
-        return (await GetAsync(connection, transaction, id, cancellationToken))!;
+        var recorded = (await GetAsync(connection, transaction, id, cancellationToken))!;
+        return await ChangeOutbox.PublishAsync(connection, transaction, NameOf(recorded.CompetitionId, recorded.EventCode, recorded.Id), ChangeKind.Recorded,
+            recorded, clock, cancellationToken);
     }
 
     /// <summary>The id of the result <paramref name="learnerId"/> already has in the event, if any.</summary>
@@ -195,7 +198,9 @@ public sealed class ResultRepository(IDbConnectionFactory database, TimeProvider
         }, transaction, cancellationToken: cancellationToken));
         var exists = rows > 0 || await connection.ExecuteScalarAsync<long>(new CommandDefinition(ResultExistsSql, new { result.Id }, transaction, cancellationToken: cancellationToken)) > 0;
         Etags.EnsureUpdated(rows, exists, Resource, result.Id);
-        return (await GetAsync(connection, transaction, result.Id, cancellationToken))!;
+        var updated = (await GetAsync(connection, transaction, result.Id, cancellationToken))!;
+        return await ChangeOutbox.PublishAsync(connection, transaction, NameOf(updated.CompetitionId, updated.EventCode, updated.Id), ChangeKind.Updated,
+            updated, clock, cancellationToken);
     }
 
     public async Task<(IReadOnlyList<SkillEvidence> Evidence, (string ResultId, string Skill)? Next)> ListEvidenceAsync(

@@ -3,6 +3,7 @@ using ChongqingVet.Common.V1;
 using ChongqingVet.Courses.Domain;
 using ChongqingVet.Courses.V1;
 using ChongqingVet.Data;
+using ChongqingVet.Data.Changes;
 using ChongqingVet.Domain.Codes;
 using ChongqingVet.Domain.Errors;
 using Dapper;
@@ -87,7 +88,8 @@ public sealed class CourseRepository(IDbConnectionFactory database, TimeProvider
             throw new AlreadyExistsException(Resource, course.Code);
         }
         await InsertChildrenAsync(connection, transaction, course, cancellationToken);
-        return (await GetAsync(connection, transaction, course.Code, cancellationToken))!;
+        return await ChangeOutbox.PublishAsync(connection, transaction, NameOf(course.Code), ChangeKind.Created,
+            (await GetAsync(connection, transaction, course.Code, cancellationToken))!, clock, cancellationToken);
     }
 
     public async Task<Course> UpdateAsync(DbConnection connection, DbTransaction transaction, Course course, long expectedVersion, CancellationToken cancellationToken)
@@ -100,7 +102,8 @@ public sealed class CourseRepository(IDbConnectionFactory database, TimeProvider
         await connection.ExecuteAsync(new CommandDefinition(DeleteMajorLinksSql, new { course.Code }, transaction, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition(DeleteOutcomesSql, new { course.Code }, transaction, cancellationToken: cancellationToken));
         await InsertChildrenAsync(connection, transaction, course, cancellationToken);
-        return (await GetAsync(connection, transaction, course.Code, cancellationToken))!;
+        return await ChangeOutbox.PublishAsync(connection, transaction, NameOf(course.Code), ChangeKind.Updated,
+            (await GetAsync(connection, transaction, course.Code, cancellationToken))!, clock, cancellationToken);
     }
 
     public async Task<Course?> GetAsync(string code, CancellationToken cancellationToken)
@@ -155,7 +158,12 @@ public sealed class CourseRepository(IDbConnectionFactory database, TimeProvider
     public async Task<Major?> GetMajorAsync(string code, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<MajorRow>(new CommandDefinition(SelectMajorSql, new { Code = code }, cancellationToken: cancellationToken));
+        return await GetMajorAsync(connection, null, code, cancellationToken);
+    }
+
+    private static async Task<Major?> GetMajorAsync(DbConnection connection, DbTransaction? transaction, string code, CancellationToken cancellationToken)
+    {
+        var row = await connection.QuerySingleOrDefaultAsync<MajorRow>(new CommandDefinition(SelectMajorSql, new { Code = code }, transaction, cancellationToken: cancellationToken));
         return row is null ? null : ToMajor(row);
     }
 
@@ -168,7 +176,21 @@ public sealed class CourseRepository(IDbConnectionFactory database, TimeProvider
         return new Page<Major>(page.Items.Select(ToMajor).ToArray(), page.HasMore);
     }
 
-    public static async Task InsertMajorAsync(DbConnection connection, DbTransaction transaction, Major major, CancellationToken cancellationToken) =>
+    /// <summary>The resource name of a course (its changes in the feed).</summary>
+    public static string NameOf(string courseCode) => "courses/" + courseCode;
+
+    /// <summary>The resource name of a major (its changes in the feed).</summary>
+    public static string MajorNameOf(string majorCode) => "majors/" + majorCode;
+
+    /// <summary>Stores a major of the 专业目录 (sample data) and publishes it to the change feed.</summary>
+    public async Task InsertMajorAsync(DbConnection connection, DbTransaction transaction, Major major, CancellationToken cancellationToken)
+    {
+        await InsertMajorRowAsync(connection, transaction, major, cancellationToken);
+        await ChangeOutbox.AppendAsync(connection, transaction, MajorNameOf(major.Code), ChangeKind.Created,
+            (await GetMajorAsync(connection, transaction, major.Code, cancellationToken))!, clock, cancellationToken);
+    }
+
+    private static async Task InsertMajorRowAsync(DbConnection connection, DbTransaction transaction, Major major, CancellationToken cancellationToken) =>
         await connection.ExecuteAsync(new CommandDefinition(InsertMajorSql, new
         {
             major.Code,

@@ -82,7 +82,7 @@ public sealed class CourseSampleData(CourseRepository courses, EnrollmentReposit
         await using var connection = await database.OpenAsync(cancellationToken);
         if (await connection.ExecuteScalarAsync<long>(new CommandDefinition(SeededSql, new { Code = Majors[0].Code }, cancellationToken: cancellationToken)) > 0) return;
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        foreach (var major in Majors) await CourseRepository.InsertMajorAsync(connection, transaction, major, cancellationToken);
+        foreach (var major in Majors) await courses.InsertMajorAsync(connection, transaction, major, cancellationToken);
         foreach (var course in Courses) await courses.CreateAsync(connection, transaction, course, cancellationToken);
         foreach (var rule in Rules) await rules.CreateAsync(connection, transaction, rule, cancellationToken);
 

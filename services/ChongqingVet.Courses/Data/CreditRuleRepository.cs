@@ -2,6 +2,7 @@ using System.Data.Common;
 using ChongqingVet.Common.V1;
 using ChongqingVet.Courses.V1;
 using ChongqingVet.Data;
+using ChongqingVet.Data.Changes;
 using Dapper;
 
 namespace ChongqingVet.Courses.Data;
@@ -63,7 +64,7 @@ public sealed class CreditRuleRepository(IDbConnectionFactory database, TimeProv
         var created = rule.Clone();
         created.Id = id;
         created.CreateTime = ProtoConversions.ToTimestamp(clock.GetUtcNow().ToUnixTimeMilliseconds());
-        return created;
+        return await ChangeOutbox.PublishAsync(connection, transaction, "creditRules/" + id, ChangeKind.Created, created, clock, cancellationToken);
     }
 
     public async Task<Page<CreditRule>> ListAsync(string after, string majorCode, int pageSize, CancellationToken cancellationToken)

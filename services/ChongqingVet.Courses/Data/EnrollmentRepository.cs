@@ -2,6 +2,7 @@ using System.Data.Common;
 using ChongqingVet.Common.V1;
 using ChongqingVet.Courses.V1;
 using ChongqingVet.Data;
+using ChongqingVet.Data.Changes;
 using ChongqingVet.Domain.Errors;
 using ChongqingVet.Domain.Matching;
 using Dapper;
@@ -95,7 +96,8 @@ public sealed class EnrollmentRepository(IDbConnectionFactory database, TimeProv
         {
             throw new AlreadyExistsException(Resource, $"{learnerId}/{courseCode}/{term}", "ALREADY_ENROLLED");
         }
-        return (await GetAsync(connection, transaction, id, cancellationToken))!;
+        return await ChangeOutbox.PublishAsync(connection, transaction, NameOf(id), ChangeKind.Enrolled,
+            (await GetAsync(connection, transaction, id, cancellationToken))!, clock, cancellationToken);
     }
 
     public async Task<Enrollment?> GetAsync(string id, CancellationToken cancellationToken)
@@ -138,7 +140,8 @@ public sealed class EnrollmentRepository(IDbConnectionFactory database, TimeProv
             Version = expectedVersion,
         }, transaction, cancellationToken: cancellationToken));
         Etags.EnsureUpdated(rows, exists: true, Resource, id);
-        return (await GetAsync(connection, transaction, id, cancellationToken))!;
+        return await ChangeOutbox.PublishAsync(connection, transaction, NameOf(id), ChangeKind.Graded,
+            (await GetAsync(connection, transaction, id, cancellationToken))!, clock, cancellationToken);
     }
 
     public async Task<Page<Enrollment>> ListAsync(string learnerId, string after, string courseCode, string term, int pageSize, CancellationToken cancellationToken)

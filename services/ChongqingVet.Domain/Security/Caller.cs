@@ -60,6 +60,9 @@ public static class Scope
     public const string PlacementsWrite = "placements.write";
     public const string AuditRead = "audit.read";
 
+    /// <summary>Follow a service's change feed (WatchChanges); the feed carries no names or ID numbers.</summary>
+    public const string ChangesRead = "changes.read";
+
     /// <summary>Scopes that allow changing data (every call under them is an audited write).</summary>
     public static bool IsWrite(string scope) => scope is CatalogWrite or CertificatesIssue or CertificatesRevoke
         or ResultsWrite or EnrolmentsWrite or JobsWrite or PlacementsWrite;

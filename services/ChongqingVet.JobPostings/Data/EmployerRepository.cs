@@ -1,6 +1,7 @@
 using System.Data.Common;
 using ChongqingVet.Common.V1;
 using ChongqingVet.Data;
+using ChongqingVet.Data.Changes;
 using ChongqingVet.Domain.Codes;
 using ChongqingVet.Domain.Errors;
 using ChongqingVet.JobPostings.V1;
@@ -47,7 +48,8 @@ public sealed class EmployerRepository(IDbConnectionFactory database, TimeProvid
         {
             throw new AlreadyExistsException(Resource, code);
         }
-        return (await GetAsync(connection, transaction, code, cancellationToken))!;
+        return await ChangeOutbox.PublishAsync(connection, transaction, "employers/" + code, ChangeKind.Created,
+            (await GetAsync(connection, transaction, code, cancellationToken))!, clock, cancellationToken);
     }
 
     public async Task<Employer?> GetAsync(string creditCode, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using ChongqingVet.Common.V1;
 using ChongqingVet.Data;
+using ChongqingVet.Data.Changes;
 using ChongqingVet.Domain.Codes;
 using ChongqingVet.Domain.Errors;
 using ChongqingVet.Domain.Matching;
@@ -145,8 +146,12 @@ public sealed class JobPostingRepository(IDbConnectionFactory database, TimeProv
             Now = now,
         }, transaction, cancellationToken: cancellationToken));
         await InsertRequirementsAsync(connection, transaction, id, posting, cluster, Open, now, cancellationToken);
-        return (await GetAsync(connection, transaction, id, cancellationToken))!;
+        return await ChangeOutbox.PublishAsync(connection, transaction, NameOf(id), ChangeKind.Opened,
+            (await GetAsync(connection, transaction, id, cancellationToken))!, clock, cancellationToken);
     }
+
+    /// <summary>The resource name of a posting (its changes in the feed).</summary>
+    public static string NameOf(string postingId) => "jobPostings/" + postingId;
 
     public async Task<JobPosting?> GetAsync(string id, CancellationToken cancellationToken)
     {
@@ -221,10 +226,10 @@ public sealed class JobPostingRepository(IDbConnectionFactory database, TimeProv
         Etags.EnsureUpdated(rows, true, Resource, current.Id);
         await connection.ExecuteAsync(new CommandDefinition(DeleteRequirementsSql, new { current.Id }, transaction, cancellationToken: cancellationToken));
         await InsertRequirementsAsync(connection, transaction, current.Id, updated, cluster, row.Status, row.CreatedAt, cancellationToken);
-        return ToPosting(row, updated.Requirements.Select(r => new RequirementRow
+        return await ChangeOutbox.PublishAsync(connection, transaction, NameOf(current.Id), ChangeKind.Updated, ToPosting(row, updated.Requirements.Select(r => new RequirementRow
         {
             SkillCode = r.SkillCode, MinLevel = (int)r.MinLevel, Weight = r.Weight, Essential = r.Essential ? 1 : 0,
-        }));
+        })), clock, cancellationToken);
     }
 
     private async Task<JobPosting> CloseAsync(DbConnection connection, DbTransaction transaction, JobPosting current, long expectedVersion, CancellationToken cancellationToken)
@@ -243,7 +248,7 @@ public sealed class JobPostingRepository(IDbConnectionFactory database, TimeProv
         closed.Status = JobPostingStatus.Closed;
         closed.Etag = Etags.From(expectedVersion + 1);
         closed.UpdateTime = ProtoConversions.ToTimestamp(now);
-        return closed;
+        return await ChangeOutbox.PublishAsync(connection, transaction, NameOf(current.Id), ChangeKind.Closed, closed, clock, cancellationToken);
     }
 
     private sealed class Store(JobPostingRepository repository, DbConnection connection, DbTransaction transaction) : IJobPostingStore

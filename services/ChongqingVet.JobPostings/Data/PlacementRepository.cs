@@ -1,6 +1,7 @@
 using System.Data.Common;
 using ChongqingVet.Common.V1;
 using ChongqingVet.Data;
+using ChongqingVet.Data.Changes;
 using ChongqingVet.Domain.Codes;
 using ChongqingVet.Domain.Errors;
 using ChongqingVet.Domain.Matching;
@@ -99,7 +100,8 @@ public sealed class PlacementRepository(IDbConnectionFactory database, TimeProvi
             Comment = r.Comment.Trim(),
         }).ToArray(), transaction, cancellationToken: cancellationToken));
         var row = await connection.QuerySingleAsync<PlacementRow>(new CommandDefinition(SelectPlacementSql, new { Id = id }, transaction, cancellationToken: cancellationToken));
-        return await WithRatingsAsync(connection, transaction, row, cancellationToken);
+        return await ChangeOutbox.PublishAsync(connection, transaction, NameOf(id), ChangeKind.Recorded,
+            await WithRatingsAsync(connection, transaction, row, cancellationToken), clock, cancellationToken);
     }
 
     public async Task<Page<Placement>> ListAsync(string after, string learnerId, string employerCreditCode, int pageSize, CancellationToken cancellationToken)

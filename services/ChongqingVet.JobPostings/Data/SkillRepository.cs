@@ -1,6 +1,7 @@
 using System.Data.Common;
 using ChongqingVet.Common.V1;
 using ChongqingVet.Data;
+using ChongqingVet.Data.Changes;
 using ChongqingVet.Domain.Errors;
 using ChongqingVet.JobPostings.V1;
 using Dapper;
@@ -85,7 +86,8 @@ public sealed class SkillRepository(IDbConnectionFactory database, TimeProvider 
         }
         var links = skill.OccupationCodes.Select(code => new { SkillCode = skill.Code, OccupationCode = code }).ToArray();
         await connection.ExecuteAsync(new CommandDefinition(InsertOccupationLinkSql, links, transaction, cancellationToken: cancellationToken));
-        return (await GetAsync(connection, transaction, skill.Code, cancellationToken))!;
+        return await ChangeOutbox.PublishAsync(connection, transaction, NameOf(skill.Code), ChangeKind.Created,
+            (await GetAsync(connection, transaction, skill.Code, cancellationToken))!, clock, cancellationToken);
     }
 
     public async Task<Skill?> GetAsync(string code, CancellationToken cancellationToken)
@@ -138,8 +140,12 @@ public sealed class SkillRepository(IDbConnectionFactory database, TimeProvider 
     public async Task<Skill> DeprecateAsync(DbConnection connection, DbTransaction transaction, string code, string successorCode, CancellationToken cancellationToken)
     {
         await connection.ExecuteAsync(new CommandDefinition(DeprecateSql, new { Code = code, SuccessorCode = successorCode }, transaction, cancellationToken: cancellationToken));
-        return (await GetAsync(connection, transaction, code, cancellationToken))!;
+        return await ChangeOutbox.PublishAsync(connection, transaction, NameOf(code), ChangeKind.Deprecated,
+            (await GetAsync(connection, transaction, code, cancellationToken))!, clock, cancellationToken);
     }
+
+    /// <summary>The resource name of a skill (its changes in the feed).</summary>
+    public static string NameOf(string skillCode) => "skills/" + skillCode;
 
     public async Task<Occupation?> GetOccupationAsync(string code, CancellationToken cancellationToken)
     {

@@ -23,7 +23,7 @@ public sealed class TestAuthority
     [
         "catalog.read", "catalog.write", "profiles.read", "certificates.read", "certificates.holder.read",
         "certificates.issue", "certificates.revoke", "results.write", "enrolments.write", "jobs.write",
-        "placements.write", "audit.read",
+        "placements.write", "audit.read", "changes.read",
     ];
 
     /// <summary>The organisation of the default test institution: the issuer of the tests' sample certificate type.</summary>
