@@ -21,10 +21,14 @@ public static class InsightsModule
         // The four feeds, when their addresses are configured (Feeds:<Source>:Address); without any, Development seeds
         // the read model with sample data instead (Data/InsightsSampleData.cs).
         var feeds = FeedOptions.From(builder.Configuration);
-        builder.Services.AddSingleton(feeds);
 #if CHANGE_FEED_CONTRACT
         Feeds.Grpc.GrpcChangeSource.Register(builder.Services, feeds);
+#else
+        // This build has no client for chongqingvet.common.v1.ChangeFeedService yet: addresses are ignored and
+        // Development runs on sample data.
+        feeds = feeds with { Addresses = new Dictionary<string, Uri>() };
 #endif
+        builder.Services.AddSingleton(feeds);
         builder.Services.AddHostedService<FeedFollower>(); // after DatabaseStartup (registered by AddDatabase): the schema exists first
         builder.Services.AddSingleton<ISampleDataSeeder, InsightsSampleData>();
         return builder;

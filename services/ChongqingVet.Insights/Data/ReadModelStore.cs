@@ -1,4 +1,3 @@
-using System.Data.Common;
 using ChongqingVet.Data;
 using ChongqingVet.Insights.Feeds;
 using Dapper;
@@ -33,7 +32,7 @@ public sealed class ReadModelStore(IDbConnectionFactory database, ReadModelMappe
         """;
 
     private const string SelectCursorSql = """
-        SELECT source AS Source, cursor_token AS Cursor, sequence AS Sequence, applied_at AS AppliedAt FROM insight_cursors WHERE source = @Source
+        SELECT source AS Source, cursor_token AS CursorToken, sequence AS Sequence, applied_at AS AppliedAt FROM insight_cursors WHERE source = @Source
         """;
 
     private const string InsertCursorSql = """
@@ -41,7 +40,7 @@ public sealed class ReadModelStore(IDbConnectionFactory database, ReadModelMappe
         """;
 
     private const string ListCursorsSql = """
-        SELECT source AS Source, cursor_token AS Cursor, sequence AS Sequence, applied_at AS AppliedAt FROM insight_cursors ORDER BY source
+        SELECT source AS Source, cursor_token AS CursorToken, sequence AS Sequence, applied_at AS AppliedAt FROM insight_cursors ORDER BY source
         """;
 
     private const string CountResourcesSql = """
@@ -59,23 +58,23 @@ public sealed class ReadModelStore(IDbConnectionFactory database, ReadModelMappe
     public async Task ApplyAsync(string source, IReadOnlyList<ChangeEvent> events, CancellationToken cancellationToken)
     {
         if (events.Count == 0) return;
-        // Parse (and strip personal fields) before touching the database: a poison change fails the batch up front.
-        var rows = events.Where(e => !e.IsHeartbeat).Select(e => new
-        {
-            Source = source,
-            e.ResourceName,
-            e.ResourceType,
-            e.Kind,
-            e.Sequence,
-            ChangeTime = e.ChangeTime.ToUnixTimeMilliseconds(),
-            StateJson = mapper.Normalise(e.ResourceType, e.StateJson),
-        }).ToList();
         var last = events[^1];
-
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        foreach (var row in rows)
+        foreach (var change in events.Where(e => !e.IsHeartbeat))
         {
+            // Parsed (and stripped of personal fields) inside the transaction: a poison change rolls back the whole batch,
+            // including the changes written before it.
+            var row = new
+            {
+                Source = source,
+                change.ResourceName,
+                change.ResourceType,
+                change.Kind,
+                change.Sequence,
+                ChangeTime = change.ChangeTime.ToUnixTimeMilliseconds(),
+                StateJson = mapper.Normalise(change.ResourceType, change.StateJson),
+            };
             var updated = await connection.ExecuteAsync(new CommandDefinition(UpdateResourceSql, row, transaction, cancellationToken: cancellationToken));
             if (updated > 0) continue;
             var existing = await connection.QueryFirstOrDefaultAsync<long?>(new CommandDefinition(SelectResourceSequenceSql, row, transaction, cancellationToken: cancellationToken));
@@ -115,5 +114,5 @@ public sealed class ReadModelStore(IDbConnectionFactory database, ReadModelMappe
     }
 
     /// <summary>A stored cursor.</summary>
-    public sealed record CursorRow(string Source, string Cursor, long Sequence, long AppliedAt);
+    public sealed record CursorRow(string Source, string CursorToken, long Sequence, long AppliedAt);
 }

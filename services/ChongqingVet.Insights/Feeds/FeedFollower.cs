@@ -34,7 +34,7 @@ public sealed class FeedFollower(
                 var cursor = await store.GetCursorAsync(source.Source, stoppingToken);
                 var sequence = cursor?.Sequence ?? 0;
                 progress.Report(source.Source, sequence);
-                await foreach (var change in source.WatchAsync(cursor?.Cursor ?? string.Empty, types, stoppingToken))
+                await foreach (var change in source.WatchAsync(cursor?.CursorToken ?? string.Empty, types, stoppingToken))
                 {
                     var applied = change.IsHeartbeat ? change with { Sequence = sequence } : change;
                     await store.ApplyAsync(source.Source, [applied], stoppingToken);
