@@ -20,6 +20,8 @@ public static class GatewayModule
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddAccessRules(ChongqingVet.Profile.V1.LearnerProfileService.Descriptor, LearnerProfileAccess.Rules);
+        if (BackendClients.HasInsights(builder.Configuration))
+            builder.Services.AddAccessRules(ChongqingVet.Insights.V1.InsightsService.Descriptor, InsightsPassThroughAccess.Rules);
         // Errors over REST carry the same google.rpc details as over gRPC, so the JSON writer must know their types.
         builder.Services.AddGrpc().AddJsonTranscoding(options => options.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(
             Google.Rpc.ErrorInfo.Descriptor, Google.Rpc.BadRequest.Descriptor));
@@ -80,6 +82,7 @@ public static class GatewayModule
         if (ManagementOptions.From(app.Configuration, app.Environment).Reflection)
             app.UseSwagger(options => options.RouteTemplate = "openapi/{documentName}.json");
         app.MapGrpcService<LearnerProfileGrpcService>().RequireCors(CorsPolicy);
+        if (BackendClients.HasInsights(app.Configuration)) app.MapGrpcService<InsightsPassThroughService>().RequireCors(CorsPolicy);
         return app;
     }
 }

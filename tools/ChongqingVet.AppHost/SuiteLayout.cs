@@ -94,6 +94,9 @@ public static class SuiteLayout
         {
             foreach (var service in Services)
                 environment[GatewayKeys[service.Name]] = $"http://127.0.0.1:{service.GrpcPort + portOffset}";
+            // Insights calls pass through the gateway (REST /v1/insights/…); an insights service that is not running only
+            // makes those calls UNAVAILABLE.
+            environment["Services__Insights__Address"] = $"http://127.0.0.1:{Insights.GrpcPort + portOffset}";
         }
         return environment;
     }
