@@ -12,10 +12,10 @@ namespace ChongqingVet.Insights.Feeds.Grpc;
 /// outbox work, protos/chongqingvet/common/v1/changes.proto). Compiled only when that contract is in the tree
 /// (ChongqingVet.Insights.csproj). Calls carry a client-credentials token with changes.read (<see cref="FeedTokens"/>).
 /// A Change becomes a <see cref="ChangeEvent"/> whose state is the Struct written as JSON (the resource's protobuf
-/// JSON); a heartbeat moves the cursor only. FAILED_PRECONDITION with reason CURSOR_EXPIRED becomes
+/// JSON); a heartbeat moves the cursor only. <paramref name="bearerToken"/> gives each stream's token (production: <see cref="FeedTokens"/>). FAILED_PRECONDITION with reason CURSOR_EXPIRED becomes
 /// <see cref="CursorExpiredException"/>.
 /// </summary>
-public sealed class GrpcChangeSource(string source, ChangeFeedService.ChangeFeedServiceClient client, FeedTokens tokens) : IChangeSource
+public sealed class GrpcChangeSource(string source, ChangeFeedService.ChangeFeedServiceClient client, Func<CancellationToken, Task<string?>> bearerToken) : IChangeSource
 {
     private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default);
 
@@ -24,7 +24,8 @@ public sealed class GrpcChangeSource(string source, ChangeFeedService.ChangeFeed
     public async IAsyncEnumerable<ChangeEvent> WatchAsync(string cursor, IReadOnlyCollection<string> resourceTypes,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var headers = new Metadata { { "Authorization", "Bearer " + await tokens.GetAsync(cancellationToken) } };
+        var headers = new Metadata();
+        if (await bearerToken(cancellationToken) is { Length: > 0 } token) headers.Add("Authorization", "Bearer " + token);
         var request = new WatchChangesRequest { Cursor = cursor, ResourceTypes = { resourceTypes } };
         using var call = client.WatchChanges(request, headers, cancellationToken: cancellationToken);
         while (true)
@@ -63,7 +64,7 @@ public sealed class GrpcChangeSource(string source, ChangeFeedService.ChangeFeed
         {
             services.AddSingleton<IChangeSource>(provider => new GrpcChangeSource(source,
                 new ChangeFeedService.ChangeFeedServiceClient(GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 16 * 1024 * 1024 })),
-                provider.GetRequiredService<FeedTokens>()));
+                provider.GetRequiredService<FeedTokens>().GetAsync));
         }
     }
 }
@@ -78,7 +79,7 @@ public sealed class FeedTokens(FeedOptions feeds, IConfiguration configuration, 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private (string Token, DateTimeOffset Expires)? _current;
 
-    public async Task<string> GetAsync(CancellationToken cancellationToken)
+    public async Task<string?> GetAsync(CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
