@@ -22,6 +22,8 @@ public static class GatewayModule
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddAccessRules(ChongqingVet.Profile.V1.LearnerProfileService.Descriptor, LearnerProfileAccess.Rules);
+        if (BackendClients.HasInsights(builder.Configuration))
+            builder.Services.AddAccessRules(ChongqingVet.Insights.V1.InsightsService.Descriptor, InsightsPassThroughAccess.Rules);
         // Errors over REST carry the same google.rpc details as over gRPC, so the JSON writer must know their types.
         builder.Services.AddGrpc().AddJsonTranscoding(options => options.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(
             Google.Rpc.ErrorInfo.Descriptor, Google.Rpc.BadRequest.Descriptor));
@@ -93,6 +95,7 @@ public static class GatewayModule
         app.MapGrpcService<LearnerProfileGrpcService>().RequireCors(CorsPolicy);
         // Public: the credential keys and status lists, republished from the certificates service (docs/CREDENTIALS.md).
         app.MapCredentialDocuments();
+        if (BackendClients.HasInsights(app.Configuration)) app.MapGrpcService<InsightsPassThroughService>().RequireCors(CorsPolicy);
         return app;
     }
 }

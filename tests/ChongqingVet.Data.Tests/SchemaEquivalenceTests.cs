@@ -423,7 +423,7 @@ public static class SqlServerSchema
 /// <summary>The four services' built assemblies (their embedded migration scripts), loaded from their build output.</summary>
 internal static class ServiceAssemblies
 {
-    public static readonly string[] Names = ["Certificates", "Competitions", "Courses", "JobPostings"];
+    public static readonly string[] Names = ["Certificates", "Competitions", "Courses", "JobPostings", "Insights"];
 
     public static Assembly Load(string name)
     {

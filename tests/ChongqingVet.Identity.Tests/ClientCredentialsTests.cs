@@ -41,6 +41,7 @@ public sealed class ClientCredentialsTests(DevelopmentProvider fixture) : IClass
     [InlineData("admin-console", "admin-console-dev-secret", "administrator", "catalog.write")]
     [InlineData("auditor-console", "auditor-console-dev-secret", "auditor", "audit.read")]
     [InlineData("gateway", "gateway-dev-secret", "gateway", "catalog.read")]
+    [InlineData("gov-system", "gov-system-dev-secret", "government", "insights.read")]
     public async Task ClientCredentials_DevelopmentClient_TokenCarriesContractClaimsAndValidates(string clientId, string secret, string role, string scope)
     {
         using var client = new ProviderClient(fixture.Provider);

@@ -22,6 +22,10 @@ foreach (var member in SuiteLayout.Services)
     backends.Add(AddMember(member).WaitFor(identity));
 }
 
+// The insights service follows the four services' change feeds, so it starts after them.
+var insights = AddMember(SuiteLayout.Insights).WaitFor(identity);
+foreach (var backend in backends) insights.WaitFor(backend);
+
 var gateway = AddMember(SuiteLayout.Gateway);
 foreach (var backend in backends) gateway.WaitFor(backend);
 
@@ -33,6 +37,7 @@ Console.WriteLine($"""
       REST API:      http://127.0.0.1:{SuiteLayout.Gateway.HttpPort + portOffset}/v1/learners/L0001/profile   (needs a bearer token)
       OpenAPI:       http://127.0.0.1:{SuiteLayout.Gateway.HttpPort + portOffset}/openapi/v1.json
       gRPC (h2c):    127.0.0.1:{SuiteLayout.Gateway.GrpcPort + portOffset}   (reflection on; try: npx buf curl --protocol grpc --http2-prior-knowledge ...)
+      Insights:      127.0.0.1:{SuiteLayout.Insights.GrpcPort + portOffset}   (gRPC chongqingvet.insights.v1.InsightsService; token scope insights.read, client gov-system)
       Dashboard:     see the "Login to the dashboard" line below
 
     """);

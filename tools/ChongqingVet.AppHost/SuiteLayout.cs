@@ -19,6 +19,21 @@ public static class SuiteLayout
 
     public static Member Gateway { get; } = new("gateway", "gateway/ChongqingVet.Gateway", "ChongqingVet.Gateway", 5000, 5080, false);
 
+    /// <summary>
+    /// The insights service (read model over the four change feeds). Started by the AppHost after the four services; not in
+    /// <see cref="All"/> yet, because <see cref="All"/> is also the list of Kubernetes deployables and k8s/ has no manifest for it.
+    /// </summary>
+    public static Member Insights { get; } = new("insights", "services/ChongqingVet.Insights", "ChongqingVet.Insights", 5051, 5052, true);
+
+    /// <summary>The insights service's configuration key for each change feed's address.</summary>
+    private static readonly Dictionary<string, string> FeedKeys = new()
+    {
+        ["certificates"] = "Feeds__Certificates__Address",
+        ["competitions"] = "Feeds__Competitions__Address",
+        ["courses"] = "Feeds__Courses__Address",
+        ["jobpostings"] = "Feeds__JobPostings__Address",
+    };
+
     public static IEnumerable<Member> All => Services.Append(Gateway);
 
     /// <summary>The development identity provider (OpenIddict): the authority every member trusts. HTTP only, no gRPC.</summary>
@@ -67,10 +82,22 @@ public static class SuiteLayout
             environment["Database__MigrateOnStartup"] = "true";
             environment["SampleData__Enabled"] = "true";
         }
+        if (member == Insights)
+        {
+            // The insights service follows the four feeds with the development gov-system client (changes.read). A build
+            // without the change-feed client ignores the addresses and seeds its own sample data instead.
+            foreach (var service in Services)
+                environment[FeedKeys[service.Name]] = $"http://127.0.0.1:{service.GrpcPort + portOffset}";
+            environment["Feeds__ClientId"] = "gov-system";
+            environment["Feeds__ClientSecret"] = "gov-system-dev-secret";
+        }
         else
         {
             foreach (var service in Services)
                 environment[GatewayKeys[service.Name]] = $"http://127.0.0.1:{service.GrpcPort + portOffset}";
+            // Insights calls pass through the gateway (REST /v1/insights/…); an insights service that is not running only
+            // makes those calls UNAVAILABLE.
+            environment["Services__Insights__Address"] = $"http://127.0.0.1:{Insights.GrpcPort + portOffset}";
         }
         return environment;
     }

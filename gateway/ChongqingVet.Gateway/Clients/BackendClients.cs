@@ -26,10 +26,16 @@ public static class BackendClients
         Add<CompetitionService.CompetitionServiceClient>(services, configuration, "Competitions", Backends.Competitions);
         Add<CourseService.CourseServiceClient>(services, configuration, "Courses", Backends.Courses);
         Add<JobPostingService.JobPostingServiceClient>(services, configuration, "JobPostings", Backends.JobPostings);
+        // The insights service, optional: only its calls pass through the gateway (Grpc/InsightsPassThroughService.cs).
+        if (HasInsights(configuration))
+            Add<ChongqingVet.Insights.V1.InsightsService.InsightsServiceClient>(services, configuration, "Insights", Backends.Insights);
         // The four as one learner-record contract (the profile makes one call per backend and page through it).
         services.AddSingleton<LearnerRecordSources>();
         return services;
     }
+
+    /// <summary>Whether the insights service's address is configured (Services:Insights:Address); without it the gateway has no insights routes.</summary>
+    public static bool HasInsights(IConfiguration configuration) => !string.IsNullOrWhiteSpace(configuration["Services:Insights:Address"]);
 
     /// <summary>The HTTP client of each backend is named after the backend (tests route it to in-memory servers).</summary>
     private static void Add<TClient>(IServiceCollection services, IConfiguration configuration, string name, string backend) where TClient : class

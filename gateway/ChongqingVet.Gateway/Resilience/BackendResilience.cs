@@ -15,6 +15,9 @@ public static class Backends
     public const string JobPostings = "jobpostings";
 
     public static readonly string[] All = [Certificates, Competitions, Courses, JobPostings];
+
+    /// <summary>The insights service: not a profile section; the gateway only passes its calls through (when configured).</summary>
+    public const string Insights = "insights";
 }
 
 /// <summary>
@@ -91,7 +94,7 @@ public sealed class BackendResilience
 
     public BackendResilience(IConfiguration configuration, TimeProvider clock)
     {
-        _pipelines = Backends.All.ToDictionary(name => name, name => Build(BackendResilienceOptions.For(configuration, name), clock));
+        _pipelines = Backends.All.Append(Backends.Insights).ToDictionary(name => name, name => Build(BackendResilienceOptions.For(configuration, name), clock));
     }
 
     public ResiliencePipeline For(string backend) => _pipelines[backend];

@@ -49,6 +49,8 @@ public static class Scope
     public const string CatalogRead = "catalog.read";
     public const string CatalogWrite = "catalog.write";
     public const string ProfilesRead = "profiles.read";
+    /// <summary>Read the city's indicators (insights service): aggregates only, no personal data.</summary>
+    public const string InsightsRead = "insights.read";
     public const string LearnerSelf = "learner.self";
     public const string CertificatesRead = "certificates.read";
     public const string CertificatesHolderRead = "certificates.holder.read";

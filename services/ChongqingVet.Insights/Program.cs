@@ -1,0 +1,11 @@
+using ChongqingVet.Data;
+using ChongqingVet.Insights;
+using ChongqingVet.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults("insights");
+builder.AddInsights();
+var app = builder.Build();
+app.MapServiceDefaults();
+app.MapInsights();
+return await app.RunOrMigrateAsync(args);
