@@ -64,7 +64,7 @@ publish_all() {
   local out project ok=0
   out=$(mktemp -d)
   for project in services/ChongqingVet.Certificates services/ChongqingVet.Competitions services/ChongqingVet.Courses \
-                 services/ChongqingVet.JobPostings gateway/ChongqingVet.Gateway; do
+                 services/ChongqingVet.JobPostings services/ChongqingVet.Insights gateway/ChongqingVet.Gateway; do
     grep -q "$(basename "$project").csproj" ChongqingVet.Services.sln || continue
     if dotnet publish "$project" -c Release -a x64 --self-contained false -o "$out/$(basename "$project")" -nologo -v quiet >/dev/null \
        && [ -x "$out/$(basename "$project")/$(basename "$project")" ]; then

@@ -13,7 +13,8 @@ namespace ChongqingVet.Suite.Tests;
 [Collection(SuiteCollection.Name)]
 public partial class LearnerRecordExportTests(SuiteFixture suite)
 {
-    [GeneratedRegex(@"\d{17}[\dXx]")]
+    /// <summary>An 18-character ID number standing alone (certificate numbers hold longer runs of digits).</summary>
+    [GeneratedRegex(@"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")]
     private static partial Regex IdNumberPattern();
 
     private static JsonElement Payload(string jws) =>

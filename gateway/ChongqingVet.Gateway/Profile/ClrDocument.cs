@@ -148,5 +148,6 @@ public static class ClrDocument
 
     private static string Format(DateTimeOffset time) => time.ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
 
-    private static string? FormatDate(DateOnly? date) => date is { } d ? d.ToString("yyyy-MM-dd'T'00:00:00+08:00", CultureInfo.InvariantCulture) : null;
+    /// <summary>The start of a China calendar day.</summary>
+    private static string? FormatDate(DateOnly? date) => date is { } d ? d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + "T00:00:00+08:00" : null;
 }
