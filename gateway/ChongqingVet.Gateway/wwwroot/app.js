@@ -316,44 +316,58 @@ function definitionBlock(report, counts) {
     ...(report.derivation ? [el("p", { class: "hint" }, `推导 Derivation: ${report.derivation}`)] : []));
 }
 
-// Supply vs demand: one row per group and skill (as the service returns them), a supply bar and a demand bar on one
-// scale, and the gap index ((demand − supply) / max(demand, 1)) at the end of the row.
+// Supply vs demand by group (cluster, district): the service answers one row per group and skill; the chart sums them
+// per group — Σ supply (learner·skill holdings) and Σ demand (weighted headcount) on one scale — and shows the group's
+// gap index over those sums, (Σ demand − Σ supply) / max(Σ demand, 1). The largest single-skill shortages follow in text.
+function groupGaps(gaps) {
+  const groups = new Map();
+  for (const gap of gaps) {
+    const group = groups.get(gap.key || "") ?? { key: gap.key || "", supply: 0, demand: 0, openPostings: 0, skills: 0 };
+    group.supply += num(gap.supply);
+    group.demand += num(gap.demand);
+    group.openPostings += num(gap.openPostings);
+    group.skills += 1;
+    groups.set(group.key, group);
+  }
+  return [...groups.values()].map((g) => ({ ...g, gapIndex: (g.demand - g.supply) / Math.max(g.demand, 1) }));
+}
+
 function drawSupplyDemand(target, report) {
   const gaps = report.gaps || [];
-  const rowHeight = 30, labelWidth = 230, barWidth = 300, textWidth = 200;
-  const max = Math.max(1, ...gaps.map((g) => Math.max(num(g.supply), num(g.demand))));
-  const svg = svgEl("svg", { width: labelWidth + barWidth + textWidth, height: gaps.length * rowHeight + 28, role: "img", "aria-label": "供需图 supply and demand", class: "chart" });
-  svg.append(svgEl("rect", { x: labelWidth, y: 4, width: 12, height: 10, class: "legend supply-legend" }), svgEl("text", { x: labelWidth + 16, y: 13 }, "供给 supply（持证/具备技能的学习者）"),
-    svgEl("rect", { x: labelWidth + 250, y: 4, width: 12, height: 10, class: "legend demand-legend" }), svgEl("text", { x: labelWidth + 266, y: 13 }, "需求 demand（加权）"));
-  gaps.forEach((gap, i) => {
-    const y = 24 + i * rowHeight, supply = num(gap.supply), demand = num(gap.demand), index = num(gap.gapIndex);
-    const g = svgEl("g", { class: "gap-row", "data-key": gap.key || "", "data-skill": gap.skillCode || "" });
+  const groups = groupGaps(gaps);
+  const rowHeight = 30, labelWidth = 230, barWidth = 320, textWidth = 260;
+  const max = Math.max(1, ...groups.map((g) => Math.max(g.supply, g.demand)));
+  const svg = svgEl("svg", { width: labelWidth + barWidth + textWidth, height: groups.length * rowHeight + 28, role: "img", "aria-label": "供需图 supply and demand", class: "chart" });
+  svg.append(svgEl("rect", { x: labelWidth, y: 4, width: 12, height: 10, class: "legend supply-legend" }), svgEl("text", { x: labelWidth + 16, y: 13 }, "Σ 供给 supply（学习者·技能）"),
+    svgEl("rect", { x: labelWidth + 220, y: 4, width: 12, height: 10, class: "legend demand-legend" }), svgEl("text", { x: labelWidth + 236, y: 13 }, "Σ 需求 demand（岗位人数×权重）"));
+  groups.forEach((group, i) => {
+    const y = 24 + i * rowHeight;
+    const g = svgEl("g", { class: "gap-row", "data-key": group.key });
     g.append(
-      svgEl("text", { x: 0, y: y + 17 }, `${gap.key || "全市 city"} · ${gap.skillCode}`),
-      svgEl("rect", { class: "bar supply", x: labelWidth, y: y + 3, width: (barWidth * supply) / max, height: 11 }),
-      svgEl("rect", { class: "bar demand", x: labelWidth, y: y + 15, width: (barWidth * demand) / max, height: 11 }),
-      svgEl("text", { x: labelWidth + barWidth + 6, y: y + 17, class: index > 0 ? "shortage" : "surplus" },
-        `${supply} / ${fmt(demand)} · 缺口 ${index >= 0 ? "+" : ""}${index.toFixed(2)}`));
+      svgEl("text", { x: 0, y: y + 17 }, `${group.key || "未归组 no group (key \"\")"}（${group.skills} 技能）`),
+      svgEl("rect", { class: "bar supply", x: labelWidth, y: y + 3, width: (barWidth * group.supply) / max, height: 11 }),
+      svgEl("rect", { class: "bar demand", x: labelWidth, y: y + 15, width: (barWidth * group.demand) / max, height: 11 }),
+      svgEl("text", { x: labelWidth + barWidth + 6, y: y + 17, class: group.gapIndex > 0 ? "shortage" : "surplus" },
+        `${group.supply} / ${fmt(group.demand)} · 缺口指数 gap ${group.gapIndex >= 0 ? "+" : ""}${group.gapIndex.toFixed(2)}`));
     svg.append(g);
   });
-  const openPostings = gaps.reduce((sum, g) => sum + num(g.openPostings), 0);
-  const shortages = (report.topShortages || []).slice(0, 5).map((g) => `${g.key || "全市"}·${g.skillCode} (${num(g.gapIndex).toFixed(2)})`).join("，");
-  target.replaceChildren(gaps.length ? svg : el("p", {}, "暂无数据 No figures yet."),
-    definitionBlock(report, `计数 Counts: ${gaps.length} 行（组×技能）rows; 供给合计 Σ supply ${gaps.reduce((s, g) => s + num(g.supply), 0)} 人次; ` +
-      `需求合计 Σ demand ${fmt(gaps.reduce((s, g) => s + num(g.demand), 0))}; 在招岗位 open postings ${openPostings}; 等级门槛 level ≥ ${labelZh(report.minLevel || "SKILL_LEVEL_5_BEGINNER")}` +
-      (shortages ? `; 最大缺口 top shortages: ${shortages}` : "")));
+  const shortages = (report.topShortages || []).slice(0, 5).map((g) => `${g.key || "全市"}·${g.skillCode} ${num(g.gapIndex).toFixed(2)}（${num(g.supply)}/${fmt(num(g.demand))}）`).join("，");
+  target.replaceChildren(groups.length ? svg : el("p", {}, "暂无数据 No figures yet."),
+    definitionBlock(report, `计数 Counts: ${groups.length} 组 groups，${gaps.length} 行（组×技能）rows; Σ 供给 supply ${groups.reduce((s, g) => s + g.supply, 0)}; ` +
+      `Σ 需求 demand ${fmt(groups.reduce((s, g) => s + g.demand, 0))}; 在招岗位 open postings（按行计）${groups.reduce((s, g) => s + g.openPostings, 0)}; 等级门槛 level ≥ ${labelZh(report.minLevel || "SKILL_LEVEL_5_BEGINNER")}` +
+      (shortages ? `; 最大缺口 top shortages (gap, supply/demand): ${shortages}` : "")));
 }
 
 // A share-type indicator: one bar per figure (major, major and school year, …) with its percentage and counts.
 function drawIndicator(target, report) {
   const figures = report.figures || [];
-  const rowHeight = 24, labelWidth = 200, barWidth = 200, textWidth = 140;
+  const rowHeight = 24, labelWidth = 250, barWidth = 170, textWidth = 140;
   const svg = svgEl("svg", { width: labelWidth + barWidth + textWidth, height: figures.length * rowHeight + 6, role: "img", "aria-label": "指标图 indicator", class: "chart" });
   figures.forEach((figure, i) => {
     const y = i * rowHeight, value = num(figure.value);
     const g = svgEl("g", { class: "figure-row", "data-key": figure.key || "" });
     g.append(
-      svgEl("text", { x: 0, y: y + 16 }, figure.label && figure.label !== figure.key ? `${figure.label} (${figure.key})` : figure.key || "全市 city"),
+      svgEl("text", { x: 0, y: y + 16 }, figure.label && figure.label !== figure.key ? `${figure.label} (${figure.key.split("/")[0]})` : figure.key || "全市 city"),
       svgEl("rect", { class: "track", x: labelWidth, y: y + 4, width: barWidth, height: 14 }),
       svgEl("rect", { class: "bar share", x: labelWidth, y: y + 4, width: barWidth * Math.min(1, value), height: 14 }),
       svgEl("text", { x: labelWidth + barWidth + 6, y: y + 16 }, `${pct(value)} (${fmt(num(figure.numerator))}/${fmt(num(figure.denominator))})`));
