@@ -84,7 +84,7 @@ public static class GatewayModule
         {
             authority = app.Configuration["Auth:Authority"],
             clientId = app.Configuration["WebPage:ClientId"] ?? "learner-web",
-            scope = "openid learner.self catalog.read",
+            scope = "openid learner.self catalog.read insights.read",
         };
         app.MapGet("/web-config.json", () => Results.Json(webConfig));
         app.UseCors();

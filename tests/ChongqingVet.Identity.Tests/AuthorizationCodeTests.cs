@@ -41,6 +41,32 @@ public sealed class AuthorizationCodeTests(DevelopmentProvider fixture) : IClass
     }
 
     [Fact]
+    public async Task AuthorizationCode_LearnerPageScopes_GrantInsightsReadButNotOtherLearnersRecords()
+    {
+        using var client = new ProviderClient(fixture.Provider);
+        var (verifier, challenge) = ProviderClient.NewPkce();
+        // What the gateway's /web-config.json asks for, plus profiles.read (every learner's record): the city-wide
+        // aggregates (insights.read) are granted to a learner, other learners' records are not.
+        var code = await client.SignInAndGetCodeAsync(
+            ProviderClient.AuthorizeUrl(challenge, "openid learner.self catalog.read insights.read profiles.read"), "L0002", Password);
+
+        var (status, body) = await client.PostTokenAsync(new Dictionary<string, string>
+        {
+            ["grant_type"] = "authorization_code",
+            ["client_id"] = "learner-web",
+            ["code"] = code,
+            ["redirect_uri"] = ProviderClient.LearnerRedirectUri,
+            ["code_verifier"] = verifier,
+        });
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var token = await client.ValidateAsync(body.GetProperty("access_token").GetString()!);
+        Assert.Equal("L0002", token.Subject);
+        Assert.Equal("learner", token.GetClaim("role").Value);
+        Assert.Equal(["catalog.read", "insights.read", "learner.self", "openid"], token.GetClaim("scope").Value.Split(' ').Order());
+    }
+
+    [Fact]
     public async Task AuthorizationCode_WrongVerifier_InvalidGrant()
     {
         using var client = new ProviderClient(fixture.Provider);
