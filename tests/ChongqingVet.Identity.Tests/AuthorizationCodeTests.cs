@@ -9,16 +9,12 @@ public sealed class AuthorizationCodeTests(DevelopmentProvider fixture) : IClass
 {
     private const string Password = "learner-dev-password"; // appsettings.Development.json
 
-    [Fact]
-    public async Task AuthorizationCode_LearnerSignsInWithPkce_TokenCarriesLearner()
+    /// <summary>The learner signs in on the page's client with PKCE asking for <paramref name="scope"/>; the code is exchanged.</summary>
+    private static async Task<(HttpStatusCode Status, System.Text.Json.JsonElement Body)> SignInAndExchangeAsync(ProviderClient client, string learner, string scope)
     {
-        using var client = new ProviderClient(fixture.Provider);
         var (verifier, challenge) = ProviderClient.NewPkce();
-        // certificates.issue is a registered scope, but not learner-web's: it is left out, not granted.
-        var code = await client.SignInAndGetCodeAsync(
-            ProviderClient.AuthorizeUrl(challenge, "openid profile learner.self catalog.read certificates.issue"), "L0001", Password);
-
-        var (status, body) = await client.PostTokenAsync(new Dictionary<string, string>
+        var code = await client.SignInAndGetCodeAsync(ProviderClient.AuthorizeUrl(challenge, scope), learner, Password);
+        return await client.PostTokenAsync(new Dictionary<string, string>
         {
             ["grant_type"] = "authorization_code",
             ["client_id"] = "learner-web",
@@ -26,6 +22,14 @@ public sealed class AuthorizationCodeTests(DevelopmentProvider fixture) : IClass
             ["redirect_uri"] = ProviderClient.LearnerRedirectUri,
             ["code_verifier"] = verifier,
         });
+    }
+
+    [Fact]
+    public async Task AuthorizationCode_LearnerSignsInWithPkce_TokenCarriesLearner()
+    {
+        using var client = new ProviderClient(fixture.Provider);
+        // certificates.issue is a registered scope, but not learner-web's: it is left out, not granted.
+        var (status, body) = await SignInAndExchangeAsync(client, "L0001", "openid profile learner.self catalog.read certificates.issue");
 
         Assert.Equal(HttpStatusCode.OK, status);
         var token = await client.ValidateAsync(body.GetProperty("access_token").GetString()!);
@@ -44,20 +48,9 @@ public sealed class AuthorizationCodeTests(DevelopmentProvider fixture) : IClass
     public async Task AuthorizationCode_LearnerPageScopes_GrantInsightsReadButNotOtherLearnersRecords()
     {
         using var client = new ProviderClient(fixture.Provider);
-        var (verifier, challenge) = ProviderClient.NewPkce();
         // What the gateway's /web-config.json asks for, plus profiles.read (every learner's record): the city-wide
         // aggregates (insights.read) are granted to a learner, other learners' records are not.
-        var code = await client.SignInAndGetCodeAsync(
-            ProviderClient.AuthorizeUrl(challenge, "openid learner.self catalog.read insights.read profiles.read"), "L0002", Password);
-
-        var (status, body) = await client.PostTokenAsync(new Dictionary<string, string>
-        {
-            ["grant_type"] = "authorization_code",
-            ["client_id"] = "learner-web",
-            ["code"] = code,
-            ["redirect_uri"] = ProviderClient.LearnerRedirectUri,
-            ["code_verifier"] = verifier,
-        });
+        var (status, body) = await SignInAndExchangeAsync(client, "L0002", "openid learner.self catalog.read insights.read profiles.read");
 
         Assert.Equal(HttpStatusCode.OK, status);
         var token = await client.ValidateAsync(body.GetProperty("access_token").GetString()!);
