@@ -34,9 +34,11 @@ public sealed partial class AuditRetentionService(AuditLog log, AuditOptions opt
         return Task.CompletedTask;
     }
 
+    // Stop and dispose may run at the same time: under a test host the program's own RunAsync stops and disposes the
+    // host while the test's factory stops it too. Neither disposes the token source or the semaphore for that reason
+    // (like BackgroundService): without a timer or wait handle they hold nothing to release.
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _disposed) == 1) return; // a test host may dispose the container before stopping
         _timer?.Dispose();
         await _stopping.CancelAsync();
         await _loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -51,10 +53,6 @@ public sealed partial class AuditRetentionService(AuditLog log, AuditOptions opt
         catch (SemaphoreFullException)
         {
             // A run is already pending.
-        }
-        catch (ObjectDisposedException)
-        {
-            // Stopped.
         }
     }
 
@@ -94,8 +92,6 @@ public sealed partial class AuditRetentionService(AuditLog log, AuditOptions opt
         if (_timer is not null) await _timer.DisposeAsync();
         await _stopping.CancelAsync();
         await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _stopping.Dispose();
-        _ticks.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Audit retention deleted {Count} expired record(s); the kept chain starts at sequence {Anchor}")]
