@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.SqlClient;
 using Microsoft.Data.Sqlite;
 using Npgsql;
@@ -29,12 +30,15 @@ public sealed class DbConnectionFactory : IDbConnectionFactory, IDisposable, IAs
     // The busy timeout is the connection string's "Default Timeout" (seconds, 30 unless set), the same bound
     // Microsoft.Data.Sqlite's own busy retry uses; a writer still locked out after it fails with SQLITE_BUSY,
     // which the dialect reports as transient (UNAVAILABLE).
+    // The settings belong to the native connection, which Microsoft.Data.Sqlite's pool keeps open between uses: they run
+    // once per native connection (four statements on every open were a large share of a short read's CPU).
     private const string SqlitePragmas =
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=";
 
     private readonly DatabaseOptions _options;
     private readonly NpgsqlDataSource? _postgres;
     private readonly string _sqlitePragmas = string.Empty;
+    private readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> _configuredSqliteHandles = new();
 
     public DbConnectionFactory(DatabaseOptions options)
     {
@@ -75,9 +79,13 @@ public sealed class DbConnectionFactory : IDbConnectionFactory, IDisposable, IAs
                 try
                 {
                     await sqlite.OpenAsync(cancellationToken);
-                    await using var pragma = sqlite.CreateCommand();
-                    pragma.CommandText = _sqlitePragmas;
-                    await pragma.ExecuteNonQueryAsync(cancellationToken);
+                    if (!_configuredSqliteHandles.TryGetValue(sqlite.Handle!, out _))
+                    {
+                        await using var pragma = sqlite.CreateCommand();
+                        pragma.CommandText = _sqlitePragmas;
+                        await pragma.ExecuteNonQueryAsync(cancellationToken);
+                        _configuredSqliteHandles.AddOrUpdate(sqlite.Handle!, this);
+                    }
                 }
                 catch
                 {

@@ -209,6 +209,34 @@ public class DataLayerTests
     }
 
     [Fact]
+    public async Task OpenAsync_PooledSqlite_EveryNativeConnectionHasThePragmas_AlsoWhenReusedFromThePool()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"cqv-pool-{Guid.NewGuid():N}.db");
+        try
+        {
+            using var factory = new DbConnectionFactory(new DatabaseOptions { ConnectionString = $"Data Source={path};Pooling=True;Default Timeout=7" });
+            for (var round = 0; round < 3; round++)
+            {
+                // Two at once need two native connections; the later rounds take them back from the pool.
+                await using var first = await factory.OpenAsync(CancellationToken.None);
+                await using var second = await factory.OpenAsync(CancellationToken.None);
+                foreach (var connection in new[] { first, second })
+                {
+                    Assert.Equal("wal", await connection.ExecuteScalarAsync<string>("PRAGMA journal_mode"));
+                    Assert.Equal(1L, await connection.ExecuteScalarAsync<long>("PRAGMA foreign_keys"));
+                    Assert.Equal(2L, await connection.ExecuteScalarAsync<long>("PRAGMA synchronous"));
+                    Assert.Equal(7000L, await connection.ExecuteScalarAsync<long>("PRAGMA busy_timeout"));
+                }
+            }
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (var file in Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(path) + "*")) File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void Migrations_SqlServerScriptsParseAndDialectsAreInStep()
     {
         Assert.True(TSqlAssert.MigrationsParse(typeof(MigrationRunner).Assembly) > 0);

@@ -31,8 +31,8 @@ public sealed partial class AuditLog(
     private const int CleanupBatchSize = 1000;
     private const int ReorderWindow = 4096;
 
-    // Takes the head row's lock and reserves the next sequence (the caller's transaction holds both until commit).
-    private const string ReserveSequenceSql = "UPDATE audit_head SET last_sequence = last_sequence + 1 WHERE id = 1";
+    // Takes the head row's lock and reserves the next @Count sequences (the caller's transaction holds both until commit).
+    private const string ReserveSequencesSql = "UPDATE audit_head SET last_sequence = last_sequence + @Count WHERE id = 1";
 
     // Takes the head row's lock without changing it (retention).
     private const string LockHeadSql = "UPDATE audit_head SET anchor_sequence = anchor_sequence WHERE id = 1";
@@ -86,40 +86,59 @@ public sealed partial class AuditLog(
     /// </summary>
     public async Task<long> AppendAsync(DbConnection connection, DbTransaction transaction, AuditRecord record, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(connection);
-        ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(record);
         record.Validate(ChinaTime.Today(clock));
-        var time = (record.Time ?? clock.GetUtcNow()).ToUnixTimeMilliseconds();
+        return (await AppendValidatedAsync(connection, transaction, [record], ct))[0];
+    }
 
-        await connection.ExecuteAsync(new CommandDefinition(ReserveSequenceSql, transaction: transaction, cancellationToken: ct));
+    /// <summary>
+    /// Appends validated records in order inside the caller's transaction: one sequence reservation, one head read,
+    /// one insert per record on one prepared command, one head update — whatever the number of records.
+    /// </summary>
+    private async Task<long[]> AppendValidatedAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<AuditRecord> records, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(transaction);
+        var now = clock.GetUtcNow();
+        await connection.ExecuteAsync(new CommandDefinition(ReserveSequencesSql, new { Count = records.Count }, transaction, cancellationToken: ct));
         var head = await connection.QuerySingleAsync<HeadRow>(new CommandDefinition(SelectHeadSql, transaction: transaction, cancellationToken: ct));
-        var sequence = head.LastSequence;
-        var previousHash = head.LastHash;
-        var hash = chain.HashRecord(sequence, time, record.ClientId, record.Subject, record.Method, record.Resource,
-            record.Outcome, record.TraceId, previousHash);
+        var first = head.LastSequence - records.Count + 1;
 
-        await connection.ExecuteAsync(new CommandDefinition(InsertSql, new
+        var sequences = new long[records.Count];
+        var rows = new object[records.Count];
+        var previousHash = head.LastHash;
+        for (var i = 0; i < records.Count; i++)
         {
-            Sequence = sequence,
-            OccurredAt = time,
-            record.ClientId,
-            record.Subject,
-            record.Method,
-            record.Resource,
-            record.Outcome,
-            record.TraceId,
-            PreviousHash = previousHash,
-            Hash = hash,
-        }, transaction, cancellationToken: ct));
+            var record = records[i];
+            var sequence = first + i;
+            var time = (record.Time ?? now).ToUnixTimeMilliseconds();
+            var hash = chain.HashRecord(sequence, time, record.ClientId, record.Subject, record.Method, record.Resource,
+                record.Outcome, record.TraceId, previousHash);
+            rows[i] = new
+            {
+                Sequence = sequence,
+                OccurredAt = time,
+                record.ClientId,
+                record.Subject,
+                record.Method,
+                record.Resource,
+                record.Outcome,
+                record.TraceId,
+                PreviousHash = previousHash,
+                Hash = hash,
+            };
+            sequences[i] = sequence;
+            previousHash = hash;
+        }
+        await connection.ExecuteAsync(new CommandDefinition(InsertSql, rows, transaction, cancellationToken: ct));
 
         // A head whose seal does not match was changed outside the service: keep its broken seal as evidence rather
         // than sealing (and so laundering) the changed values.
-        var sealIntact = IsSealIntact(sequence - 1, head.LastHash, head.AnchorSequence, head.AnchorHash, head.Seal);
-        if (!sealIntact) LogHeadTampered(logger, sequence);
-        var seal = sealIntact ? chain.SealHead(sequence, hash, head.AnchorSequence, head.AnchorHash) : head.Seal;
-        await connection.ExecuteAsync(new CommandDefinition(UpdateHeadAfterAppendSql, new { LastHash = hash, Seal = seal }, transaction, cancellationToken: ct));
-        return sequence;
+        var sealIntact = IsSealIntact(first - 1, head.LastHash, head.AnchorSequence, head.AnchorHash, head.Seal);
+        if (!sealIntact) LogHeadTampered(logger, first);
+        var seal = sealIntact ? chain.SealHead(sequences[^1], previousHash, head.AnchorSequence, head.AnchorHash) : head.Seal;
+        await connection.ExecuteAsync(new CommandDefinition(UpdateHeadAfterAppendSql, new { LastHash = previousHash, Seal = seal }, transaction, cancellationToken: ct));
+        return sequences;
     }
 
     /// <summary>
@@ -165,9 +184,7 @@ public sealed partial class AuditLog(
             // Not the caller's token: the group holds other callers' records.
             await using var connection = await connections.OpenAsync(CancellationToken.None);
             await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None);
-            var sequences = new long[group.Count];
-            for (var i = 0; i < group.Count; i++)
-                sequences[i] = await AppendAsync(connection, transaction, group[i].Record, CancellationToken.None);
+            var sequences = await AppendValidatedAsync(connection, transaction, group.ConvertAll(waiting => waiting.Record), CancellationToken.None);
             await transaction.CommitAsync(CancellationToken.None);
             for (var i = 0; i < group.Count; i++) group[i].Committed.TrySetResult(sequences[i]);
         }
