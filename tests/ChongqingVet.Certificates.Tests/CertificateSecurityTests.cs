@@ -1,6 +1,7 @@
 using ChongqingVet.Certificates.V1;
 using ChongqingVet.Common.V1;
 using ChongqingVet.Data;
+using ChongqingVet.ServiceDefaults.Security;
 using ChongqingVet.TestKit.Grpc;
 using ChongqingVet.TestKit.Security;
 using Google.Rpc;
@@ -64,6 +65,35 @@ public class CertificateSecurityTests
         var refused = await RpcAssert.ThrowsAsync(StatusCode.Unauthenticated, () => client.ListCertificatesAsync(new ListCertificatesRequest()).ResponseAsync);
         Assert.Equal("UNAUTHENTICATED", RpcAssert.Reason(refused));
         await RpcAssert.ThrowsAsync(StatusCode.Unauthenticated, () => client.IssueCertificateAsync(CertificateServiceHarness.Issue()).ResponseAsync);
+    }
+
+    [Fact]
+    public async Task ValidatedToken_IsRememberedAtMostItsMaximumAgeAndNeverPastItsExpiry_AndAChangedSignatureIsValidatedAndRefused()
+    {
+        await using var harness = await CertificateServiceHarness.StartAsync(DatabaseProvider.Sqlite);
+        var cache = harness.Factory.Services.GetRequiredService<ValidatedTokenCache>();
+        var token = Authority.Issue("gov", "government", GovernmentScopes); // expires in 15 minutes
+        var client = ClientFor(harness, token);
+        async Task CallAsync() => await client.ListCertificatesAsync(new ListCertificatesRequest());
+
+        await CallAsync();
+        await CallAsync();
+        Assert.Equal((1L, 1L), (cache.Misses, cache.Hits));
+
+        harness.Host.Clock.Advance(TimeSpan.FromSeconds(61)); // past the 60-second maximum age: validated again, then remembered
+        await CallAsync();
+        await CallAsync();
+        Assert.Equal((2L, 2L), (cache.Misses, cache.Hits));
+
+        harness.Host.Clock.Advance(TimeSpan.FromMinutes(15)); // past the token's exp: never served from the cache again
+        await CallAsync(); // (the handler still validates on the real clock, where the token has not expired)
+        await CallAsync();
+        Assert.Equal((4L, 2L, 0), (cache.Misses, cache.Hits, cache.Count));
+
+        var signatureStart = token.LastIndexOf('.') + 1;
+        var changed = token[..(signatureStart + 5)] + (token[signatureStart + 5] == 'A' ? 'B' : 'A') + token[(signatureStart + 6)..];
+        await RpcAssert.ThrowsAsync(StatusCode.Unauthenticated, () => ClientFor(harness, changed).ListCertificatesAsync(new ListCertificatesRequest()).ResponseAsync);
+        Assert.Equal(5L, cache.Misses);
     }
 
     [Fact]

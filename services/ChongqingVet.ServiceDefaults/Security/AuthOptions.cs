@@ -22,6 +22,15 @@ public sealed class AuthOptions
 
     /// <summary>Tolerated clock difference for exp/nbf.</summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a token that passed validation is remembered (never past its <c>exp</c>); 0 validates every call.
+    /// Also how long a token signed by a key the authority has withdrawn can still be accepted.
+    /// </summary>
+    public int ValidatedTokenCacheSeconds { get; set; } = 60;
+
+    /// <summary>The most validated tokens remembered at once.</summary>
+    public int ValidatedTokenCacheSize { get; set; } = 10_000;
 }
 
 /// <summary><c>RateLimits:*</c> — per-caller limits (token buckets per process replica).</summary>

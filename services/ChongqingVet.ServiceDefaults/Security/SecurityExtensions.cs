@@ -49,7 +49,9 @@ public static class SecurityExtensions
                 options.TokenValidationParameters.RequireSignedTokens = true;
                 options.TokenValidationParameters.NameClaimType = CallerClaims.Subject;
                 options.TokenValidationParameters.RoleClaimType = CallerClaims.Role;
+                options.Events = ValidatedTokenCache.Events();
             });
+        builder.Services.AddSingleton(services => new ValidatedTokenCache(auth, services.GetService<TimeProvider>() ?? TimeProvider.System));
 
         builder.Services.AddSingleton(builder.Configuration.GetSection(RateLimitOptions.SectionName).Get<RateLimitOptions>() ?? new RateLimitOptions());
         builder.Services.AddSingleton<CallerRateLimiter>();
