@@ -76,6 +76,46 @@ public sealed class ProbeConformanceTests(HealthyDevCluster cluster)
         // and its token endpoint (the dev authority): its readiness is its database's, not its sources'.
     }
 
+    [Theory, MemberData(nameof(Deployables))]
+    public async Task EveryHealthName_HealthyDeployable_AnswersServingAndOk(string deployable)
+    {
+        var pod = cluster.Pods[deployable].Specification;
+        var grpcPort = pod.LocalPort("grpc");
+        var httpPort = pod.LocalPort("http");
+        foreach (var service in new[] { "", "liveness", "readiness" })
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await Kubelet.GrpcHealthAsync(grpcPort, service, TimeSpan.FromSeconds(5)));
+        foreach (var path in new[] { "/healthz/live", "/healthz/ready" })
+            Assert.Equal(200, await Kubelet.HttpGetAsync(httpPort, path, TimeSpan.FromSeconds(5)));
+    }
+
+    [Theory, MemberData(nameof(Deployables))]
+    public async Task Metrics_HealthyDeployable_AnswerOnTheManagementPortOnly(string deployable)
+    {
+        var pod = cluster.Pods[deployable].Specification;
+        var management = pod.LocalPort("management");
+        var http = pod.LocalPort("http");
+        // Where the manifest's scrape annotations send Prometheus.
+        var annotations = pod.Workload.Template.Metadata.Annotations;
+        Assert.Equal("true", annotations["prometheus.io/scrape"]);
+        Assert.Equal(management, pod.LocalPort(annotations["prometheus.io/port"]));
+
+        var scrape = await GetAsync(management, annotations["prometheus.io/path"]);
+        Assert.Equal(200, scrape.Status);
+        Assert.Contains("# TYPE ", scrape.Body, StringComparison.Ordinal);
+        Assert.Equal(200, (await GetAsync(management, "/healthz/live")).Status);
+
+        // Not on the public listener, whatever Host the caller claims (an ingress forwards the caller's Host).
+        Assert.Equal(404, (await GetAsync(http, "/metrics")).Status);
+        Assert.Equal(404, (await GetAsync(http, "/metrics", host: $"127.0.0.1:{management}")).Status);
+        Assert.Equal(404, (await GetAsync(http, "/metrics", host: $"pod:{pod.Container.Ports.Single(p => p.Name == "management").ContainerPort}")).Status);
+        // And the management listener serves diagnostics only, never the application.
+        if (deployable == SuiteLayout.Gateway.Name)
+        {
+            Assert.Equal(200, (await GetAsync(http, "/web-config.json")).Status);
+            Assert.Equal(404, (await GetAsync(management, "/web-config.json")).Status);
+        }
+    }
+
     [Fact]
     public async Task InsightsProbes_TokenEndpointFailingAndFeedsUnresolvable_AsksWithTheManifestsClientAndStaysServing()
     {
@@ -106,11 +146,15 @@ public sealed class ProbeConformanceTests(HealthyDevCluster cluster)
         Assert.Equal(environment["Feeds__ClientId"], form["client_id"]);
         Assert.Equal(environment["Feeds__ClientSecret"], form["client_secret"]);
 
-        // It keeps asking and keeps answering its probes: an identity provider or source outage never takes the read
-        // model out of service, nor restarts it.
-        var retry = await tokenEndpoint.GetContextAsync().WaitAsync(Within);
-        retry.Response.StatusCode = 503;
-        retry.Response.Close();
+        // It retries (one loop per source: four first attempts, so a fifth request is a retry after the back-off) and keeps
+        // answering its probes: an identity provider or source outage never takes the read model out of service, nor
+        // restarts it.
+        for (var request = 2; request <= 5; request++)
+        {
+            var next = await tokenEndpoint.GetContextAsync().WaitAsync(Within);
+            next.Response.StatusCode = 503;
+            next.Response.Close();
+        }
         Assert.False(pod.HasExited, pod.Output);
         var container = pod.Specification.Container;
         foreach (var probe in new[] { container.LivenessProbe!, container.ReadinessProbe! })
