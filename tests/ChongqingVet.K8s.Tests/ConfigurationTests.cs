@@ -23,8 +23,14 @@ public partial class ConfigurationTests
         ["competitions-secrets"] = ["connection-string", "page-token-signing-key", "idempotency-hash-key", "audit-hmac-key"],
         ["courses-secrets"] = ["connection-string", "page-token-signing-key", "idempotency-hash-key", "audit-hmac-key"],
         ["jobpostings-secrets"] = ["connection-string", "page-token-signing-key", "idempotency-hash-key", "audit-hmac-key"],
+        ["insights-secrets"] = ["connection-string", "page-token-signing-key", "idempotency-hash-key", "feed-client-secret"],
         ["gateway-secrets"] = ["credential-signing-key-id", "credential-signing-key"],
     };
+
+    /// <summary>The services that keep an audit log (and so read Audit__HmacKey); the insights service serves reads only.</summary>
+    private static readonly string[] AuditedServices = ["certificates", "competitions", "courses", "jobpostings"];
+
+    private static bool IsAudited(Workload workload) => AuditedServices.Contains(workload.Labels.Get("app.kubernetes.io/name"));
 
     [Theory]
     [MemberData(nameof(Rendered.All), MemberType = typeof(Rendered))]
@@ -220,7 +226,12 @@ public partial class ConfigurationTests
         var policy = new Policy(target);
         var databaseClients = rendered.Workloads.Where(w => w.Pod.Containers.Any(c => (c.Env ?? []).Any(e => e.Name == "ConnectionStrings__Database"))).ToList();
         Assert.NotEmpty(databaseClients);
-        foreach (var workload in databaseClients)
+        foreach (var workload in databaseClients.Where(w => !IsAudited(w)))
+        {
+            // A key the process never reads would only be one more secret to keep.
+            policy.Require(!(workload.Pod.Containers.Single().Env ?? []).Any(e => e.Name == "Audit__HmacKey"), workload.Id, "no Audit__HmacKey: it keeps no audit log");
+        }
+        foreach (var workload in databaseClients.Where(IsAudited))
         {
             var env = workload.Pod.Containers.Single().Env ?? [];
             var connection = env.Single(e => e.Name == "ConnectionStrings__Database").ValueFrom?.SecretKeyRef;
@@ -240,6 +251,9 @@ public partial class ConfigurationTests
     /// <summary>The secret keys every database service reads (DevelopmentKeys rule: required unless Development/Testing opt in).</summary>
     private static readonly string[] ServiceKeys = ["PageTokens__SigningKey", "Idempotency__HashKey", "Audit__HmacKey"];
 
+    /// <summary>The insights service: no audit log, but its feed client's secret (it refuses to start without one when a feed address is set).</summary>
+    private static readonly string[] InsightsKeys = ["PageTokens__SigningKey", "Idempotency__HashKey"];
+
     private static readonly string[] CertificatesKeys = ["HolderIdentity__EncryptionKey", "HolderIdentity__BlindIndexKey"];
 
     [Theory]
@@ -258,7 +272,19 @@ public partial class ConfigurationTests
                     "no DevelopmentKeys__Allow: Kubernetes workloads run on real keys from Secrets");
                 var env = container.Env ?? [];
                 if (!env.Any(e => e.Name == "ConnectionStrings__Database")) continue;
-                var required = container.Image.Contains("certificates", StringComparison.Ordinal) ? ServiceKeys.Concat(CertificatesKeys) : ServiceKeys;
+                var required = workload.Labels.Get("app.kubernetes.io/name") switch
+                {
+                    "certificates" => ServiceKeys.Concat(CertificatesKeys),
+                    "insights" => InsightsKeys,
+                    _ => ServiceKeys,
+                };
+                if (workload.Labels.Get("app.kubernetes.io/name") == "insights")
+                {
+                    var clientSecret = env.SingleOrDefault(e => e.Name == "Feeds__ClientSecret")?.ValueFrom?.SecretKeyRef;
+                    policy.Require(clientSecret is not null, workload.Id, "Feeds__ClientSecret from a secretKeyRef (the service refuses to start without it when it follows the feeds)");
+                    if (clientSecret is not null && secrets.TryGetValue(clientSecret.Name, out var feedSecret))
+                        policy.Require(feedSecret.Data?.TryGetValue(clientSecret.Key, out var bytes) == true && bytes.Length > 0, $"Secret/{clientSecret.Name}", $"{clientSecret.Key} is set");
+                }
                 foreach (var key in required)
                 {
                     var reference = env.SingleOrDefault(e => e.Name == key)?.ValueFrom?.SecretKeyRef;

@@ -121,6 +121,35 @@ public class MeshTests
         policy.AssertNone();
     }
 
+    [Fact]
+    public void MeshPolicies_Prod_AdmitToEachGrpcPortTheAccountsOfTheCallersTheNetworkPoliciesAdmit()
+    {
+        // Both layers must agree: a caller the NetworkPolicies admit but the mesh denies fails (PERMISSION_DENIED-like
+        // resets), and one the mesh admits but the NetworkPolicies do not is a policy nobody meant.
+        var environment = Manifests.Environment.Of(Rendered.Prod);
+        var rendered = environment.Application;
+        var ns = rendered.Of<V1Namespace>().Single().Metadata.Name;
+        var authorizations = Directory.GetFiles(Repository.PathOf("k8s/overlays/prod/mesh"), "*.yaml")
+            .SelectMany(LoadDocuments).Where(d => Kind(d) == "AuthorizationPolicy").ToList();
+        var policy = new Policy(Rendered.Prod + "/mesh");
+        foreach (var server in rendered.Workloads.Where(w => w.Kind == "Deployment"))
+        {
+            var grpc = server.Ports.Single(p => p.Name == "grpc");
+            var port = grpc.ContainerPort.ToString(CultureInfo.InvariantCulture);
+            var expected = Callers.AdmittedFromNamespace(environment, server, grpc)
+                .Select(w => $"cluster.local/ns/{ns}/sa/{w.Pod.ServiceAccountName}").Order(StringComparer.Ordinal).ToList();
+            var allowed = authorizations
+                .Where(d => Selectors.Matches((Path(d, "spec", "selector", "matchLabels") as Dictionary<object, object>)?.ToDictionary(p => (string)p.Key, p => (string)p.Value), server.Labels))
+                .SelectMany(d => (Path(d, "spec", "rules") as List<object> ?? []).Cast<Dictionary<object, object>>())
+                .Where(r => Strings(r, "to", "operation", "ports").Contains(port))
+                .SelectMany(r => Strings(r, "from", "source", "principals"))
+                .Distinct().Order(StringComparer.Ordinal).ToList();
+            policy.Require(allowed.SequenceEqual(expected), server.Id,
+                $"principals allowed on {port} ({string.Join(", ", allowed)}) are the ServiceAccounts the NetworkPolicies admit ({string.Join(", ", expected)})");
+        }
+        policy.AssertNone();
+    }
+
     private static bool AdmitsPort(IList<V1NetworkPolicyPort>? ports, int port) =>
         ports is null || ports.Count == 0 || ports.Any(p => (p.Protocol ?? "TCP") == "TCP" && (p.Port is null || p.Port.Value == port.ToString(CultureInfo.InvariantCulture)));
 

@@ -11,7 +11,7 @@ namespace ChongqingVet.K8s.Tests;
 /// </summary>
 public class MigrationTests
 {
-    private static readonly string[] DatabaseServices = ["certificates", "competitions", "courses", "jobpostings"];
+    private static readonly string[] DatabaseServices = ["certificates", "competitions", "courses", "insights", "jobpostings"];
 
     [Theory]
     [MemberData(nameof(Rendered.Applications), MemberType = typeof(Rendered))]

@@ -8,7 +8,11 @@ namespace ChongqingVet.K8s.Tests;
 /// <summary>Services, selectors, disruption budgets, autoscalers and network policies fit the pods they are for.</summary>
 public class NetworkingTests
 {
-    private static readonly string[] DatabaseServices = ["certificates", "competitions", "courses", "jobpostings"];
+    /// <summary>The four services: each serves its change feed to the insights service and its API to the gateway.</summary>
+    private static readonly string[] FeedSources = ["certificates", "competitions", "courses", "jobpostings"];
+
+    /// <summary>What the gateway calls: the four services and the insights service.</summary>
+    private static readonly string[] GatewayBackends = [.. FeedSources, "insights"];
 
     [Theory]
     [MemberData(nameof(Rendered.All), MemberType = typeof(Rendered))]
@@ -163,7 +167,9 @@ public class NetworkingTests
         var policies = environment.Application.Of<V1NetworkPolicy>().ToList();
         var gateway = environment.Workloads.Single(w => w.Kind == "Deployment" && w.Labels["app.kubernetes.io/name"] == "gateway");
         var policy = new Policy(name);
-        foreach (var service in environment.Workloads.Where(w => w.Kind == "Deployment" && DatabaseServices.Contains(w.Labels["app.kubernetes.io/name"])))
+        var backends = environment.Workloads.Where(w => w.Kind == "Deployment" && GatewayBackends.Contains(w.Labels["app.kubernetes.io/name"])).ToList();
+        Assert.Equal(GatewayBackends.Order(StringComparer.Ordinal), backends.Select(w => w.Labels["app.kubernetes.io/name"]).Order(StringComparer.Ordinal));
+        foreach (var service in backends)
         {
             var grpc = service.Ports.Single(p => p.Name == "grpc");
             policy.Require(
@@ -186,7 +192,7 @@ public class NetworkingTests
         var database = environment.Workloads.SingleOrDefault(w => w.Labels.Get("app.kubernetes.io/component") == "database");
         var clients = environment.Workloads.Where(w => w.Pod.Containers.Any(c => (c.Env ?? []).Any(e => e.Name == "ConnectionStrings__Database"))).ToList();
         var policy = new Policy(name);
-        Assert.Equal(8, clients.Count); // four servers and four migration Jobs
+        Assert.Equal(10, clients.Count); // five servers (four services and insights) and their five migration Jobs
         foreach (var client in clients)
         {
             if (database is not null)
@@ -334,7 +340,7 @@ public class NetworkingTests
         var addresses = (config.Data ?? new Dictionary<string, string>()).Where(p => p.Key.StartsWith("Services__", StringComparison.Ordinal)).ToList();
         var policy = new Policy(name);
         Assert.Equal(
-            ["Services__Certificates__Address", "Services__Competitions__Address", "Services__Courses__Address", "Services__JobPostings__Address"],
+            ["Services__Certificates__Address", "Services__Competitions__Address", "Services__Courses__Address", "Services__Insights__Address", "Services__JobPostings__Address"],
             addresses.Select(a => a.Key).Order(StringComparer.Ordinal));
         foreach (var (key, value) in addresses)
         {
@@ -351,6 +357,109 @@ public class NetworkingTests
             policy.Require(parts.Length == 2 && service?.Spec.Ports.Any(p => p.Name == "grpc" && p.Port.ToString(CultureInfo.InvariantCulture) == parts[1]) == true,
                 subject, "uses that Service's grpc port");
         }
+        policy.AssertNone();
+    }
+
+    [Theory]
+    [MemberData(nameof(Rendered.Applications), MemberType = typeof(Rendered))]
+    public void NetworkPolicies_EachApplication_LetInsightsFollowEveryFeed(string name)
+    {
+        var environment = Environment.Of(name);
+        var policies = environment.Application.Of<V1NetworkPolicy>().ToList();
+        var insights = environment.Workloads.Single(w => w.Kind == "Deployment" && w.Labels["app.kubernetes.io/name"] == "insights");
+        var policy = new Policy(name);
+        foreach (var source in environment.Workloads.Where(w => w.Kind == "Deployment" && FeedSources.Contains(w.Labels["app.kubernetes.io/name"])))
+        {
+            var grpc = source.Ports.Single(p => p.Name == "grpc");
+            policy.Require(
+                EgressRules(policies, insights).Any(rule => Allows(rule.Ports, grpc) && (rule.To ?? []).Any(peer => SelectsInNamespace(peer, source))),
+                source.Id, "the insights service may send to its grpc port (egress: its change feed)");
+            policy.Require(
+                IngressRules(policies, source).Any(rule => Allows(rule.Ports, grpc) && (rule.FromProperty ?? []).Any(peer => SelectsInNamespace(peer, insights))),
+                source.Id, "its grpc port admits the insights service (ingress)");
+        }
+        // Its migration Job follows nothing.
+        var job = environment.Workloads.Single(w => w.Kind == "Job" && w.Labels["app.kubernetes.io/name"] == "insights");
+        policy.Require(!EgressRules(policies, job).Any(rule => (rule.To ?? []).Any(peer => environment.Workloads.Any(w => w.Kind == "Deployment"
+                && FeedSources.Contains(w.Labels["app.kubernetes.io/name"]) && SelectsInNamespace(peer, w)))),
+            job.Id, "no egress to the services (only its database)");
+        policy.AssertNone();
+    }
+
+    /// <summary>In-namespace callers of each server's grpc port: the gateway calls every backend, the insights service the four feeds.</summary>
+    private static readonly Dictionary<string, string[]> GrpcCallers = new()
+    {
+        ["certificates"] = ["gateway", "insights"],
+        ["competitions"] = ["gateway", "insights"],
+        ["courses"] = ["gateway", "insights"],
+        ["jobpostings"] = ["gateway", "insights"],
+        ["insights"] = ["gateway"],
+        ["gateway"] = [],
+    };
+
+    [Theory]
+    [MemberData(nameof(Rendered.Applications), MemberType = typeof(Rendered))]
+    public void NetworkPolicies_EachApplication_AdmitToEachGrpcPortOnlyItsCallers(string name)
+    {
+        var environment = Environment.Of(name);
+        var policies = environment.Application.Of<V1NetworkPolicy>().ToList();
+        var policy = new Policy(name);
+        var servers = environment.Workloads.Where(w => w.Kind == "Deployment").ToList();
+        Assert.Equal(GrpcCallers.Keys.Order(StringComparer.Ordinal), servers.Select(w => w.Labels["app.kubernetes.io/name"]).Order(StringComparer.Ordinal));
+        foreach (var server in servers)
+        {
+            var grpc = server.Ports.Single(p => p.Name == "grpc");
+            var serverName = server.Labels["app.kubernetes.io/name"];
+            var admitted = Callers.AdmittedFromNamespace(environment, server, grpc);
+            policy.Require(admitted.All(w => w.Kind == "Deployment"), server.Id, $"no migration Job or database may call its grpc port (admits {string.Join(", ", admitted.Select(w => w.Id))})");
+            policy.Require(admitted.Select(w => w.Labels["app.kubernetes.io/name"]).Order(StringComparer.Ordinal).SequenceEqual(GrpcCallers[serverName]), server.Id,
+                $"its grpc port admits exactly {string.Join(", ", GrpcCallers[serverName])} from this namespace (admits {string.Join(", ", admitted.Select(w => w.Id))})");
+            // From outside the namespace: only the ingress controller reaches the gateway; anyone else only the kubelet's probes (ambient).
+            foreach (var peer in Callers.AdmittedFromElsewhere(policies, server, grpc))
+            {
+                var ingressController = peer.NamespaceSelector?.MatchLabels.Get("kubernetes.io/metadata.name") == "ingress-nginx" && peer.PodSelector is null;
+                var kubeletProbes = peer.IpBlock?.Cidr == "169.254.7.127/32";
+                policy.Require(kubeletProbes || (ingressController && serverName == "gateway"), server.Id,
+                    $"its grpc port admits nobody from outside the namespace but {(serverName == "gateway" ? "the ingress controller and " : "")}the kubelet's probes");
+            }
+        }
+        policy.AssertNone();
+    }
+
+    [Theory]
+    [MemberData(nameof(Rendered.Applications), MemberType = typeof(Rendered))]
+    public void InsightsFeedAddresses_EachApplication_NameEachServicesGrpcServiceInThisNamespace(string name)
+    {
+        var rendered = Rendered.Of(name);
+        var insights = rendered.Workloads.Single(w => w.Kind == "Deployment" && w.Labels["app.kubernetes.io/name"] == "insights");
+        var settings = Settings.Of(rendered, insights.Pod.Containers.Single());
+        var policy = new Policy(name);
+        // The keys FeedOptions reads (services/ChongqingVet.Insights/Feeds/FeedOptions.cs), one per source.
+        var keys = new Dictionary<string, string>
+        {
+            ["certificates"] = "Feeds__Certificates__Address",
+            ["competitions"] = "Feeds__Competitions__Address",
+            ["courses"] = "Feeds__Courses__Address",
+            ["jobpostings"] = "Feeds__JobPostings__Address",
+        };
+        Assert.Equal(keys.Values.Order(StringComparer.Ordinal), settings.Keys.Where(k => k.StartsWith("Feeds__", StringComparison.Ordinal) && k.EndsWith("__Address", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        foreach (var (source, key) in keys)
+        {
+            var value = settings[key] ?? "";
+            var subject = $"{key}={value}";
+            // http://<service>.<namespace>.svc.cluster.local:<port> (FeedOptions accepts http(s) only; h2c by the http scheme)
+            var valid = Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme == "http";
+            policy.Require(valid, subject, "an absolute http:// address (cleartext HTTP/2 inside the pod network; the mesh encrypts it in prod)");
+            if (!valid) continue;
+            var host = uri!.Host.Split('.');
+            var service = rendered.Of<V1Service>().SingleOrDefault(s => s.Metadata.Name == host[0]);
+            policy.Require(host.Length == 5 && host[1] == service?.Metadata.NamespaceProperty && string.Join('.', host[2..]) == "svc.cluster.local",
+                subject, $"a fully qualified name in namespace {service?.Metadata.NamespaceProperty}");
+            policy.Require(service is not null && service.Spec.Selector.Get("app.kubernetes.io/name") == source && service.Spec.Selector.Get("app.kubernetes.io/component") == "server",
+                subject, $"names a Service of {source}'s server");
+            policy.Require(service?.Spec.Ports.Any(p => p.Name == "grpc" && p.Port == uri.Port) == true, subject, "uses that Service's grpc port");
+        }
+        policy.Require(!string.IsNullOrWhiteSpace(settings.GetValueOrDefault("Feeds__ClientId")), insights.Id, "Feeds__ClientId names the feed client (from a ConfigMap)");
         policy.AssertNone();
     }
 

@@ -1,3 +1,4 @@
+using System.Net;
 using ChongqingVet.AppHost;
 using ChongqingVet.Reliability.Tests.Kubernetes;
 using ChongqingVet.TestKit.Databases;
@@ -8,7 +9,7 @@ using Npgsql;
 
 namespace ChongqingVet.Reliability.Tests;
 
-/// <summary>The whole dev overlay running locally and healthy: four migrated services and the gateway.</summary>
+/// <summary>The whole dev overlay running locally and healthy: four migrated services, the migrated insights service and the gateway.</summary>
 public sealed class HealthyDevCluster : IAsyncLifetime
 {
     private readonly List<TestDatabase> _databases = [];
@@ -18,7 +19,7 @@ public sealed class HealthyDevCluster : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var databases = new Dictionary<string, TestDatabase>();
-        foreach (var service in SuiteLayout.Services)
+        foreach (var service in SuiteLayout.All.Where(m => m.HasDatabase))
         {
             var database = await DevCluster.Instance.MigratedDatabaseAsync(service.Name);
             _databases.Add(database);
@@ -54,7 +55,8 @@ public sealed class ProbeConformanceTests(HealthyDevCluster cluster)
 
     public static TheoryData<string> Deployables => new(SuiteLayout.All.Select(m => m.Name));
 
-    public static TheoryData<string> DatabaseServices => new(SuiteLayout.Services.Select(m => m.Name));
+    /// <summary>Every deployable with a database of its own and a migration Job: the four services and the insights service.</summary>
+    public static TheoryData<string> DatabaseServices => new(SuiteLayout.All.Where(m => m.HasDatabase).Select(m => m.Name));
 
     [Theory, MemberData(nameof(Deployables))]
     public async Task ManifestProbes_HealthyDeployable_Succeed(string deployable)
@@ -70,7 +72,8 @@ public sealed class ProbeConformanceTests(HealthyDevCluster cluster)
             Assert.True(result.Success, $"{deployable} {kind} probe: {result.Observed}");
         }
         // The gateway's backends (dns:///…-headless.chongqingvet.svc.cluster.local) do not resolve here: its readiness
-        // is its own, not its backends'.
+        // is its own, not its backends'. Likewise the insights service's feeds (http://…-server.chongqingvet.svc.cluster.local)
+        // and its token endpoint (the dev authority): its readiness is its database's, not its sources'.
     }
 
     [Theory, MemberData(nameof(Deployables))]
@@ -111,6 +114,55 @@ public sealed class ProbeConformanceTests(HealthyDevCluster cluster)
             Assert.Equal(200, (await GetAsync(http, "/web-config.json")).Status);
             Assert.Equal(404, (await GetAsync(management, "/web-config.json")).Status);
         }
+    }
+
+    [Fact]
+    public async Task InsightsProbes_TokenEndpointFailingAndFeedsUnresolvable_AsksWithTheManifestsClientAndStaysServing()
+    {
+        await using var database = await DevCluster.Instance.MigratedDatabaseAsync(SuiteLayout.Insights.Name);
+        // The manifest's settings, with the token endpoint (by default <Auth__Authority>connect/token, a cluster name that
+        // does not resolve here) moved to a local one that refuses every request, as an identity provider outage would.
+        using var tokenEndpoint = new HttpListener();
+        var tokenPort = PodSpecification.FreeLocalPort();
+        tokenEndpoint.Prefixes.Add($"http://127.0.0.1:{tokenPort}/");
+        tokenEndpoint.Start();
+        var specification = DevCluster.Instance.Server(SuiteLayout.Insights.Name, database)
+            .WithEnvironment("Feeds__TokenEndpoint", $"http://127.0.0.1:{tokenPort}/connect/token");
+        var environment = specification.Environment;
+        foreach (var key in new[] { "Feeds__Certificates__Address", "Feeds__Competitions__Address", "Feeds__Courses__Address", "Feeds__JobPostings__Address" })
+            Assert.StartsWith("http://", environment[key], StringComparison.Ordinal);
+        await using var pod = await DevCluster.StartAsync(specification);
+
+        // The follower asks for a changes.read token as the client the dev overlay names (the development provider's
+        // gov-system) with the secret from the Secret's feed-client-secret key.
+        var context = await tokenEndpoint.GetContextAsync().WaitAsync(Within);
+        var form = System.Web.HttpUtility.ParseQueryString(await new StreamReader(context.Request.InputStream).ReadToEndAsync());
+        context.Response.StatusCode = 503;
+        context.Response.Close();
+        Assert.Equal("POST", context.Request.HttpMethod);
+        Assert.Equal("client_credentials", form["grant_type"]);
+        Assert.Equal("changes.read", form["scope"]);
+        Assert.Equal("gov-system", form["client_id"]);
+        Assert.Equal(environment["Feeds__ClientId"], form["client_id"]);
+        Assert.Equal(environment["Feeds__ClientSecret"], form["client_secret"]);
+
+        // It retries (one loop per source: four first attempts, so a fifth request is a retry after the back-off) and keeps
+        // answering its probes: an identity provider or source outage never takes the read model out of service, nor
+        // restarts it.
+        for (var request = 2; request <= 5; request++)
+        {
+            var next = await tokenEndpoint.GetContextAsync().WaitAsync(Within);
+            next.Response.StatusCode = 503;
+            next.Response.Close();
+        }
+        Assert.False(pod.HasExited, pod.Output);
+        var container = pod.Specification.Container;
+        foreach (var probe in new[] { container.LivenessProbe!, container.ReadinessProbe! })
+        {
+            var result = await Kubelet.ProbeAsync(probe, pod.Specification);
+            Assert.True(result.Success, result.Observed);
+        }
+        tokenEndpoint.Stop();
     }
 
     /// <summary>A plain HTTP/1.1 GET; <paramref name="host"/> overrides the Host header.</summary>

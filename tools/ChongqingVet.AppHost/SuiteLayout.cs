@@ -20,8 +20,8 @@ public static class SuiteLayout
     public static Member Gateway { get; } = new("gateway", "gateway/ChongqingVet.Gateway", "ChongqingVet.Gateway", 5000, 5080, false);
 
     /// <summary>
-    /// The insights service (read model over the four change feeds). Started by the AppHost after the four services; not in
-    /// <see cref="All"/> yet, because <see cref="All"/> is also the list of Kubernetes deployables and k8s/ has no manifest for it.
+    /// The insights service (read model over the four change feeds, its own database). Started by the AppHost after the
+    /// four services; a Kubernetes deployable like them (k8s/base/insights).
     /// </summary>
     public static Member Insights { get; } = new("insights", "services/ChongqingVet.Insights", "ChongqingVet.Insights", 5051, 5052, true);
 
@@ -34,7 +34,8 @@ public static class SuiteLayout
         ["jobpostings"] = "Feeds__JobPostings__Address",
     };
 
-    public static IEnumerable<Member> All => Services.Append(Gateway);
+    /// <summary>Every deployable (the Kubernetes Deployments of k8s/): the four services, the insights service and the gateway.</summary>
+    public static IEnumerable<Member> All => Services.Append(Insights).Append(Gateway);
 
     /// <summary>The development identity provider (OpenIddict): the authority every member trusts. HTTP only, no gRPC.</summary>
     public static Member Identity { get; } = new("identity", "tools/ChongqingVet.Identity", "ChongqingVet.Identity", 0, 5090, false);

@@ -128,6 +128,14 @@ public sealed partial class PodSpecification
 
     private const string ManagementPortKey = "Management__Port";
 
+    /// <summary>The same pod with one more environment variable (a test's stand-in for a cluster address), as a pod patch would set it.</summary>
+    public PodSpecification WithEnvironment(string key, string value) =>
+        new(Deployable, Workload, Container, Member)
+        {
+            Ports = Ports,
+            Environment = new Dictionary<string, string>(Environment, StringComparer.Ordinal) { [key] = value },
+        };
+
     private static bool IsListenAddress(string key) =>
         key is "ASPNETCORE_URLS" || (key.StartsWith("Kestrel__Endpoints__", StringComparison.Ordinal) && key.EndsWith("__Url", StringComparison.Ordinal));
 
@@ -143,6 +151,9 @@ public sealed partial class PodSpecification
 
     /// <summary>A generated stand-in for a key of a Secret: 32 random bytes, base64 (what every key of the suite is).</summary>
     public static string RandomKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>A port nobody listens on at the moment, on 127.0.0.1.</summary>
+    public static int FreeLocalPort() => FreePort();
 
     private static int FreePort()
     {
