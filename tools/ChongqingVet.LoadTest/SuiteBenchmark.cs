@@ -183,7 +183,11 @@ public static class SuiteBenchmark
                 foreach (var inFlight in options.InFlight)
                 {
                     var cpuBefore = processes.ToDictionary(p => p.Key, p => CpuSeconds(p.Value));
+                    using var sampling = new CancellationTokenSource();
+                    var timeline = SampleRssAsync(scenario.Name, inFlight, processes, duration, sampling.Token);
                     var step = await LoadRunner.RunAsync(scenario.Name, inFlight, duration, scenario.Call);
+                    await sampling.CancelAsync();
+                    report.RssTimelines.Add(await timeline);
                     var calls = step.Statuses.Values.Sum();
                     if (calls > 0)
                         report.CpuCosts.Add(new CpuCost(step.Scenario, inFlight, calls,
@@ -422,6 +426,30 @@ public static class SuiteBenchmark
 
     public sealed record GrowthStep(string Scenario, int Learners, int Postings, StepResult Result);
 
+    /// <summary>Every process's RSS at the start of a step and after each fifth of it: growth under steady load shows here.</summary>
+    public sealed record RssTimeline(string Scenario, int InFlight, List<RssSample> Samples);
+
+    public sealed record RssSample(double Seconds, Dictionary<string, double> RssMiB);
+
+    private static async Task<RssTimeline> SampleRssAsync(string scenario, int inFlight, Dictionary<string, int> processes, TimeSpan duration, CancellationToken stop)
+    {
+        var samples = new List<RssSample>();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        void Sample() => samples.Add(new RssSample(Math.Round(started.Elapsed.TotalSeconds, 1),
+            processes.ToDictionary(p => p.Key, p => Math.Round(ReadStatusKiB(p.Value, "VmRSS") / 1024.0, 1))));
+        Sample();
+        using var timer = new PeriodicTimer(duration / 5);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop)) Sample();
+        }
+        catch (OperationCanceledException)
+        {
+            // The step ended.
+        }
+        return new RssTimeline(scenario, inFlight, samples);
+    }
+
     public sealed record ProcessMemory(string Name, int Pid, double PeakRssMiB, double RssBeforeStepsMiB, double RssAfterStepsMiB)
     {
         public double GrowthMiB => RssAfterStepsMiB - RssBeforeStepsMiB;
@@ -447,6 +475,7 @@ public static class SuiteBenchmark
         public List<GrowthStep> Growth { get; } = [];
         public List<ProcessMemory> Processes { get; } = [];
         public List<CpuCost> CpuCosts { get; } = [];
+        public List<RssTimeline> RssTimelines { get; } = [];
         public List<Ratio> Ratios => ComputeRatios(this);
     }
 
@@ -512,6 +541,16 @@ public static class SuiteBenchmark
             text.AppendLine("|---|---:|---:|---:|---:|");
             foreach (var p in report.Processes)
                 text.AppendLine(CultureInfo.InvariantCulture, $"| {p.Name} | {p.PeakRssMiB:0} | {p.RssBeforeStepsMiB:0} | {p.RssAfterStepsMiB:0} | {p.GrowthMiB:+0;-0;0} |");
+        }
+        foreach (var timeline in report.RssTimelines.Where(t => t.Samples.Count > 2 && t.Samples[^1].Seconds >= 60))
+        {
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture, $"RSS MiB during {timeline.Scenario} at {timeline.InFlight} in flight, by second of the step:");
+            text.AppendLine();
+            text.AppendLine("| process | " + string.Join(" | ", timeline.Samples.Select(x => $"{x.Seconds:0} s")) + " |");
+            text.AppendLine("|---|" + string.Concat(timeline.Samples.Select(_ => "---:|")));
+            foreach (var name in timeline.Samples[0].RssMiB.Keys)
+                text.AppendLine("| " + name + " | " + string.Join(" | ", timeline.Samples.Select(x => x.RssMiB[name].ToString("0", CultureInfo.InvariantCulture))) + " |");
         }
         if (report.Seeding.Count > 0)
         {
