@@ -27,6 +27,7 @@ namespace ChongqingVet.Insights.Tests.Feeds;
 /// its database with a cursor the feed no longer keeps. The reference is a full replay: every change the feed ever
 /// published, read before the sweep (and after it, from the last deleted change's cursor), applied to a fresh read model.
 /// </summary>
+[Collection(nameof(ResyncTests))]
 public sealed class ResyncTests
 {
     public static TheoryData<DatabaseProvider> Providers => ChongqingVet.TestKit.Databases.Providers.All;
@@ -165,7 +166,7 @@ public sealed class ResyncTests
         Assert.Equal(await FiguresAsync(replay.Reader), await FiguresAsync(ReaderOf(insights)));
     }
 
-    private static GrpcServiceFactory<InsightsGrpcService> StartInsights(TestDatabase database, IChangeSource feed, IResyncSource? resync)
+    internal static GrpcServiceFactory<InsightsGrpcService> StartInsights(TestDatabase database, IChangeSource feed, IResyncSource? resync)
     {
         var settings = database.ToConfiguration();
         settings["SampleData:Enabled"] = "false";
@@ -241,21 +242,22 @@ public sealed class ResyncTests
     private static ChangeEvent ToEvent(Change change) => new("certificates", change.Sequence, change.Cursor, change.ResourceName, change.ResourceType,
         change.Kind, change.ChangeTime.ToDateTimeOffset(), JsonFormatter.Default.Format(change.State));
 
-    private sealed record Row(string ResourceName, string ResourceType, string StateJson);
+    internal sealed record Row(string ResourceName, string ResourceType, string StateJson);
 
     /// <summary>The read model's rows as the figures see them (name, type, state), in name order.</summary>
-    private static async Task<List<Row>> RowsAsync(TestDatabase database)
+    internal static async Task<List<Row>> RowsAsync(TestDatabase database)
     {
         await using var connection = await database.Factory.OpenAsync(CancellationToken.None);
         return (await connection.QueryAsync<Row>(
             "SELECT resource_name AS ResourceName, resource_type AS ResourceType, state_json AS StateJson FROM insight_resources ORDER BY resource_name")).ToList();
     }
 
-    private static async Task<ReadModelStore.CursorRow> CursorAsync(TestDatabase database)
+    internal static async Task<ReadModelStore.CursorRow> CursorAsync(TestDatabase database, string source = "certificates")
     {
         await using var connection = await database.Factory.OpenAsync(CancellationToken.None);
         return await connection.QuerySingleAsync<ReadModelStore.CursorRow>(
-            "SELECT source AS Source, cursor_token AS CursorToken, sequence AS Sequence, applied_at AS AppliedAt FROM insight_cursors WHERE source = 'certificates'");
+            "SELECT source AS Source, cursor_token AS CursorToken, sequence AS Sequence, applied_at AS AppliedAt FROM insight_cursors WHERE source = @Source",
+            new { Source = source });
     }
 
     /// <summary>The figures certificates feed: supply by every dimension and the achievement outcomes, without compute times.</summary>
@@ -294,7 +296,7 @@ public sealed class ResyncTests
     }
 
     /// <summary>A re-sync source that counts re-syncs and can act after each listed resource (a write during the listing).</summary>
-    private sealed class RecordingResync(IResyncSource inner, Func<ListedResource, Task>? afterEach = null) : IResyncSource
+    internal sealed class RecordingResync(IResyncSource inner, Func<ListedResource, Task>? afterEach = null) : IResyncSource
     {
         private int _resyncs;
 
@@ -320,8 +322,8 @@ public sealed class ResyncTests
         }
     }
 
-    /// <summary>The re-sync counter's measurements in this process (only this class re-syncs), as (source, reason, outcome).</summary>
-    private sealed class ResyncMeasurements : IDisposable
+    /// <summary>The re-sync counter's measurements in this process (only the re-sync tests re-sync; they share a collection), as (source, reason, outcome).</summary>
+    internal sealed class ResyncMeasurements : IDisposable
     {
         private readonly MeterListener _listener = new();
         private readonly List<(string, string, string)> _resyncs = [];
