@@ -93,6 +93,10 @@ public sealed class ReadModelStore(IDbConnectionFactory database, ReadModelMappe
         DELETE FROM insight_resources WHERE source = @Source AND resource_type = @ResourceType
         """;
 
+    private const string ResetSequenceSql = """
+        UPDATE insight_resources SET sequence = 0 WHERE source = @Source AND resource_type = @ResourceType
+        """;
+
     private const string SetCursorSql = """
         UPDATE insight_cursors SET cursor_token = @Cursor, sequence = @Sequence, applied_at = @AppliedAt WHERE source = @Source
         """;
@@ -116,11 +120,13 @@ public sealed class ReadModelStore(IDbConnectionFactory database, ReadModelMappe
     /// <paramref name="resources"/> (the List calls' states, stored as of <paramref name="head"/>'s sequence so that any
     /// change after the head replaces them and none before it does) and sets the source's cursor to
     /// <paramref name="cursor"/>/<paramref name="cursorSequence"/> even if the stored one was further (CURSOR_AHEAD).
-    /// Rows of other types and other sources are untouched. States are normalised (and stripped of personal fields)
-    /// before the transaction: a bad one fails the re-sync and nothing is written.
+    /// The rows of <paramref name="replayedTypes"/> (types no List call returns in full, replayed from the feed's oldest
+    /// kept change) are kept with sequence 0, so any replayed change replaces them — also after CURSOR_AHEAD, when their
+    /// sequences came from a feed history that no longer exists. Other types and other sources are untouched. States are
+    /// normalised (and stripped of personal fields) before the transaction: a bad one fails the re-sync and nothing is written.
     /// </summary>
-    public async Task ReplaceSourceAsync(string source, IReadOnlyCollection<string> replacedTypes, IReadOnlyList<ListedResource> resources,
-        FeedHead head, string cursor, long cursorSequence, CancellationToken cancellationToken)
+    public async Task ReplaceSourceAsync(string source, IReadOnlyCollection<string> replacedTypes, IReadOnlyCollection<string> replayedTypes,
+        IReadOnlyList<ListedResource> resources, FeedHead head, string cursor, long cursorSequence, CancellationToken cancellationToken)
     {
         var rows = resources
             .Select(r => (r.ResourceName, r.ResourceType, StateJson: mapper.Normalise(r.ResourceType, r.StateJson)))
@@ -131,6 +137,8 @@ public sealed class ReadModelStore(IDbConnectionFactory database, ReadModelMappe
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         foreach (var type in replacedTypes)
             await connection.ExecuteAsync(new CommandDefinition(DeleteSourceTypeSql, new { Source = source, ResourceType = type }, transaction, cancellationToken: cancellationToken));
+        foreach (var type in replayedTypes)
+            await connection.ExecuteAsync(new CommandDefinition(ResetSequenceSql, new { Source = source, ResourceType = type }, transaction, cancellationToken: cancellationToken));
         foreach (var chunk in rows.Chunk(2000))
         {
             await SqlBulk.InsertAsync(connection, transaction, database.Dialect, "insight_resources", ResourceColumns, chunk.Length, (row, column) => column switch

@@ -126,7 +126,7 @@ public sealed class FeedFollower(
             await foreach (var resource in resync.ListAsync(cancellationToken))
                 if (listedTypes.Contains(resource.ResourceType)) resources.Add(resource);
             var complete = replayedTypes.Count == 0;
-            await store.ReplaceSourceAsync(resync.Source, listedTypes, resources, head,
+            await store.ReplaceSourceAsync(resync.Source, listedTypes, replayedTypes, resources, head,
                 complete ? head.Cursor : string.Empty, complete ? head.Sequence : 0, cancellationToken);
             var record = new ResyncRecord(resync.Source, reason, time.GetUtcNow(), head.Sequence, resources.Count, complete, replayedTypes,
                 expired?.CursorSequence, expired?.OldestAvailableSequence);
