@@ -88,6 +88,76 @@ public sealed class ReadModelStore(IDbConnectionFactory database, ReadModelMappe
         await transaction.CommitAsync(cancellationToken);
     }
 
+    // Re-sync (Feeds/FeedFollower.cs): one source's rows of the re-listed types are replaced and its cursor is set, whatever it was.
+    private const string DeleteSourceTypeSql = """
+        DELETE FROM insight_resources WHERE source = @Source AND resource_type = @ResourceType
+        """;
+
+    private const string ResetSequenceSql = """
+        UPDATE insight_resources SET sequence = 0 WHERE source = @Source AND resource_type = @ResourceType
+        """;
+
+    private const string SetCursorSql = """
+        UPDATE insight_cursors SET cursor_token = @Cursor, sequence = @Sequence, applied_at = @AppliedAt WHERE source = @Source
+        """;
+
+    private static readonly BulkColumn[] ResourceColumns =
+    [
+        new("source", "text", typeof(string)),
+        new("resource_name", "text", typeof(string)),
+        new("resource_type", "text", typeof(string)),
+        new("kind", "text", typeof(string)),
+        new("sequence", "bigint", typeof(long)),
+        new("change_time", "bigint", typeof(long)),
+        new("state_json", "text", typeof(string)),
+    ];
+
+    /// <summary>The kind stored for a row that came from a List call instead of a change.</summary>
+    public const string ListedKind = "LISTED";
+
+    /// <summary>
+    /// A re-sync: in one transaction, deletes the source's rows of <paramref name="replacedTypes"/>, inserts
+    /// <paramref name="resources"/> (the List calls' states, stored as of <paramref name="head"/>'s sequence so that any
+    /// change after the head replaces them and none before it does) and sets the source's cursor to
+    /// <paramref name="cursor"/>/<paramref name="cursorSequence"/> even if the stored one was further (CURSOR_AHEAD).
+    /// The rows of <paramref name="replayedTypes"/> (types no List call returns in full, replayed from the feed's oldest
+    /// kept change) are kept with sequence 0, so any replayed change replaces them — also after CURSOR_AHEAD, when their
+    /// sequences came from a feed history that no longer exists. Other types and other sources are untouched. States are
+    /// normalised (and stripped of personal fields) before the transaction: a bad one fails the re-sync and nothing is written.
+    /// </summary>
+    public async Task ReplaceSourceAsync(string source, IReadOnlyCollection<string> replacedTypes, IReadOnlyCollection<string> replayedTypes,
+        IReadOnlyList<ListedResource> resources, FeedHead head, string cursor, long cursorSequence, CancellationToken cancellationToken)
+    {
+        var rows = resources
+            .Select(r => (r.ResourceName, r.ResourceType, StateJson: mapper.Normalise(r.ResourceType, r.StateJson)))
+            .GroupBy(r => r.ResourceName, StringComparer.Ordinal).Select(g => g.Last()) // a name listed twice: the later listing
+            .ToList();
+        var changeTime = head.Time.ToUnixTimeMilliseconds();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        foreach (var type in replacedTypes)
+            await connection.ExecuteAsync(new CommandDefinition(DeleteSourceTypeSql, new { Source = source, ResourceType = type }, transaction, cancellationToken: cancellationToken));
+        foreach (var type in replayedTypes)
+            await connection.ExecuteAsync(new CommandDefinition(ResetSequenceSql, new { Source = source, ResourceType = type }, transaction, cancellationToken: cancellationToken));
+        foreach (var chunk in rows.Chunk(2000))
+        {
+            await SqlBulk.InsertAsync(connection, transaction, database.Dialect, "insight_resources", ResourceColumns, chunk.Length, (row, column) => column switch
+            {
+                0 => source,
+                1 => chunk[row].ResourceName,
+                2 => chunk[row].ResourceType,
+                3 => ListedKind,
+                4 => head.Sequence,
+                5 => changeTime,
+                _ => chunk[row].StateJson,
+            }, cancellationToken);
+        }
+        var position = new { Source = source, Cursor = cursor, Sequence = cursorSequence, AppliedAt = time.GetUtcNow().ToUnixTimeMilliseconds() };
+        if (await connection.ExecuteAsync(new CommandDefinition(SetCursorSql, position, transaction, cancellationToken: cancellationToken)) == 0)
+            await connection.ExecuteAsync(new CommandDefinition(InsertCursorSql, position, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+    }
+
     /// <summary>The stored cursor of a source, or null before its first change.</summary>
     public async Task<CursorRow?> GetCursorAsync(string source, CancellationToken cancellationToken)
     {

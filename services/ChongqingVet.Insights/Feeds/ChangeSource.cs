@@ -36,9 +36,26 @@ public interface IChangeSource
     IAsyncEnumerable<ChangeEvent> WatchAsync(string cursor, IReadOnlyCollection<string> resourceTypes, CancellationToken cancellationToken);
 }
 
-/// <summary>The feed no longer keeps changes that old (CURSOR_EXPIRED): the read model must re-sync that source.</summary>
-public sealed class CursorExpiredException(string source, Exception? inner = null)
-    : Exception($"The {source} change feed no longer keeps the changes after the stored cursor (CURSOR_EXPIRED).", inner)
+/// <summary>
+/// The feed cannot resume from the stored cursor: FAILED_PRECONDITION with reason CURSOR_EXPIRED (retention deleted the
+/// changes after it) or CURSOR_AHEAD (the cursor is beyond the feed's head: the source's database was restored or
+/// replaced). Either way the read model must re-sync that source (<see cref="FeedFollower"/> does it when the source has
+/// an <see cref="IResyncSource"/>). <see cref="CursorSequence"/> and <see cref="OldestAvailableSequence"/> come from the
+/// error's metadata when the service sent them: the changes after the first and before the second were never applied.
+/// </summary>
+public sealed class CursorExpiredException(string source, Exception? inner = null, string reason = CursorExpiredException.Expired,
+    long? cursorSequence = null, long? oldestAvailableSequence = null)
+    : Exception($"The {source} change feed cannot resume from the stored cursor ({reason}).", inner)
 {
+    public const string Expired = "CURSOR_EXPIRED";
+    public const string Ahead = "CURSOR_AHEAD";
+
     public string SourceService { get; } = source;
+
+    /// <summary>CURSOR_EXPIRED or CURSOR_AHEAD.</summary>
+    public string Reason { get; } = reason;
+
+    public long? CursorSequence { get; } = cursorSequence;
+
+    public long? OldestAvailableSequence { get; } = oldestAvailableSequence;
 }
