@@ -85,8 +85,9 @@ public static class SuiteLayout
         }
         if (member == Insights)
         {
-            // The insights service follows the four feeds with the development gov-system client (changes.read; catalog.read, certificates.read and profiles.read for a re-sync's List calls). A build
-            // without the change-feed client ignores the addresses and seeds its own sample data instead.
+            // The insights service follows the four feeds with the development gov-system client (changes.read; also
+            // catalog.read, certificates.read and profiles.read for a re-sync's List calls). A build without the
+            // change-feed client ignores the addresses and seeds its own sample data instead.
             foreach (var service in Services)
                 environment[FeedKeys[service.Name]] = $"http://127.0.0.1:{service.GrpcPort + portOffset}";
             environment["Feeds__ClientId"] = "gov-system";
