@@ -23,7 +23,9 @@ public sealed class InsightsHarness(ServiceHost<InsightsGrpcService> host)
     public static async Task<InsightsHarness> StartAsync(DatabaseProvider provider, bool sampleData, IDictionary<string, string?>? settings,
         params IChangeSource[] sources)
     {
-        var all = new Dictionary<string, string?> { ["SampleData:Enabled"] = sampleData ? "true" : "false" };
+        // The hand data set's groups are far below the service's default minimum cell size (5): these harnesses show every
+        // figure (k = 1) unless a test sets Insights:MinimumCellSize — small-group privacy has its own tests (DisclosureTests).
+        var all = new Dictionary<string, string?> { ["SampleData:Enabled"] = sampleData ? "true" : "false", ["Insights:MinimumCellSize"] = "1" };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) all[key] = value;
         return new(await ServiceHost<InsightsGrpcService>.StartAsync(provider, all,
             services => { foreach (var source in sources) services.AddSingleton(source); }));

@@ -136,9 +136,12 @@ public sealed class JobPostingSampleData(SkillRepository skills, EmployerReposit
         var random = new Random(49);
         for (var i = 1; i <= 49; i++)
         {
-            var posting = created[(i * 7) % created.Count];
+            // Graduates concentrate where the jobs are: eight employers in five districts (两江新区, 高新区, 渝北, 永川, 江津), so
+            // the insights' by-district figures have groups large enough to show (docs/INSIGHTS.md, "Small groups").
+            var posting = created[PlacementEmployers[i * 3 % PlacementEmployers.Length] + EmployerSeeds.Length * (i % 3)];
             // Starts spread over two school years (2024-2025 and 2025-2026); every placement has ended by mid-2026.
-            var start = new DateOnly(2025, 3, 1).AddDays(random.Next(0, 120) + (i % 2 == 0 ? 240 : 0));
+            // (The courses' sample gives L0001, L0007, … the same major: alternate by (i − 1) / 6 so each major has both years.)
+            var start = new DateOnly(2025, 3, 1).AddDays(random.Next(0, 120) + ((i - 1) / 6 % 2 == 1 ? 240 : 0));
             var placement = new Placement
             {
                 LearnerId = $"L{i:D4}",
@@ -161,6 +164,9 @@ public sealed class JobPostingSampleData(SkillRepository skills, EmployerReposit
         }
         await transaction.CommitAsync(cancellationToken);
     }
+
+    /// <summary>Indexes into <see cref="EmployerSeeds"/> of the employers that host the sample placements.</summary>
+    private static readonly int[] PlacementEmployers = [0, 1, 10, 11, 26, 27, 28, 12];
 
     private static readonly string[] Comments = ["操作规范，能独立完成任务", "学习主动，需加强安全意识", "技能扎实，可胜任岗位", "团队协作良好"];
 }

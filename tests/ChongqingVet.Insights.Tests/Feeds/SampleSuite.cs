@@ -33,7 +33,7 @@ public sealed class SampleSuite : IAsyncDisposable
             await suite.AddAsync("competitions", await ServiceHost<ChongqingVet.Competitions.Grpc.CompetitionGrpcService>.StartAsync(provider, sample));
             await suite.AddAsync("courses", await ServiceHost<ChongqingVet.Courses.Grpc.CourseGrpcService>.StartAsync(provider, sample));
             await suite.AddAsync("jobpostings", await ServiceHost<ChongqingVet.JobPostings.Grpc.JobPostingGrpcService>.StartAsync(provider, sample));
-            suite.Insights = await InsightsHarness.StartAsync(provider, sampleData: false, insightsSettings, [.. suite.Sources()]);
+            suite.Insights = await InsightsHarness.StartAsync(provider, false, insightsSettings, [.. suite.Sources()]);
             return suite;
         }
         catch
