@@ -65,7 +65,10 @@ public sealed class ChangeFeedEndToEndTests
         var before = BimSupply(await insights.Reader.GetSkillSupplyDemandAsync(supplyRequest, cancellationToken: bound.Token));
 
         // A new learner's 1+X BIM (junior) certificate, issued through the certificates service: it attests BIM-MODEL (五级).
-        var issuer = new ChongqingVet.Certificates.V1.CertificateService.CertificateServiceClient(certificates.Factory.CreateChannel());
+        // Issued by the type's own organisation (only the owner may issue it), with the institution's scopes.
+        var owner = ChongqingVet.Certificates.Data.CertificateSampleData.Types.Single(t => t.Code == "1X-BIM").OrganisationCreditCode;
+        var issuer = new ChongqingVet.Certificates.V1.CertificateService.CertificateServiceClient(certificates.Factory.CreateChannel(
+            certificates.Factory.Authority.Issue("bim-assessor", "institution", ["certificates.read", "certificates.issue"], organisation: owner)));
         var issued = await issuer.IssueCertificateAsync(new ChongqingVet.Certificates.V1.IssueCertificateRequest
         {
             RequestId = Guid.NewGuid().ToString(),
