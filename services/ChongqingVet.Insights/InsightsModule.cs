@@ -18,6 +18,7 @@ public static class InsightsModule
         builder.Services.AddSingleton<ReadModelMapper>();
         builder.Services.AddSingleton<ReadModelStore>();
         builder.Services.AddSingleton<FeedProgress>();
+        builder.Services.AddSingleton(DisclosureOptions.From(builder.Configuration));
         // The four feeds, when their addresses are configured (Feeds:<Source>:Address); without any, Development seeds
         // the read model with sample data instead (Data/InsightsSampleData.cs).
         var feeds = FeedOptions.From(builder.Configuration);

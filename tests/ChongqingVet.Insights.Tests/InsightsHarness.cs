@@ -16,10 +16,20 @@ namespace ChongqingVet.Insights.Tests;
 public sealed class InsightsHarness(ServiceHost<InsightsGrpcService> host)
     : ServiceHarness<InsightsGrpcService, InsightsService.InsightsServiceClient>(host, channel => new InsightsService.InsightsServiceClient(channel))
 {
-    public static async Task<InsightsHarness> StartAsync(DatabaseProvider provider, bool sampleData = false, params IChangeSource[] sources) =>
-        new(await ServiceHost<InsightsGrpcService>.StartAsync(provider,
-            new Dictionary<string, string?> { ["SampleData:Enabled"] = sampleData ? "true" : "false" },
+    public static Task<InsightsHarness> StartAsync(DatabaseProvider provider, bool sampleData = false, params IChangeSource[] sources) =>
+        StartAsync(provider, sampleData, settings: null, sources);
+
+    /// <summary>As above, with further settings (e.g. <c>Insights:MinimumCellSize</c>).</summary>
+    public static async Task<InsightsHarness> StartAsync(DatabaseProvider provider, bool sampleData, IDictionary<string, string?>? settings,
+        params IChangeSource[] sources)
+    {
+        // The hand data set's groups are far below the service's default minimum cell size (5): these harnesses show every
+        // figure (k = 1) unless a test sets Insights:MinimumCellSize — small-group privacy has its own tests (DisclosureTests).
+        var all = new Dictionary<string, string?> { ["SampleData:Enabled"] = sampleData ? "true" : "false", ["Insights:MinimumCellSize"] = "1" };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) all[key] = value;
+        return new(await ServiceHost<InsightsGrpcService>.StartAsync(provider, all,
             services => { foreach (var source in sources) services.AddSingleton(source); }));
+    }
 
     /// <summary>A client whose token holds insights.read only.</summary>
     public InsightsService.InsightsServiceClient Reader => ClientWith(Factory.Authority.Issue("gov-system", "government", ["insights.read"]));

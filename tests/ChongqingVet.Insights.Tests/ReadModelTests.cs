@@ -124,7 +124,9 @@ public sealed class ReadModelTests
         var before = await harness.AllFiguresAsync();
 
         // A second process on the same database: nothing in memory survives, the figures come from the tables.
-        await using var restarted = new GrpcServiceFactory<InsightsGrpcService>(harness.Database.ToConfiguration());
+        var configuration = harness.Database.ToConfiguration();
+        configuration["Insights:MinimumCellSize"] = "1"; // as the harness: the hand data set's groups are below the default k
+        await using var restarted = new GrpcServiceFactory<InsightsGrpcService>(configuration);
         var reader = new InsightsService.InsightsServiceClient(restarted.CreateChannel(restarted.Authority.Issue("gov-system", "government", ["insights.read"])));
         var retention = await reader.GetLocalRetentionAsync(new GetLocalRetentionRequest { StartDate = HandDataSet.Day(2025, 1, 1), EndDate = HandDataSet.Day(2026, 12, 31) });
 
@@ -157,7 +159,9 @@ public sealed class ReadModelTests
 
         // The service stops; the job postings service writes more; the service starts again on the same database.
         var later = new ListChangeSource("jobpostings", all);
-        await using var restarted = new GrpcServiceFactory<InsightsGrpcService>(harness.Database.ToConfiguration(),
+        var configuration = harness.Database.ToConfiguration();
+        configuration["Insights:MinimumCellSize"] = "1"; // as the harness
+        await using var restarted = new GrpcServiceFactory<InsightsGrpcService>(configuration,
             services => services.AddSingleton<IChangeSource>(later));
         _ = restarted.Server;
         var progress = restarted.Services.GetRequiredService<FeedProgress>();

@@ -135,7 +135,8 @@ public class JobPostingRulesTests
         var first = JobPostingSampleData.Postings();
         var second = JobPostingSampleData.Postings();
         Assert.Equal(first, second);
-        Assert.True(first.Count >= 200);
+        Assert.Equal(3 * JobPostingSampleData.Employers.Count, first.Count); // three per employer
+        Assert.Equal(JobPostingSampleData.PostingCount, first.Count);
         var now = new DateTimeOffset(2027, 6, 30, 0, 0, 0, TimeSpan.Zero);
         Assert.All(first, p =>
         {

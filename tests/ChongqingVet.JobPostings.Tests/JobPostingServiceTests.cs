@@ -540,7 +540,7 @@ public class JobPostingServiceTests
         Assert.Equal(SampleVocabulary.Skills.Count, await CountAsync(harness, "SELECT COUNT(*) FROM skills"));
         Assert.Equal(30, await CountAsync(harness, "SELECT COUNT(*) FROM employers"));
         Assert.Equal(JobPostingSampleData.PostingCount, await CountAsync(harness, "SELECT COUNT(*) FROM job_postings"));
-        Assert.Equal(33, await CountAsync(harness, "SELECT COUNT(*) FROM placements"));
+        Assert.Equal(49, await CountAsync(harness, "SELECT COUNT(*) FROM placements")); // one per sample learner L0001…L0049
 
         var seeder = harness.Factory.Services.GetServices<ISampleDataSeeder>().Single();
         await seeder.SeedAsync(harness.Database.Factory, CancellationToken.None);

@@ -91,6 +91,9 @@ public partial class InsightsPageTests(SuiteFixture suite)
 
     private static int Rows(JsonElement report, bool supplyDemand) => RowsOf(report, supplyDemand).Count();
 
+    /// <summary>Whether the service withheld the figure (small-group privacy, docs/INSIGHTS.md).</summary>
+    private static bool Suppressed(JsonElement figure) => figure.TryGetProperty("suppressed", out var s) && s.GetBoolean();
+
     [Fact]
     public async Task Browser_InsightsDeepLink_AfterSignIn_DrawsOneBarPerFigureWithItsDefinition_AndBackForwardSwitchViews()
     {
@@ -130,10 +133,13 @@ public partial class InsightsPageTests(SuiteFixture suite)
             else
             {
                 Assert.Equal(rows, await page.Locator($"#{chart} svg rect.bar.share").CountAsync());
-                // Each bar's text is its percentage and counts, as the service computed them.
+                // Each bar's text is its percentage and counts, as the service computed them; a figure the service withheld
+                // (too few individuals) says so instead of showing its zeros.
                 var first = RowsOf(report, false).First();
-                var expected = $"{(first.TryGetProperty("value", out var v) ? v.GetDouble() : 0) * 100:F1}%";
+                var expected = Suppressed(first) ? "数据不足" : $"{(first.TryGetProperty("value", out var v) ? v.GetDouble() : 0) * 100:F1}%";
                 Assert.Contains(expected, await page.Locator($"#{chart} svg g.figure-row").First.InnerHTMLAsync());
+                foreach (var withheld in RowsOf(report, false).Where(Suppressed))
+                    Assert.Contains("数据不足", await page.Locator($"#{chart} svg g.figure-row[data-key='{withheld.GetProperty("key").GetString()}']").InnerHTMLAsync());
             }
             Assert.Equal(report.GetProperty("definition").GetString(), await page.Locator($"#{chart} .definition .def").InnerTextAsync());
             Assert.Contains("数据窗口 Data window", await page.Locator($"#{chart} .definition .window").InnerTextAsync());

@@ -319,14 +319,19 @@ function definitionBlock(report, counts) {
 // Supply vs demand by group (cluster, district): the service answers one row per group and skill; the chart sums them
 // per group — Σ supply (learner·skill holdings) and Σ demand (weighted headcount) on one scale — and shows the group's
 // gap index over those sums, (Σ demand − Σ supply) / max(Σ demand, 1). The largest single-skill shortages follow in text.
+// A row whose supply the service withheld (supplySuppressed: fewer learners than its minimum cell size) adds nothing to
+// Σ supply: the group then says how many rows are "数据不足 too few to show", and its Σ supply is a lower bound (≥) and
+// its gap index an upper bound (≤).
+const TOO_FEW = "数据不足 too few to show";
 function groupGaps(gaps) {
   const groups = new Map();
   for (const gap of gaps) {
-    const group = groups.get(gap.key || "") ?? { key: gap.key || "", supply: 0, demand: 0, openPostings: 0, skills: 0 };
-    group.supply += num(gap.supply);
+    const group = groups.get(gap.key || "") ?? { key: gap.key || "", supply: 0, demand: 0, openPostings: 0, skills: 0, withheld: 0 };
+    group.supply += gap.supplySuppressed ? 0 : num(gap.supply);
     group.demand += num(gap.demand);
     group.openPostings += num(gap.openPostings);
     group.skills += 1;
+    group.withheld += gap.supplySuppressed ? 1 : 0;
     groups.set(group.key, group);
   }
   return [...groups.values()].map((g) => ({ ...g, gapIndex: (g.demand - g.supply) / Math.max(g.demand, 1) }));
@@ -348,34 +353,45 @@ function drawSupplyDemand(target, report) {
       svgEl("rect", { class: "bar supply", x: labelWidth, y: y + 3, width: (barWidth * group.supply) / max, height: 11 }),
       svgEl("rect", { class: "bar demand", x: labelWidth, y: y + 15, width: (barWidth * group.demand) / max, height: 11 }),
       svgEl("text", { x: labelWidth + barWidth + 6, y: y + 17, class: group.gapIndex > 0 ? "shortage" : "surplus" },
-        `${group.supply} / ${fmt(group.demand)} · 缺口指数 gap ${group.gapIndex >= 0 ? "+" : ""}${group.gapIndex.toFixed(2)}`));
+        group.withheld
+          ? `${group.supply} / ${fmt(group.demand)} · 缺口指数 gap ≤ ${group.gapIndex >= 0 ? "+" : ""}${group.gapIndex.toFixed(2)} · ${TOO_FEW}（${group.withheld}/${group.skills} 行 rows）`
+          : `${group.supply} / ${fmt(group.demand)} · 缺口指数 gap ${group.gapIndex >= 0 ? "+" : ""}${group.gapIndex.toFixed(2)}`));
     svg.append(g);
   });
   const shortages = (report.topShortages || []).slice(0, 5).map((g) => `${g.key || "全市"}·${g.skillCode} ${num(g.gapIndex).toFixed(2)}（${num(g.supply)}/${fmt(num(g.demand))}）`).join("，");
   target.replaceChildren(groups.length ? svg : el("p", {}, "暂无数据 No figures yet."),
     definitionBlock(report, `计数 Counts: ${groups.length} 组 groups，${gaps.length} 行（组×技能）rows; Σ 供给 supply ${groups.reduce((s, g) => s + g.supply, 0)}; ` +
+      withheldText(report, gaps.filter((g) => g.supplySuppressed).length) +
       `Σ 需求 demand ${fmt(groups.reduce((s, g) => s + g.demand, 0))}; 在招岗位 open postings（按行计）${groups.reduce((s, g) => s + g.openPostings, 0)}; 等级门槛 level ≥ ${labelZh(report.minLevel || "SKILL_LEVEL_5_BEGINNER")}` +
       (shortages ? `; 最大缺口 top shortages (gap, supply/demand): ${shortages}` : "")));
 }
 
-// A share-type indicator: one bar per figure (major, major and school year, …) with its percentage and counts.
+// Small-group privacy: what the counts line says about withheld figures (the service's minimum cell size k).
+function withheldText(report, withheld) {
+  return withheld ? `${withheld} 项${TOO_FEW}（少于 k = ${report.minimumCellSize || "?"} 人的组不公布 groups under k are withheld）; ` : "";
+}
+
+// A share-type indicator: one bar per figure (major, major and school year, …) with its percentage and counts. A figure
+// the service withheld (suppressed: too few individuals) keeps its row and an empty bar, and says "数据不足 too few to show".
 function drawIndicator(target, report) {
   const figures = report.figures || [];
   const rowHeight = 24, labelWidth = 250, barWidth = 170, textWidth = 140;
   const svg = svgEl("svg", { width: labelWidth + barWidth + textWidth, height: figures.length * rowHeight + 6, role: "img", "aria-label": "指标图 indicator", class: "chart" });
   figures.forEach((figure, i) => {
     const y = i * rowHeight, value = num(figure.value);
-    const g = svgEl("g", { class: "figure-row", "data-key": figure.key || "" });
+    const g = svgEl("g", { class: figure.suppressed ? "figure-row suppressed" : "figure-row", "data-key": figure.key || "" });
     g.append(
       svgEl("text", { x: 0, y: y + 16 }, figure.label && figure.label !== figure.key ? `${figure.label} (${figure.key.split("/")[0]})` : figure.key || "全市 city"),
       svgEl("rect", { class: "track", x: labelWidth, y: y + 4, width: barWidth, height: 14 }),
-      svgEl("rect", { class: "bar share", x: labelWidth, y: y + 4, width: barWidth * Math.min(1, value), height: 14 }),
-      svgEl("text", { x: labelWidth + barWidth + 6, y: y + 16 }, `${pct(value)} (${fmt(num(figure.numerator))}/${fmt(num(figure.denominator))})`));
+      svgEl("rect", { class: "bar share", x: labelWidth, y: y + 4, width: figure.suppressed ? 0 : barWidth * Math.min(1, value), height: 14 }),
+      svgEl("text", { x: labelWidth + barWidth + 6, y: y + 16, class: figure.suppressed ? "too-few" : "" },
+        figure.suppressed ? TOO_FEW : `${pct(value)} (${fmt(num(figure.numerator))}/${fmt(num(figure.denominator))})`));
     svg.append(g);
   });
   const total = report.total || {};
   target.replaceChildren(figures.length ? svg : el("p", {}, "暂无数据 No figures yet."),
-    definitionBlock(report, `全市 City: ${pct(total.value)} = ${fmt(num(total.numerator))} / ${fmt(num(total.denominator))}（分子/分母 numerator/denominator）; ${figures.length} 组 groups`));
+    definitionBlock(report, (total.suppressed ? `全市 City: ${TOO_FEW}; ` : `全市 City: ${pct(total.value)} = ${fmt(num(total.numerator))} / ${fmt(num(total.denominator))}（分子/分母 numerator/denominator）; `) +
+      withheldText(report, figures.filter((f) => f.suppressed).length) + `${figures.length} 组 groups`));
 }
 
 const INSIGHTS = [

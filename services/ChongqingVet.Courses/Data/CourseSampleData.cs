@@ -7,9 +7,12 @@ using Dapper;
 namespace ChongqingVet.Courses.Data;
 
 /// <summary>
-/// Sample majors (DOMAIN.md §2), about 40 courses with skill outcomes from the shared vocabulary, credit rules for the
+/// Sample majors (DOMAIN.md §2), about 45 courses with skill outcomes from the shared vocabulary, credit rules for the
 /// certificates service's sample types and the competition matrix (DOMAIN.md §5), and enrolments with grades for
-/// L0001…L0049 (some strong, some failing, some ungraded; L0050 has none). Seeded once: a second run adds nothing.
+/// L0001…L0049 (some strong, some failing, some ungraded; L0050 has none). L0001…L0040 study the six engineering and
+/// IT majors in turn; L0041…L0049 study 540101 旅游管理, whose courses teach tourism skills only (a cluster outside the
+/// 33618 key clusters), so the insights' programme–industry match and employment relevance differ by major.
+/// Seeded once: a second run adds nothing.
 /// </summary>
 public sealed class CourseSampleData(CourseRepository courses, EnrollmentRepository enrollments, CreditRuleRepository rules) : ISampleDataSeeder
 {
@@ -23,17 +26,21 @@ public sealed class CourseSampleData(CourseRepository courses, EnrollmentReposit
         Major("510302", "计算机网络技术", "2021-03-01", "610202", 76),
         Major("460304", "智能机器人技术", "2021-03-01", "", 78),
         Major("260604", "无人机系统应用技术", "2021-03-01", "", 120),
+        Major("540101", "旅游管理", "2021-03-01", "", 70),
     ];
 
     private const string Mech = "460301 660301";
     private const string Soft = "510203 510302";
     private const string All = "660301 460301 510203 510302 460304 260604";
+    /// <summary>The public courses without skill outcomes (思政, 体育) are taken by every major, tourism included.</summary>
+    private const string Everyone = All + " " + Tourism;
+    private const string Tourism = "540101";
 
     public static IReadOnlyList<Course> Courses { get; } =
     [
-        C("GB-SZ01", "思想道德与法治", 3, 48, CourseCategory.Public, All),
-        C("GB-SZ02", "毛泽东思想和中国特色社会主义理论体系概论", 2, 32, CourseCategory.Public, All),
-        C("GB-TY01", "体育与健康", 2, 64, CourseCategory.Public, All),
+        C("GB-SZ01", "思想道德与法治", 3, 48, CourseCategory.Public, Everyone),
+        C("GB-SZ02", "毛泽东思想和中国特色社会主义理论体系概论", 2, 32, CourseCategory.Public, Everyone),
+        C("GB-TY01", "体育与健康", 2, 64, CourseCategory.Public, Everyone),
         C("GB-YW01", "大学语文", 2, 32, CourseCategory.Public, All, ("TECH-ENG", SkillLevel._5Beginner)),
         C("GB-JS01", "信息技术基础", 2, 32, CourseCategory.Public, All, ("PY-DEV", SkillLevel._5Beginner)),
         C("GB-AQ01", "安全生产与职业素养", 1, 16, CourseCategory.Public, All, ("SAFETY-PROD", SkillLevel._5Beginner), ("TEAM-COOP", SkillLevel._5Beginner)),
@@ -72,6 +79,10 @@ public sealed class CourseSampleData(CourseRepository courses, EnrollmentReposit
         C("WR-202", "无人机航测技术", 4, 64, CourseCategory.Core, "260604", ("SURVEY-UAV", SkillLevel._3Advanced)),
         C("WR-203", "BIM建模基础", 2, 32, CourseCategory.Elective, "260604", ("BIM-MODEL", SkillLevel._5Beginner)),
         C("QC-301", "新能源汽车技术概论", 2, 32, CourseCategory.Elective, Mech, ("EV-BATT", SkillLevel._5Beginner), ("AUTO-ELEC", SkillLevel._5Beginner)),
+        C("LY-101", "旅游学概论", 3, 48, CourseCategory.Foundation, Tourism),
+        C("LY-201", "导游业务", 4, 64, CourseCategory.Core, Tourism, ("TOUR-GUIDE", SkillLevel._4Intermediate)),
+        C("LY-202", "旅游线路设计", 3, 48, CourseCategory.Core, Tourism, ("TOUR-PLAN", SkillLevel._4Intermediate)),
+        C("LY-203", "酒店服务与管理", 3, 48, CourseCategory.Core, Tourism, ("HOTEL-SVC", SkillLevel._4Intermediate)),
     ];
 
     /// <summary>Credit rules: 1+X and MOHRSS certificates (DOMAIN.md §5: junior → foundation, intermediate → core) and the award matrix.</summary>
@@ -90,7 +101,7 @@ public sealed class CourseSampleData(CourseRepository courses, EnrollmentReposit
         var learners = SampleVocabulary.LearnerIds.Take(49).ToArray();
         for (var i = 0; i < learners.Length; i++)
         {
-            var major = studyMajors[i % studyMajors.Length];
+            var major = i < 40 ? studyMajors[i % studyMajors.Length] : Tourism;
             // Professional courses first (they carry the skills), then public ones.
             var taken = Courses.Where(c => c.MajorCodes.Contains(major)).OrderBy(c => c.Category == CourseCategory.Public ? 1 : 0).Take(6 + i % 5).ToArray();
             for (var j = 0; j < taken.Length; j++)

@@ -18,6 +18,10 @@ public static class SampleVocabulary
     public const string BioMedicine = "生物医药";
     public const string NewEnergy = "新能源及新型储能";
 
+    /// <summary>Culture and tourism: a cluster the city develops that is not one of the 33618 key manufacturing clusters
+    /// (the sample's one major outside them, 540101 旅游管理, makes the programme–industry match fall below 100 %).</summary>
+    public const string CultureTourism = "文化旅游";
+
     private static readonly string[] RobotOccupations = ["6-30-99-00", "2-02-38-10"];
     private static readonly string[] ElectricianOccupations = ["6-31-01-03"];
     private static readonly string[] AiOccupations = ["2-02-10-09", "4-04-05-05"];
@@ -147,6 +151,10 @@ public static class SampleVocabulary
             ("BIM-MODEL", "建筑信息模型(BIM)", "Building information modelling"),
             ("SURVEY-UAV", "无人机测绘", "UAV surveying"),
             ("UAV-OPS", "无人机操控", "UAV piloting"));
+        Add(CultureTourism, "旅游服务", ["4-07-04-01"],
+            ("TOUR-GUIDE", "导游服务", "Tour guiding"),
+            ("TOUR-PLAN", "旅游线路策划", "Tour itinerary planning"),
+            ("HOTEL-SVC", "酒店前厅服务", "Hotel front-office service"));
         Add(SmartManufacturing, "通用能力", ["4-99-00-00"],
             ("SAFETY-PROD", "安全生产", "Occupational safety"),
             ("QUALITY-MGMT", "质量管理", "Quality management"),

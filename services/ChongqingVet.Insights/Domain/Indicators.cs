@@ -12,23 +12,25 @@ public enum GroupBy
     Major = 4,
 }
 
-/// <summary>Supply against demand of one skill in one group.</summary>
-public sealed record SkillGap(string Key, string SkillCode, long Supply, double Demand, long OpenPostings)
+/// <summary>Supply against demand of one skill in one group. <paramref name="SupplySuppressed"/>: the supply is withheld
+/// (<see cref="Disclosure"/>); it is 0 then, and so is the gap index.</summary>
+public sealed record SkillGap(string Key, string SkillCode, long Supply, double Demand, long OpenPostings, bool SupplySuppressed = false)
 {
-    /// <summary>(demand − supply) / max(demand, 1).</summary>
-    public double GapIndex => (Demand - Supply) / Math.Max(Demand, 1);
+    /// <summary>(demand − supply) / max(demand, 1); 0 when the supply is withheld.</summary>
+    public double GapIndex => SupplySuppressed ? 0 : (Demand - Supply) / Math.Max(Demand, 1);
 }
 
 /// <summary>The supply-and-demand report.</summary>
 public sealed record SupplyDemandReport(string Definition, string Derivation, DataWindow Window, GroupBy Dimension, int MinLevel,
     IReadOnlyList<SkillGap> Gaps, IReadOnlyList<SkillGap> TopShortages);
 
-/// <summary>A count of one group.</summary>
-public sealed record CountRow(string Key, long Count);
+/// <summary>A count of one group; a <paramref name="Suppressed"/> count is withheld (0, meaningless).</summary>
+public sealed record CountRow(string Key, long Count, bool Suppressed = false);
 
 /// <summary>Certificate and competition outcomes.</summary>
 public sealed record AchievementOutcomes(string Definition, DataWindow Window, IReadOnlyList<CountRow> CertificatesByTypeLevelYear,
-    long CertificatesIssued, long CertificatesRevoked, IReadOnlyList<CountRow> AwardsByTier, Indicator CertificateUptake, Indicator AwardUptake);
+    long CertificatesIssued, long CertificatesRevoked, IReadOnlyList<CountRow> AwardsByTier, Indicator CertificateUptake, Indicator AwardUptake,
+    bool CertificatesIssuedSuppressed = false, bool CertificatesRevokedSuppressed = false);
 
 /// <summary>
 /// The city's indicators, each a pure function of the read model and a window (docs/INSIGHTS.md has every definition).
@@ -85,8 +87,13 @@ public static class Indicators
         "A learner's major: the major their enrolments' courses belong to most often (tie: lowest code); learners of a major are the " +
         "learners whose derived major it is (learners without enrolments are left out).";
 
-    /// <summary>Skill supply against demand, grouped, with the gap index and the top shortages.</summary>
-    public static SupplyDemandReport SkillSupplyDemand(Derivations derived, DataWindow window, GroupBy groupBy, int minLevel, string key, int top)
+    /// <summary>
+    /// Skill supply against demand, grouped, with the gap index and the top shortages. Supply counts below
+    /// <paramref name="minimumCellSize"/> are withheld, over every group before <paramref name="key"/> filters one
+    /// (<see cref="Disclosure.SuppressSupply"/>); withheld rows are left out of the top shortages.
+    /// </summary>
+    public static SupplyDemandReport SkillSupplyDemand(Derivations derived, DataWindow window, GroupBy groupBy, int minLevel, string key, int top,
+        int minimumCellSize = 1)
     {
         minLevel = Math.Clamp(minLevel, 1, 5);
         var supply = new Dictionary<(string Key, string Skill), HashSet<string>>();
@@ -117,15 +124,20 @@ public static class Indicators
             }
         }
 
-        var gaps = supply.Keys.Union(demand.Keys)
-            .Where(cell => key.Length == 0 || cell.Key == key)
+        var all = supply.Keys.Union(demand.Keys)
             .Select(cell => new SkillGap(cell.Key, cell.Skill,
                 supply.TryGetValue(cell, out var learners) ? learners.Count : 0,
                 demand.TryGetValue(cell, out var d) ? Math.Round(d.Weighted, 6) : 0,
                 demand.TryGetValue(cell, out var p) ? p.Postings.Count : 0))
             .OrderBy(g => g.Key, StringComparer.Ordinal).ThenBy(g => g.SkillCode, StringComparer.Ordinal)
             .ToList();
-        var shortages = gaps.Where(g => g.Demand > 0)
+        // A learner falls in exactly one district and one major group (the empty key included), so per skill those groups
+        // add up to the city's supply: their withheld cells need complementary suppression. A cluster or occupation row
+        // repeats the city's count of its skill.
+        var gaps = Disclosure.SuppressSupply(all, minimumCellSize, partitioned: groupBy is GroupBy.District or GroupBy.Major)
+            .Where(g => key.Length == 0 || g.Key == key)
+            .ToList();
+        var shortages = gaps.Where(g => g.Demand > 0 && !g.SupplySuppressed)
             .OrderByDescending(g => g.GapIndex).ThenByDescending(g => g.Demand)
             .ThenBy(g => g.Key, StringComparer.Ordinal).ThenBy(g => g.SkillCode, StringComparer.Ordinal)
             .Take(Math.Clamp(top, 0, 100))

@@ -96,8 +96,11 @@ public sealed record DataWindow(DateOnly Start, DateOnly End)
     }
 }
 
-/// <summary>One reproducible number: <see cref="Value"/> = numerator / denominator (0 when the denominator is 0).</summary>
-public sealed record Figure(string Key, string Label, double Numerator, double Denominator)
+/// <summary>
+/// One reproducible number: <see cref="Value"/> = numerator / denominator (0 when the denominator is 0). A
+/// <paramref name="Suppressed"/> figure is withheld (<see cref="Disclosure"/>): its counts are 0 and mean nothing.
+/// </summary>
+public sealed record Figure(string Key, string Label, double Numerator, double Denominator, bool Suppressed = false)
 {
     public double Value => Denominator == 0 ? 0 : Numerator / Denominator;
 }

@@ -9,9 +9,14 @@ using DataWindow = ChongqingVet.Insights.Domain.DataWindow;
 
 namespace ChongqingVet.Insights.Grpc;
 
-/// <summary>The gRPC face of the insights service: check the request's shape, load the read model, run one indicator, map.</summary>
-public sealed class InsightsGrpcService(ReadModelStore store, TimeProvider time) : InsightsService.InsightsServiceBase
+/// <summary>
+/// The gRPC face of the insights service: check the request's shape, load the read model, run one indicator, withhold
+/// small groups (<see cref="Disclosure"/>, k from <see cref="DisclosureOptions"/>), map.
+/// </summary>
+public sealed class InsightsGrpcService(ReadModelStore store, TimeProvider time, DisclosureOptions disclosure) : InsightsService.InsightsServiceBase
 {
+    private int K => disclosure.MinimumCellSize;
+
     public const int DefaultTop = 10;
     public const int MaxTop = 100;
     public const int MaxKeyLength = 200;
@@ -30,12 +35,13 @@ public sealed class InsightsGrpcService(ReadModelStore store, TimeProvider time)
         var window = DataWindow.Resolve(start, end, derived.Model, ChinaTime.Today(time));
         var minLevel = request.MinLevel == Common.V1.SkillLevel.Unspecified ? 1 : (int)request.MinLevel;
         var report = Indicators.SkillSupplyDemand(derived, window, (GroupBy)(int)request.Dimension, minLevel, request.Key,
-            request.Top == 0 ? DefaultTop : request.Top);
-        return InsightsMapper.ToProto(report, time.GetUtcNow());
+            request.Top == 0 ? DefaultTop : request.Top, K);
+        return InsightsMapper.ToProto(report, time.GetUtcNow(), K);
     }
 
     public override async Task<IndicatorReport> GetProgrammeIndustryMatch(GetProgrammeIndustryMatchRequest request, ServerCallContext context) =>
-        await IndicatorAsync(request.StartDate, request.EndDate, Indicators.ProgrammeIndustryMatch, context);
+        // Programme points are schools offering a major, not individuals: nothing to withhold.
+        await IndicatorAsync(request.StartDate, request.EndDate, Indicators.ProgrammeIndustryMatch, context, protect: false);
 
     public override async Task<IndicatorReport> GetEmploymentRelevance(GetEmploymentRelevanceRequest request, ServerCallContext context) =>
         await IndicatorAsync(request.StartDate, request.EndDate, Indicators.EmploymentRelevance, context);
@@ -50,7 +56,7 @@ public sealed class InsightsGrpcService(ReadModelStore store, TimeProvider time)
         violations.ThrowIfAny();
         var derived = new Derivations(await store.LoadAsync(context.CancellationToken));
         var window = DataWindow.Resolve(start, end, derived.Model, ChinaTime.Today(time));
-        return InsightsMapper.ToProto(Indicators.Outcomes(derived, window), time.GetUtcNow());
+        return InsightsMapper.ToProto(Disclosure.Protect(Indicators.Outcomes(derived, window), K), time.GetUtcNow(), K);
     }
 
     public override async Task<FeedStatus> GetFeedStatus(GetFeedStatusRequest request, ServerCallContext context)
@@ -72,14 +78,15 @@ public sealed class InsightsGrpcService(ReadModelStore store, TimeProvider time)
     }
 
     private async Task<IndicatorReport> IndicatorAsync(Google.Type.Date? startDate, Google.Type.Date? endDate,
-        Func<Derivations, DataWindow, Indicator> indicator, ServerCallContext context)
+        Func<Derivations, DataWindow, Indicator> indicator, ServerCallContext context, bool protect = true)
     {
         var violations = new Violations();
         var (start, end) = CheckWindow(startDate, endDate, violations);
         violations.ThrowIfAny();
         var derived = new Derivations(await store.LoadAsync(context.CancellationToken));
         var window = DataWindow.Resolve(start, end, derived.Model, ChinaTime.Today(time));
-        return InsightsMapper.ToProto(indicator(derived, window), time.GetUtcNow());
+        var figures = indicator(derived, window);
+        return InsightsMapper.ToProto(protect ? Disclosure.Protect(figures, K) : figures, time.GetUtcNow(), K);
     }
 
     /// <summary>Optional dates must be real calendar dates, and the start not after the end.</summary>

@@ -17,10 +17,12 @@ public static class InsightsMapper
         Numerator = figure.Numerator,
         Denominator = figure.Denominator,
         Value = figure.Value,
+        Suppressed = figure.Suppressed,
     };
 
-    public static Proto.IndicatorReport ToProto(Indicator indicator, DateTimeOffset now) => new()
+    public static Proto.IndicatorReport ToProto(Indicator indicator, DateTimeOffset now, int minimumCellSize) => new()
     {
+        MinimumCellSize = minimumCellSize,
         Definition = indicator.Definition,
         Derivation = indicator.Derivation,
         Window = ToProto(indicator.Window),
@@ -37,10 +39,12 @@ public static class InsightsMapper
         Demand = gap.Demand,
         OpenPostings = gap.OpenPostings,
         GapIndex = gap.GapIndex,
+        SupplySuppressed = gap.SupplySuppressed,
     };
 
-    public static Proto.SkillSupplyDemandReport ToProto(SupplyDemandReport report, DateTimeOffset now) => new()
+    public static Proto.SkillSupplyDemandReport ToProto(SupplyDemandReport report, DateTimeOffset now, int minimumCellSize) => new()
     {
+        MinimumCellSize = minimumCellSize,
         Definition = report.Definition,
         Derivation = report.Derivation,
         Window = ToProto(report.Window),
@@ -51,16 +55,19 @@ public static class InsightsMapper
         ComputeTime = Timestamp.FromDateTimeOffset(now),
     };
 
-    public static Proto.AchievementOutcomesReport ToProto(AchievementOutcomes outcomes, DateTimeOffset now) => new()
+    public static Proto.AchievementOutcomesReport ToProto(AchievementOutcomes outcomes, DateTimeOffset now, int minimumCellSize) => new()
     {
+        MinimumCellSize = minimumCellSize,
+        CertificatesIssuedSuppressed = outcomes.CertificatesIssuedSuppressed,
+        CertificatesRevokedSuppressed = outcomes.CertificatesRevokedSuppressed,
         Definition = outcomes.Definition,
         Window = ToProto(outcomes.Window),
-        CertificatesByTypeLevelYear = { outcomes.CertificatesByTypeLevelYear.Select(r => new Proto.CountRow { Key = r.Key, Count = r.Count }) },
+        CertificatesByTypeLevelYear = { outcomes.CertificatesByTypeLevelYear.Select(r => new Proto.CountRow { Key = r.Key, Count = r.Count, Suppressed = r.Suppressed }) },
         CertificatesIssued = outcomes.CertificatesIssued,
         CertificatesRevoked = outcomes.CertificatesRevoked,
-        AwardsByTier = { outcomes.AwardsByTier.Select(r => new Proto.CountRow { Key = r.Key, Count = r.Count }) },
-        CertificateUptake = ToProto(outcomes.CertificateUptake, now),
-        AwardUptake = ToProto(outcomes.AwardUptake, now),
+        AwardsByTier = { outcomes.AwardsByTier.Select(r => new Proto.CountRow { Key = r.Key, Count = r.Count, Suppressed = r.Suppressed }) },
+        CertificateUptake = ToProto(outcomes.CertificateUptake, now, minimumCellSize),
+        AwardUptake = ToProto(outcomes.AwardUptake, now, minimumCellSize),
         ComputeTime = Timestamp.FromDateTimeOffset(now),
     };
 }

@@ -10,13 +10,14 @@ namespace ChongqingVet.JobPostings.Data;
 
 /// <summary>
 /// Sample data: the whole shared skill vocabulary, 30 employers in Chongqing districts (fictional names, credit codes
-/// valid by GB 32100-2015 and built on the district code), 240 open postings generated deterministically, and
-/// completed placements for two thirds of L0001…L0049. Seeded once: a second run finds the first skill and adds nothing.
+/// valid by GB 32100-2015 and built on the district code), 90 open postings generated deterministically (three per
+/// employer, 1–3 openings each, so that the insights' supply against demand shows surpluses as well as shortages), and
+/// a completed placement for each of L0001…L0049 (starting in the 2024-2025 or 2025-2026 school year). Seeded once: a second run finds the first skill and adds nothing.
 /// </summary>
 public sealed class JobPostingSampleData(SkillRepository skills, EmployerRepository employers, JobPostingRepository postings, PlacementRepository placements)
     : ISampleDataSeeder
 {
-    public const int PostingCount = 240;
+    public const int PostingCount = 90;
 
     /// <summary>Open until the end of 2028 (China time).</summary>
     public static readonly DateTimeOffset ValidThrough = new(2028, 12, 31, 23, 59, 59, TimeSpan.FromHours(8));
@@ -67,7 +68,7 @@ public sealed class JobPostingSampleData(SkillRepository skills, EmployerReposit
         .Select((e, i) => new Employer { CreditCode = CreditCode(e.District, i), Name = e.Name, DistrictCode = e.District })
         .ToArray();
 
-    /// <summary>The 240 sample postings, the same on every run.</summary>
+    /// <summary>The sample postings, the same on every run.</summary>
     public static IReadOnlyList<JobPosting> Postings()
     {
         var random = new Random(20260630);
@@ -81,7 +82,7 @@ public sealed class JobPostingSampleData(SkillRepository skills, EmployerReposit
             var pool = byCluster[seed.Cluster].Where(s => s.Category != "通用能力").ToArray();
             var lead = pool[random.Next(pool.Length)];
             var sameCategory = pool.Where(s => s.Category == lead.Category && s.Code != lead.Code).OrderBy(_ => random.Next()).Take(random.Next(3, 6));
-            var chosen = new[] { lead }.Concat(sameCategory).Concat(general.OrderBy(_ => random.Next()).Take(random.Next(1, 3))).ToArray();
+            var chosen = new[] { lead }.Concat(sameCategory).Concat(general.OrderBy(_ => random.Next()).Take(random.Next(0, 2))).ToArray();
             var salaryMin = 3500 + random.Next(0, 12) * 500;
             var posting = new JobPosting
             {
@@ -91,7 +92,7 @@ public sealed class JobPostingSampleData(SkillRepository skills, EmployerReposit
                 DistrictCode = seed.District,
                 SalaryMin = salaryMin,
                 SalaryMax = salaryMin + 1000 + random.Next(0, 8) * 500,
-                Headcount = random.Next(1, 11),
+                Headcount = random.Next(1, 4),
                 ValidThrough = Timestamp.FromDateTimeOffset(ValidThrough),
             };
             for (var r = 0; r < chosen.Length; r++)
@@ -135,9 +136,12 @@ public sealed class JobPostingSampleData(SkillRepository skills, EmployerReposit
         var random = new Random(49);
         for (var i = 1; i <= 49; i++)
         {
-            if (i % 3 == 0) continue;
-            var posting = created[(i * 7) % created.Count];
-            var start = new DateOnly(2025, 3, 1).AddDays(random.Next(0, 120));
+            // Graduates concentrate where the jobs are: eight employers in five districts (两江新区, 高新区, 渝北, 永川, 江津), so
+            // the insights' by-district figures have groups large enough to show (docs/INSIGHTS.md, "Small groups").
+            var posting = created[PlacementEmployers[i * 3 % PlacementEmployers.Length] + EmployerSeeds.Length * (i % 3)];
+            // Starts spread over two school years (2024-2025 and 2025-2026); every placement has ended by mid-2026.
+            // (The courses' sample gives L0001, L0007, … the same major: alternate by (i − 1) / 6 so each major has both years.)
+            var start = new DateOnly(2025, 3, 1).AddDays(random.Next(0, 120) + ((i - 1) / 6 % 2 == 1 ? 240 : 0));
             var placement = new Placement
             {
                 LearnerId = $"L{i:D4}",
@@ -160,6 +164,9 @@ public sealed class JobPostingSampleData(SkillRepository skills, EmployerReposit
         }
         await transaction.CommitAsync(cancellationToken);
     }
+
+    /// <summary>Indexes into <see cref="EmployerSeeds"/> of the employers that host the sample placements.</summary>
+    private static readonly int[] PlacementEmployers = [0, 1, 10, 11, 26, 27, 28, 12];
 
     private static readonly string[] Comments = ["操作规范，能独立完成任务", "学习主动，需加强安全意识", "技能扎实，可胜任岗位", "团队协作良好"];
 }
