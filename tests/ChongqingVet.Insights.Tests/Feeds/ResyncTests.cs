@@ -170,6 +170,7 @@ public sealed class ResyncTests
     {
         var settings = database.ToConfiguration();
         settings["SampleData:Enabled"] = "false";
+        settings["Insights:MinimumCellSize"] = "1"; // as InsightsHarness: figures compared with its replay, not withheld
         var factory = new GrpcServiceFactory<InsightsGrpcService>(settings, services =>
         {
             services.AddSingleton<TimeProvider>(new FakeTimeProvider(DateTimeOffset.UtcNow));
