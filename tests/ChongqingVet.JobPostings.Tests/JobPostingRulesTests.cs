@@ -38,6 +38,44 @@ public class JobPostingRulesTests
     }
 
     [Theory]
+    [InlineData("500112", true)] // 渝北区
+    [InlineData("CQ-LJXQ", true)] // 两江新区 (a functional zone)
+    [InlineData("510107", true)] // 成都市武侯区: graduates who left Chongqing work for employers there
+    [InlineData("440305", true)] // 深圳市南山区
+    [InlineData("510100", true)] // 成都市 (a prefecture)
+    [InlineData("510000", false)] // a whole province
+    [InlineData("500199", false)] // not a Chongqing district
+    [InlineData("500228", false)] // replaced by 500155
+    [InlineData("990101", false)] // no such province
+    [InlineData("51010", false)]
+    [InlineData("", false)]
+    public void EmployerValidate_Location_ChongqingOrAPrefectureOrCountyOfAnotherProvince(string districtCode, bool valid)
+    {
+        var violations = new Violations();
+        JobPostingRules.Validate(new Employer { CreditCode = "91350100M000100Y43", Name = "示例有限公司", DistrictCode = districtCode }, violations);
+        Assert.Equal(valid, violations.Items.All(v => v.Field != "employer.district_code"));
+    }
+
+    [Fact]
+    public void PostingValidate_OutsideChongqing_IsRefused_PostingsStayInChongqing()
+    {
+        var violations = new Violations();
+        JobPostingRules.Validate(new JobPosting { DistrictCode = "510107" }, DateTimeOffset.UtcNow, violations);
+        Assert.Contains(violations.Items, v => v.Field == "job_posting.district_code");
+    }
+
+    [Fact]
+    public void SampleEmployerOutsideChongqing_IsValid_AndHostsNoPosting()
+    {
+        var outside = JobPostingSampleData.OutsideChongqing;
+        var violations = new Violations();
+        JobPostingRules.Validate(outside, violations);
+        Assert.Empty(violations.Items);
+        Assert.Equal("四川", AreaCodes.ProvinceOutsideChongqing(outside.DistrictCode));
+        Assert.DoesNotContain(JobPostingSampleData.Postings(), p => p.EmployerCreditCode == outside.CreditCode);
+    }
+
+    [Theory]
     [InlineData("6-31-01-03", true)]
     [InlineData("2-02-38-10", true)]
     [InlineData("6-30-99-00", true)]

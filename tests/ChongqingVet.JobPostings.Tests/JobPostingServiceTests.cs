@@ -122,7 +122,7 @@ public class JobPostingServiceTests
         await RpcAssert.InvalidArgumentAsync(() => harness.Client.CreateEmployerAsync(new CreateEmployerRequest
         {
             RequestId = Guid.NewGuid().ToString(),
-            Employer = new Employer { CreditCode = "91350100M000100Y44", Name = "", DistrictCode = "510101" },
+            Employer = new Employer { CreditCode = "91350100M000100Y44", Name = "", DistrictCode = "990101" }, // no such province
         }).ResponseAsync, "employer.credit_code", "employer.district_code", "employer.name");
 
         var created = await harness.CreateEmployerAsync(district: "CQ-LJXQ");
@@ -538,7 +538,7 @@ public class JobPostingServiceTests
     {
         await using var harness = await JobPostingServiceHarness.StartAsync(provider, new Dictionary<string, string?> { ["SampleData:Enabled"] = "true" });
         Assert.Equal(SampleVocabulary.Skills.Count, await CountAsync(harness, "SELECT COUNT(*) FROM skills"));
-        Assert.Equal(30, await CountAsync(harness, "SELECT COUNT(*) FROM employers"));
+        Assert.Equal(31, await CountAsync(harness, "SELECT COUNT(*) FROM employers")); // 30 in Chongqing, one in Chengdu
         Assert.Equal(JobPostingSampleData.PostingCount, await CountAsync(harness, "SELECT COUNT(*) FROM job_postings"));
         Assert.Equal(49, await CountAsync(harness, "SELECT COUNT(*) FROM placements")); // one per sample learner L0001…L0049
 

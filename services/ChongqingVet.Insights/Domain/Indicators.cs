@@ -257,7 +257,7 @@ public static class Indicators
     /// <summary>A readable name for a group key of a report: the district's or major's name when known.</summary>
     public static string Label(Derivations derived, GroupBy groupBy, string key) => groupBy switch
     {
-        GroupBy.District => ChongqingDistricts.Find(key)?.Name ?? key,
+        GroupBy.District => ChongqingDistricts.Find(key)?.Name ?? (AreaCodes.ProvinceOutsideChongqing(key) is { } province ? $"{province} {key}" : key),
         GroupBy.Major => MajorLabel(derived, key),
         _ => key,
     };

@@ -12,7 +12,8 @@ namespace ChongqingVet.JobPostings.Data;
 /// Sample data: the whole shared skill vocabulary, 30 employers in Chongqing districts (fictional names, credit codes
 /// valid by GB 32100-2015 and built on the district code), 90 open postings generated deterministically (three per
 /// employer, 1–3 openings each, so that the insights' supply against demand shows surpluses as well as shortages), and
-/// a completed placement for each of L0001…L0049 (starting in the 2024-2025 or 2025-2026 school year). Seeded once: a second run finds the first skill and adds nothing.
+/// a completed placement for each of L0001…L0049 (starting in the 2024-2025 or 2025-2026 school year; every seventh at an
+/// employer in Chengdu). Seeded once: a second run finds the first skill and adds nothing.
 /// </summary>
 public sealed class JobPostingSampleData(SkillRepository skills, EmployerRepository employers, JobPostingRepository postings, PlacementRepository placements)
     : ISampleDataSeeder
@@ -55,6 +56,12 @@ public sealed class JobPostingSampleData(SkillRepository skills, EmployerReposit
         ("CQ-GXQ", "重庆高新区人工智能科技有限公司", SampleVocabulary.Software),
         ("CQ-WSJK", "重庆万盛经开区储能科技有限公司", SampleVocabulary.NewEnergy),
     ];
+
+    /// <summary>
+    /// An employer outside Chongqing (成都武侯区, no postings: the posting board is Chongqing's) where every seventh sample
+    /// learner (L0007, L0014, …) found work, so that local retention differs by major and is below 100 %.
+    /// </summary>
+    public static Employer OutsideChongqing { get; } = new() { CreditCode = CreditCode("510107", 90), Name = "成都武侯智能制造有限公司", DistrictCode = "510107" };
 
     /// <summary>A valid credit code for an enterprise (91) registered in <paramref name="district"/>; the organisation code is derived from the index.</summary>
     public static string CreditCode(string district, int index)
@@ -130,6 +137,7 @@ public sealed class JobPostingSampleData(SkillRepository skills, EmployerReposit
             }, cancellationToken);
         }
         foreach (var employer in Employers) await employers.CreateAsync(connection, transaction, employer, cancellationToken);
+        await employers.CreateAsync(connection, transaction, OutsideChongqing, cancellationToken);
         var created = new List<JobPosting>(PostingCount);
         foreach (var posting in Postings()) created.Add(await new CreateJobPosting().RunAsync(postings.In(connection, transaction), posting, cancellationToken));
 
@@ -142,11 +150,12 @@ public sealed class JobPostingSampleData(SkillRepository skills, EmployerReposit
             // Starts spread over two school years (2024-2025 and 2025-2026); every placement has ended by mid-2026.
             // (The courses' sample gives L0001, L0007, … the same major: alternate by (i − 1) / 6 so each major has both years.)
             var start = new DateOnly(2025, 3, 1).AddDays(random.Next(0, 120) + ((i - 1) / 6 % 2 == 1 ? 240 : 0));
+            var leftChongqing = i % 7 == 0;
             var placement = new Placement
             {
                 LearnerId = $"L{i:D4}",
-                EmployerCreditCode = posting.EmployerCreditCode,
-                PostingId = posting.Id,
+                EmployerCreditCode = leftChongqing ? OutsideChongqing.CreditCode : posting.EmployerCreditCode,
+                PostingId = leftChongqing ? string.Empty : posting.Id,
                 StartDate = start.ToProtoDate(),
                 EndDate = start.AddMonths(6).ToProtoDate(),
                 Status = PlacementStatus.Completed,

@@ -33,7 +33,7 @@ public static class JobPostingRules
         var codeError = UnifiedSocialCreditCode.Validate(employer.CreditCode);
         if (codeError is not null) violations.Add($"{prefix}.credit_code", codeError);
         violations.RequireText(employer.Name, $"{prefix}.name");
-        var districtError = ChongqingDistricts.Validate(employer.DistrictCode, allowFunctionalZones: true);
+        var districtError = AreaCodes.ValidateEmployerLocation(employer.DistrictCode);
         if (districtError is not null) violations.Add($"{prefix}.district_code", districtError);
     }
 

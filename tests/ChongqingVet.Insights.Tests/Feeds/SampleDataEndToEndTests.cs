@@ -33,11 +33,15 @@ public sealed class SampleDataEndToEndTests
         // Placements start in two school years, so the majors break down by year (the small years withheld).
         Assert.True(relevance.Figures.Count(f => f.Key.Contains('/')) > byMajor.Count, relevance.ToString());
 
-        // Local retention: every major shown. (It is 100 % for every major: the job postings service accepts employers in
-        // Chongqing districts and functional zones only, so no placement it records can be outside Chongqing.)
+        // Local retention: every major shown; every seventh learner works for an employer in Chengdu (510107), so the
+        // city's figure is 42 of 49 and the majors differ (one major keeps all its graduates, tourism loses two of nine).
         var retention = await reader.GetLocalRetentionAsync(new GetLocalRetentionRequest());
         Assert.True(retention.Figures.Count >= 5, retention.ToString());
         Assert.All(retention.Figures, f => Assert.False(f.Suppressed, f.Key));
+        Assert.Equal((42.0, 49.0), (retention.Total.Numerator, retention.Total.Denominator));
+        Assert.Contains(retention.Figures, f => f.Value == 1);
+        Assert.Equal(7.0 / 9, Assert.Single(retention.Figures, f => f.Key == "540101").Value, 6);
+        Assert.True(retention.Figures.Select(f => Math.Round(f.Value, 6)).Distinct().Count() >= 3, retention.ToString());
 
         // 书证融通 uptake differs by major.
         var uptake = (await reader.GetAchievementOutcomesAsync(new GetAchievementOutcomesRequest())).CertificateUptake;
