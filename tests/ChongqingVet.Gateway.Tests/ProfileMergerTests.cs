@@ -95,4 +95,39 @@ public class ProfileMergerTests
         Assert.Equal(["A-1", "B-2"], first.Select(s => s.SkillCode));
         Assert.Equal(SkillLevel._2Technician, first[0].Level);
     }
+
+    /// <summary>
+    /// The whole output for a mixed input, pinned: levels, confidences, the order of the evidence (ties keep input order)
+    /// and every explanation, so a faster implementation of the same rule cannot change a character.
+    /// </summary>
+    [Fact]
+    public void Merge_MixedEvidence_GivesExactlyThePinnedOutput()
+    {
+        var late = Evidence("D-4", SkillLevel._4Intermediate, EvidenceSourceKind.Course, 0.5, "enrollments/5");
+        late.AchieveTime = Timestamp.FromDateTimeOffset(Now.AddDays(-1));
+        var items = new[]
+        {
+            Evidence("A-1", SkillLevel._3Advanced, EvidenceSourceKind.Course, 0.9, "enrollments/1"),
+            Evidence("B-2", SkillLevel._5Beginner, EvidenceSourceKind.Placement, 0.4, "placements/2"),
+            Evidence("A-1", SkillLevel._3Advanced, EvidenceSourceKind.Competition, 1, "results/7"),
+            Evidence("D-4", SkillLevel._4Intermediate, EvidenceSourceKind.Course, 0.5, "enrollments/5"),
+            Evidence("A-1", SkillLevel._2Technician, EvidenceSourceKind.Certificate, 0.3, "certificates/D"),
+            Evidence("C-3", SkillLevel.Unspecified, EvidenceSourceKind.Course, 1, "enrollments/x"),
+            Evidence("A-1", SkillLevel._3Advanced, EvidenceSourceKind.Placement, 0, "placements/0"),
+            late,
+            Evidence("A-1", SkillLevel._4Intermediate, EvidenceSourceKind.Certificate, 1, "certificates/OLD", expires: Now.AddDays(-1)),
+            Evidence("B-2", SkillLevel._5Beginner, EvidenceSourceKind.Course, 0.2, "enrollments/9"),
+        };
+
+        var skills = Merger.Merge(items, Now);
+
+        var dump = string.Join("\n", skills.Select(s =>
+            $"{s.SkillCode} {s.Level} {s.Confidence} [{string.Join(" ", s.Evidence.Select(e => $"{e.SourceName}@{e.AchieveTime.Seconds}"))}] {s.Explanation}"));
+        Assert.Equal(PinnedMixedOutput, dump);
+    }
+
+    private const string PinnedMixedOutput =
+        "A-1 _3Advanced 0.9741 [results/7@1787184000 enrollments/1@1787184000 certificates/D@1787184000 placements/0@1787184000 certificates/OLD@1787184000] Level 三级/高级工: support 1.83 ≥ threshold 0.5 from results/7 (三级/高级工, weight 1 × source 0.9 = 0.9), enrollments/1 (三级/高级工, weight 0.9 × source 0.7 = 0.63), certificates/D (二级/技师, weight 0.3 × source 1 = 0.3). Confidence 1 − Π(1 − w) = 0.9741. Not counted (expired or zero weight): placements/0, certificates/OLD.\n" +
+        "D-4 _4Intermediate 0.5775 [enrollments/5@1787184000 enrollments/5@1795737600] Level 四级/中级工: support 0.7 ≥ threshold 0.5 from enrollments/5 (四级/中级工, weight 0.5 × source 0.7 = 0.35), enrollments/5 (四级/中级工, weight 0.5 × source 0.7 = 0.35). Confidence 1 − Π(1 − w) = 0.5775.\n" +
+        "B-2 _5Beginner 0.4152 [placements/2@1787184000 enrollments/9@1787184000] Level 五级/初级工: no level reaches threshold 0.5; strongest item placements/2 (五级/初级工, weight 0.4 × source 0.8 = 0.32), enrollments/9 (五级/初级工, weight 0.2 × source 0.7 = 0.14). Confidence 1 − Π(1 − w) = 0.4152.";
 }

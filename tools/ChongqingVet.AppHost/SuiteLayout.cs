@@ -60,6 +60,13 @@ public static class SuiteLayout
         ["jobpostings"] = "Services__JobPostings__Address",
     };
 
+    /// <summary>
+    /// The gen0 budget every server process runs with (DOTNET_GCgen0size, hexadecimal bytes; the same as deploy/docker/Dockerfile):
+    /// 16 MiB instead of workstation GC's ~6 MiB cap, so the objects of calls waiting on other processes die in gen0
+    /// (docs/PERFORMANCE.md, "Garbage collection").
+    /// </summary>
+    public const string GcGen0Size = "0x1000000";
+
     /// <summary>Environment for one member. <paramref name="dataDirectory"/> holds the SQLite files; <paramref name="portOffset"/>
     /// moves every port (the smoke test uses it so it never collides with a running suite).</summary>
     public static Dictionary<string, string> Environment(Member member, string dataDirectory, int portOffset = 0)
@@ -72,6 +79,8 @@ public static class SuiteLayout
             ["Auth__Authority"] = Authority(portOffset),
             ["Auth__RequireHttpsMetadata"] = "false",
         };
+        // The container image's runtime setting (deploy/docker/Dockerfile), so local runs and measurements match it.
+        environment["DOTNET_GCgen0size"] = GcGen0Size;
         // On this machine only: missing secret keys (page tokens, idempotency, audit, holder identity, credential
         // signing) are replaced by development keys. Only Development (or Testing) honours this; every other environment
         // needs real keys.

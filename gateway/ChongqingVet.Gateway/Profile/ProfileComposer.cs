@@ -96,12 +96,19 @@ public sealed class ProfileComposer(
     /// <summary>Maps one record to its section's summary by the resource it carries; an unknown kind is skipped.</summary>
     private static void AddSummary(LearnerProfile profile, LearnerRecord record)
     {
-        if (record.Record is null) return;
-        if (record.Record.TryUnpack<Certificate>(out var certificate)) profile.Certificates.Add(Summaries.Certificate(certificate));
-        else if (record.Record.TryUnpack<Result>(out var result)) profile.Awards.Add(Summaries.Award(result));
-        else if (record.Record.TryUnpack<Enrollment>(out var enrollment)) profile.Courses.Add(Summaries.Course(enrollment));
-        else if (record.Record.TryUnpack<Placement>(out var placement)) profile.Placements.Add(Summaries.Placement(placement));
+        // Matched on the type URL's name and parsed straight from the bytes: Any.TryUnpack would cut the name out of the
+        // URL once per candidate type and allocate a stream per parse, for every record of every profile.
+        if (record.Record is not { } packed) return;
+        var url = packed.TypeUrl;
+        if (IsOf(url, Certificate.Descriptor)) profile.Certificates.Add(Summaries.Certificate(Certificate.Parser.ParseFrom(packed.Value.Span)));
+        else if (IsOf(url, Result.Descriptor)) profile.Awards.Add(Summaries.Award(Result.Parser.ParseFrom(packed.Value.Span)));
+        else if (IsOf(url, Enrollment.Descriptor)) profile.Courses.Add(Summaries.Course(Enrollment.Parser.ParseFrom(packed.Value.Span)));
+        else if (IsOf(url, Placement.Descriptor)) profile.Placements.Add(Summaries.Placement(Placement.Parser.ParseFrom(packed.Value.Span)));
     }
+
+    /// <summary>Whether a type URL (<c>prefix/full.type.Name</c>) names <paramref name="type"/>, as Any.TryUnpack decides it.</summary>
+    private static bool IsOf(string typeUrl, Google.Protobuf.Reflection.MessageDescriptor type) =>
+        typeUrl.Length > type.FullName.Length && typeUrl[^(type.FullName.Length + 1)] == '/' && typeUrl.EndsWith(type.FullName, StringComparison.Ordinal);
 
     private async Task NameSkillsAsync(LearnerProfile profile, CancellationToken cancellationToken)
     {

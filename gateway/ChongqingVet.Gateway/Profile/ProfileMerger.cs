@@ -34,15 +34,33 @@ public sealed class ProfileMergeOptions
 /// </summary>
 public sealed class ProfileMerger(ProfileMergeOptions options)
 {
+    /// <summary>One item with its effective weight; <c>Order</c> is its input position, the last tie-breaker (a stable order).</summary>
+    private readonly record struct Weighted(SkillEvidence Item, double Weight, int Order);
+
+    // Runs for every profile: plain loops and one reused StringBuilder instead of LINQ chains keep the gateway's
+    // allocations (and so its GC time under load) down. The rule itself is the one in the summary above.
     public IReadOnlyList<ProfileSkill> Merge(IEnumerable<SkillEvidence> evidence, DateTimeOffset now)
     {
-        return evidence
-            .GroupBy(e => e.SkillCode, StringComparer.Ordinal)
-            .Select(group => MergeSkill(group.Key, group, now))
-            .Where(skill => skill is not null)
-            .Select(skill => skill!)
-            .OrderByDescending(s => s.Level).ThenByDescending(s => s.Confidence).ThenBy(s => s.SkillCode, StringComparer.Ordinal)
-            .ToArray();
+        var groups = new Dictionary<string, List<SkillEvidence>>(StringComparer.Ordinal);
+        foreach (var item in evidence)
+        {
+            if (!groups.TryGetValue(item.SkillCode, out var items)) groups[item.SkillCode] = items = [];
+            items.Add(item);
+        }
+        var skills = new List<ProfileSkill>(groups.Count);
+        var text = new StringBuilder();
+        foreach (var (skillCode, items) in groups)
+        {
+            if (MergeSkill(skillCode, items, now, text) is { } skill) skills.Add(skill);
+        }
+        skills.Sort(static (a, b) =>
+        {
+            var byLevel = b.Level.CompareTo(a.Level);
+            if (byLevel != 0) return byLevel;
+            var byConfidence = b.Confidence.CompareTo(a.Confidence);
+            return byConfidence != 0 ? byConfidence : string.CompareOrdinal(a.SkillCode, b.SkillCode);
+        });
+        return skills;
     }
 
     public double EffectiveWeight(SkillEvidence item, DateTimeOffset now)
@@ -66,22 +84,52 @@ public sealed class ProfileMerger(ProfileMergeOptions options)
         _ => 0,
     };
 
-    private ProfileSkill? MergeSkill(string skillCode, IEnumerable<SkillEvidence> items, DateTimeOffset now)
+    private ProfileSkill? MergeSkill(string skillCode, List<SkillEvidence> items, DateTimeOffset now, StringBuilder text)
     {
-        var weighted = items
-            .Select(item => (Item: item, Weight: EffectiveWeight(item, now)))
-            .OrderByDescending(x => x.Weight).ThenByDescending(x => x.Item.Level).ThenBy(x => x.Item.SourceName, StringComparer.Ordinal)
-            .ToArray();
-        var counting = weighted.Where(x => x.Weight > 0 && x.Item.Level != SkillLevel.Unspecified).ToArray();
-        if (counting.Length == 0) return null;
+        // All items, strongest first: effective weight, then level, then source name; ties keep their input order.
+        var weighted = new Weighted[items.Count];
+        for (var i = 0; i < weighted.Length; i++) weighted[i] = new Weighted(items[i], EffectiveWeight(items[i], now), i);
+        Array.Sort(weighted, static (a, b) =>
+        {
+            var byWeight = b.Weight.CompareTo(a.Weight);
+            if (byWeight != 0) return byWeight;
+            var byLevel = b.Item.Level.CompareTo(a.Item.Level);
+            if (byLevel != 0) return byLevel;
+            var bySource = string.CompareOrdinal(a.Item.SourceName, b.Item.SourceName);
+            return bySource != 0 ? bySource : a.Order.CompareTo(b.Order);
+        });
 
-        var level = counting.Select(x => x.Item.Level).Distinct().OrderDescending()
-            .FirstOrDefault(candidate => counting.Where(x => x.Item.Level >= candidate).Sum(x => x.Weight) >= options.LevelThreshold);
+        // The items that count: a positive weight and a known level, in the order above.
+        var counting = new List<Weighted>(weighted.Length);
+        foreach (var x in weighted)
+        {
+            if (x.Weight > 0 && x.Item.Level != SkillLevel.Unspecified) counting.Add(x);
+        }
+        if (counting.Count == 0) return null;
+
+        // The highest level whose support (items at it or above) reaches the threshold; else the strongest item's level.
+        var candidates = new List<SkillLevel>(4);
+        foreach (var x in counting)
+        {
+            if (!candidates.Contains(x.Item.Level)) candidates.Add(x.Item.Level);
+        }
+        candidates.Sort(static (a, b) => b.CompareTo(a));
+        var level = SkillLevel.Unspecified;
+        foreach (var candidate in candidates)
+        {
+            if (Support(counting, candidate) >= options.LevelThreshold)
+            {
+                level = candidate;
+                break;
+            }
+        }
         var reachedThreshold = level != SkillLevel.Unspecified;
         if (!reachedThreshold) level = counting[0].Item.Level;
 
-        var supporting = counting.Where(x => x.Item.Level >= level).ToArray();
-        var confidence = Math.Min(1, 1 - supporting.Aggregate(1.0, (product, x) => product * (1 - Math.Min(1, x.Weight))));
+        var supporting = counting.FindAll(x => x.Item.Level >= level);
+        var product = 1.0;
+        foreach (var x in supporting) product *= 1 - Math.Min(1, x.Weight);
+        var confidence = Math.Min(1, 1 - product);
 
         var skill = new ProfileSkill
         {
@@ -89,26 +137,46 @@ public sealed class ProfileMerger(ProfileMergeOptions options)
             SkillName = skillCode,
             Level = level,
             Confidence = Math.Round(confidence, 4),
-            Explanation = Explain(level, reachedThreshold, supporting, weighted, confidence),
+            Explanation = Explain(text, level, reachedThreshold, supporting, weighted, confidence),
         };
-        skill.Evidence.AddRange(weighted.Select(x => x.Item));
+        foreach (var x in weighted) skill.Evidence.Add(x.Item);
         return skill;
     }
 
-    private string Explain(SkillLevel level, bool reachedThreshold, (SkillEvidence Item, double Weight)[] supporting,
-        (SkillEvidence Item, double Weight)[] all, double confidence)
+    /// <summary>Sum of the weights of the items at <paramref name="level"/> or above, added in the items' order.</summary>
+    private static double Support(List<Weighted> counting, SkillLevel level)
     {
-        var text = new StringBuilder();
-        var support = supporting.Sum(x => x.Weight);
-        text.Append(CultureInfo.InvariantCulture, $"Level {LevelNames.Chinese(level)}: ");
-        text.Append(reachedThreshold
-            ? string.Create(CultureInfo.InvariantCulture, $"support {support:0.###} ≥ threshold {options.LevelThreshold:0.###} from ")
-            : string.Create(CultureInfo.InvariantCulture, $"no level reaches threshold {options.LevelThreshold:0.###}; strongest item "));
-        text.Append(string.Join(", ", supporting.Select(x =>
-            string.Create(CultureInfo.InvariantCulture, $"{x.Item.SourceName} ({LevelNames.Chinese(x.Item.Level)}, weight {x.Item.Weight:0.###} × source {SourceWeight(x.Item.SourceKind):0.###} = {x.Weight:0.###})"))));
-        text.Append(string.Create(CultureInfo.InvariantCulture, $". Confidence 1 − Π(1 − w) = {confidence:0.####}."));
-        var ignored = all.Where(x => x.Weight <= 0).Select(x => x.Item.SourceName).ToArray();
-        if (ignored.Length > 0) text.Append(" Not counted (expired or zero weight): ").Append(string.Join(", ", ignored)).Append('.');
+        var support = 0.0;
+        foreach (var x in counting)
+        {
+            if (x.Item.Level >= level) support += x.Weight;
+        }
+        return support;
+    }
+
+    private string Explain(StringBuilder text, SkillLevel level, bool reachedThreshold, List<Weighted> supporting, Weighted[] all, double confidence)
+    {
+        var invariant = CultureInfo.InvariantCulture;
+        text.Clear();
+        var support = 0.0;
+        foreach (var x in supporting) support += x.Weight;
+        text.Append(invariant, $"Level {LevelNames.Chinese(level)}: ");
+        if (reachedThreshold) text.Append(invariant, $"support {support:0.###} ≥ threshold {options.LevelThreshold:0.###} from ");
+        else text.Append(invariant, $"no level reaches threshold {options.LevelThreshold:0.###}; strongest item ");
+        for (var i = 0; i < supporting.Count; i++)
+        {
+            var x = supporting[i];
+            if (i > 0) text.Append(", ");
+            text.Append(invariant, $"{x.Item.SourceName} ({LevelNames.Chinese(x.Item.Level)}, weight {x.Item.Weight:0.###} × source {SourceWeight(x.Item.SourceKind):0.###} = {x.Weight:0.###})");
+        }
+        text.Append(invariant, $". Confidence 1 − Π(1 − w) = {confidence:0.####}.");
+        var ignored = 0;
+        foreach (var x in all)
+        {
+            if (x.Weight > 0) continue;
+            text.Append(ignored++ == 0 ? " Not counted (expired or zero weight): " : ", ").Append(x.Item.SourceName);
+        }
+        if (ignored > 0) text.Append('.');
         return text.ToString();
     }
 }

@@ -43,7 +43,7 @@ public sealed partial class AuditInterceptor(AccessTable table, IServiceProvider
         var rule = table.Find(context.Method);
         if (_sink is null || rule is null || !(rule.IsWrite || rule.PersonalData)) return await call();
 
-        var caller = CallerClaims.ToCaller(context.GetHttpContext().User);
+        var caller = CallerClaims.Of(context.GetHttpContext());
         if (!caller.IsAuthenticated && !rule.Public) return await call(); // refused before anything happened; not worth a record each
 
         var audited = new AuditedCall(caller.ClientId, caller.Subject, context.Method, ResourceOf(request),

@@ -55,8 +55,7 @@ public sealed class AuthorizationInterceptor(AccessTable table, CallerRateLimite
             return;
         }
 
-        var caller = CallerClaims.ToCaller(http.User);
-        http.Items[typeof(Caller)] = caller;
+        var caller = CallerClaims.Of(http);
         if (rule.Public)
         {
             limiter.AcquireForAddress(http.Connection.RemoteIpAddress?.ToString() ?? "unknown");

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using ChongqingVet.Domain.Security;
+using Microsoft.AspNetCore.Http;
 
 namespace ChongqingVet.ServiceDefaults.Security;
 
@@ -12,6 +13,15 @@ public static class CallerClaims
     public const string Scope = "scope";
     public const string Role = "role";
     public const string Organisation = "org";
+
+    /// <summary>The caller of this request, read from its claims once and kept in <c>HttpContext.Items</c> for the other interceptors.</summary>
+    public static Caller Of(HttpContext http)
+    {
+        if (http.Items.TryGetValue(typeof(Caller), out var known) && known is Caller caller) return caller;
+        caller = ToCaller(http.User);
+        http.Items[typeof(Caller)] = caller;
+        return caller;
+    }
 
     public static Caller ToCaller(ClaimsPrincipal principal)
     {

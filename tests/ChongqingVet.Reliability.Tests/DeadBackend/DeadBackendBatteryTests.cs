@@ -28,8 +28,14 @@ public sealed class DeadBackendBatteryTests(ITestOutputHelper output)
     private static readonly TimeSpan RecoveryBound = TimeSpan.FromSeconds(15);
     /// <summary>Complete profiles for this long (by call start) count as recovered.</summary>
     private static readonly TimeSpan StableFor = TimeSpan.FromSeconds(2);
-    /// <summary>The same load, unmeasured, before the run: the figures are of warm processes, not of their first JIT tier.</summary>
-    private static readonly TimeSpan WarmUnderLoadFor = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// The same load, unmeasured, before the run, in windows of this length until throughput stops rising: the figures are
+    /// of warm processes. A new .NET process under load gets faster for about a minute (tiered JIT with dynamic PGO
+    /// recompiles hot code several times), so the first seconds measure the JIT, not the dead backend.
+    /// </summary>
+    private static readonly TimeSpan WarmWindow = TimeSpan.FromSeconds(4);
+    /// <summary>Warm-up ends after two windows in a row at most 5 % above the best earlier one, or after this long.</summary>
+    private static readonly TimeSpan WarmAtMost = TimeSpan.FromSeconds(80);
 
     private sealed record Sample(double Start, double LatencyMs, bool Ok, bool Complete, IReadOnlyList<string> Unreachable, int Awards, string? Error);
 
@@ -51,12 +57,7 @@ public sealed class DeadBackendBatteryTests(ITestOutputHelper output)
         var client = new LearnerProfileService.LearnerProfileServiceClient(channel);
         var headers = new Metadata { { "authorization", "Bearer " + suite.Token } };
         await WarmUpAsync(client, headers);
-        using (var warm = new CancellationTokenSource(WarmUnderLoadFor))
-        {
-            var discarded = new ConcurrentQueue<Sample>();
-            var warmClock = Stopwatch.StartNew();
-            await Task.WhenAll(Enumerable.Range(0, InFlight).Select(_ => Task.Run(() => DriveAsync(client, headers, warmClock, discarded, warm.Token))));
-        }
+        var warmUp = await WarmUnderLoadAsync(client, headers);
 
         var clock = Stopwatch.StartNew();
         var samples = new ConcurrentQueue<Sample>();
@@ -83,7 +84,7 @@ public sealed class DeadBackendBatteryTests(ITestOutputHelper output)
 
         var all = samples.OrderBy(s => s.Start).ToList();
         var recoveredAt = RecoveredAt(all, restartedAt, endedAt);
-        var report = Report(all, killedAt, restartedAt, readyAt, recoveredAt, endedAt);
+        var report = Report(all, killedAt, restartedAt, readyAt, recoveredAt, endedAt, warmUp);
         output.WriteLine(report);
         Console.WriteLine(report);
 
@@ -113,6 +114,29 @@ public sealed class DeadBackendBatteryTests(ITestOutputHelper output)
             Assert.True(DateTime.UtcNow < deadline, "the suite never answered a complete profile");
             await Task.Delay(200);
         }
+    }
+
+    /// <summary>Drives the load in windows until throughput stops rising (see <see cref="WarmWindow"/>); returns each window's calls/s.</summary>
+    private static async Task<List<double>> WarmUnderLoadAsync(LearnerProfileService.LearnerProfileServiceClient client, Metadata headers)
+    {
+        var rates = new List<double>();
+        var discarded = new ConcurrentQueue<Sample>();
+        var clock = Stopwatch.StartNew();
+        using var stop = new CancellationTokenSource();
+        var workers = Enumerable.Range(0, InFlight).Select(_ => Task.Run(() => DriveAsync(client, headers, clock, discarded, stop.Token))).ToArray();
+        var flat = 0;
+        while (flat < 2 && clock.Elapsed < WarmAtMost)
+        {
+            var before = discarded.Count;
+            var windowStart = clock.Elapsed;
+            await Task.Delay(WarmWindow);
+            var rate = (discarded.Count - before) / (clock.Elapsed - windowStart).TotalSeconds;
+            flat = rates.Count > 0 && rate <= rates.Max() * 1.05 ? flat + 1 : 0;
+            rates.Add(rate);
+        }
+        await stop.CancelAsync();
+        await Task.WhenAll(workers);
+        return rates;
     }
 
     private static GetLearnerProfileRequest Request => new() { LearnerId = "L0001" };
@@ -149,10 +173,12 @@ public sealed class DeadBackendBatteryTests(ITestOutputHelper output)
         return candidate is { } at && now - at >= StableFor.TotalSeconds && after.Any(s => s.Start >= at + StableFor.TotalSeconds - 0.5) ? at : null;
     }
 
-    private static string Report(List<Sample> all, double killedAt, double restartedAt, double readyAt, double? recoveredAt, double endedAt)
+    private static string Report(List<Sample> all, double killedAt, double restartedAt, double readyAt, double? recoveredAt, double endedAt,
+        IReadOnlyList<double> warmUp)
     {
         var text = new StringBuilder();
         var c = CultureInfo.InvariantCulture;
+        text.AppendLine(c, $"Warm-up under the same load, calls/s per {WarmWindow.TotalSeconds:F0} s window: {string.Join(", ", warmUp.Select(r => r.ToString("F0", c)))}.");
         text.AppendLine(c, $"Dead backend battery: {InFlight} GetLearnerProfile calls in flight, competitions killed (SIGKILL) at {killedAt:F1} s, started again at {restartedAt:F1} s, ready at {readyAt:F1} s, run ended at {endedAt:F1} s.");
         text.AppendLine(c, $"Machine: {Environment.ProcessorCount} logical CPUs, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}.");
         text.AppendLine();

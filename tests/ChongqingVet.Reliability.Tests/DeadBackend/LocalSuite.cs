@@ -57,13 +57,14 @@ public sealed class SuiteProcess : IAsyncDisposable
             var value = Environment.GetEnvironmentVariable(name);
             if (value is not null) start.Environment[name] = value;
         }
-        // Runtime switches pass through (e.g. DOTNET_PerfMapEnabled=1 to profile the processes with perf).
+        foreach (var (key, value) in _environment) start.Environment[key] = value;
+        // Runtime switches pass through and win (e.g. DOTNET_PerfMapEnabled=1 to profile the processes with perf, or
+        // another DOTNET_GCgen0size to compare).
         foreach (var (name, value) in Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
                      .Select(e => ((string)e.Key, (string?)e.Value)))
         {
             if (name.StartsWith("DOTNET_", StringComparison.Ordinal) && value is not null) start.Environment[name] = value;
         }
-        foreach (var (key, value) in _environment) start.Environment[key] = value;
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + Member.Name);
         process.OutputDataReceived += (_, e) => Record(e.Data);
         process.ErrorDataReceived += (_, e) => Record(e.Data);
