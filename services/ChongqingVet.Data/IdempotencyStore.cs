@@ -219,7 +219,16 @@ public sealed class IdempotencyStore(IDbConnectionFactory connections, TimeProvi
         WHERE operation = @Operation AND request_id IN @RequestIds
         """;
 
-    private readonly string _selectManySql = connections.Dialect.WithInLists(SelectManySql);
+    // SQLite: the list as one JSON parameter (SqlBulk.JsonList) instead of one parameter per request_id.
+    private const string SelectManySqliteSql = """
+        SELECT request_id AS RequestId, request_hash AS RequestHash, response AS Response, state AS State
+        FROM idempotency_keys
+        WHERE operation = @Operation AND request_id IN (SELECT value FROM json_each(@RequestIds))
+        """;
+
+    private readonly string _selectManySql = connections.Dialect.Provider == DatabaseProvider.Sqlite
+        ? SelectManySqliteSql
+        : connections.Dialect.WithInLists(SelectManySql);
 
     /// <summary>
     /// Stores the completed responses of many writes inside the caller's transaction, in multi-row statements (for
@@ -256,7 +265,8 @@ public sealed class IdempotencyStore(IDbConnectionFactory connections, TimeProvi
         var rows = new Dictionary<string, StoredRow>(StringComparer.Ordinal);
         foreach (var chunk in keys.Select(k => k.RequestId).Distinct(StringComparer.Ordinal).Chunk(SqlBulk.MaxListLength))
         {
-            foreach (var row in await connection.QueryAsync<StoredRow>(new CommandDefinition(_selectManySql, new { Operation = operation, RequestIds = chunk },
+            object requestIds = connections.Dialect.Provider == DatabaseProvider.Sqlite ? SqlBulk.JsonList(chunk) : chunk;
+            foreach (var row in await connection.QueryAsync<StoredRow>(new CommandDefinition(_selectManySql, new { Operation = operation, RequestIds = requestIds },
                          transaction, cancellationToken: cancellationToken)))
                 rows[row.RequestId] = row;
         }

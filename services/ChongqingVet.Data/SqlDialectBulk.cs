@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
+using System.Buffers;
 using System.Text;
+using System.Text.Json;
 
 namespace ChongqingVet.Data;
 
@@ -12,11 +14,16 @@ public sealed record BulkColumn(string Name, string PostgresType, Type ClrType);
 /// <list type="bullet">
 /// <item>PostgreSQL: one <c>INSERT … SELECT columns FROM unnest(@c0::type[], …) AS batch (columns)</c> per call, one typed array per column
 /// (a single statement and a single round trip, whatever the row count);</item>
-/// <item>SQLite and SQL Server: <c>INSERT … VALUES (…), (…)</c>, several rows per statement (SQLite: about 256
-/// parameters, its named-parameter binding is linear in the statement's parameters; SQL Server: its limits of 2,100
-/// parameters and 1,000 rows), one command reused for the full chunks, the statement text cached per (table, columns, rows).</item>
+/// <item>SQLite: <c>INSERT … SELECT value ->> 0, … FROM json_each(@rows)</c>: the rows travel as one JSON array of
+/// arrays in a single text parameter (blobs as hex, turned back by <c>unhex</c>), up to <see cref="SqliteRowsPerStatement"/>
+/// rows per statement. SQLite binds each named parameter with a linear search over the statement's parameter names, so
+/// a multi-row VALUES statement costs time quadratic in its parameters; one parameter per statement avoids that;</item>
+/// <item>SQL Server: <c>INSERT … VALUES (…), (…)</c>, several rows per statement (its limits of 2,100 parameters and
+/// 1,000 rows), one command reused for the full chunks, the statement text cached per (table, columns, rows).</item>
 /// </list>
-/// Values are bound as parameters, never spliced into the SQL text.
+/// Values are bound as parameters, never spliced into the SQL text. <see cref="JsonList{T}"/> is the list form of the
+/// same idea for lookups: SQLite reads <c>column IN (SELECT value FROM json_each(@List))</c> (blobs:
+/// <c>SELECT unhex(value)</c>) from one parameter instead of one parameter per element.
 /// </summary>
 public static partial class SqlBulk
 {
@@ -36,8 +43,15 @@ public static partial class SqlBulk
     /// <summary>The longest list <see cref="WithInLists"/> takes (SQL Server allows 2,100 parameters per statement).</summary>
     public const int MaxListLength = 1000;
 
-    /// <summary>How many parameters one SQLite multi-row statement binds (measured: larger statements bind slower).</summary>
-    private const int SqliteParametersPerStatement = 256;
+    /// <summary>Rows per SQLite statement (one JSON text parameter each; bounds the text a statement carries).</summary>
+    public const int SqliteRowsPerStatement = 1000;
+
+    private static readonly JsonWriterOptions JsonOptions = new()
+    {
+        // Non-ASCII text (names, organisations) stays as UTF-8; quotes, backslashes and control characters are escaped.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        SkipValidation = true,
+    };
 
     /// <summary>Inserts <paramref name="rowCount"/> rows; <paramref name="value"/>(row, column) gives each value (null: NULL).</summary>
     public static async Task InsertAsync(DbConnection connection, DbTransaction transaction, SqlDialect dialect, string table,
@@ -63,11 +77,38 @@ public static partial class SqlBulk
             return;
         }
 
-        // SQLite binds each named parameter with a linear search over the statement's parameter names, so a statement
-        // of thousands of parameters costs quadratic time: a few hundred per statement, the command reused, is fastest.
-        var maxRows = Math.Max(1, dialect.Provider == DatabaseProvider.SqlServer
-            ? Math.Min(1000, 2000 / columns.Count)
-            : SqliteParametersPerStatement / columns.Count);
+        if (dialect.Provider == DatabaseProvider.Sqlite)
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = Statements.GetOrAdd((table, columnList, 0, dialect.Provider), _ => InsertSql(dialect, table, columns, rowCount));
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "@rows";
+            command.Parameters.Add(parameter);
+            var buffer = new ArrayBufferWriter<byte>(16 * 1024);
+            for (var first = 0; first < rowCount; first += SqliteRowsPerStatement)
+            {
+                var rows = Math.Min(SqliteRowsPerStatement, rowCount - first);
+                buffer.ResetWrittenCount();
+                using (var json = new Utf8JsonWriter(buffer, JsonOptions))
+                {
+                    json.WriteStartArray();
+                    for (var r = 0; r < rows; r++)
+                    {
+                        json.WriteStartArray();
+                        for (var c = 0; c < columns.Count; c++) WriteJsonValue(json, value(first + r, c), table, columns[c].Name);
+                        json.WriteEndArray();
+                    }
+                    json.WriteEndArray();
+                }
+                // Text, not bytes: a blob parameter would be read as SQLite's binary JSONB.
+                parameter.Value = Encoding.UTF8.GetString(buffer.WrittenSpan);
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+            return;
+        }
+
+        var maxRows = Math.Max(1, Math.Min(1000, 2000 / columns.Count));
         DbCommand? full = null;
         try
         {
@@ -98,16 +139,21 @@ public static partial class SqlBulk
 
     /// <summary>
     /// The statement that inserts <paramref name="rows"/> rows: on PostgreSQL <c>INSERT … SELECT columns FROM unnest(@c0::type[], …) AS batch (columns)</c>
-    /// (any row count; parameter @cN holds column N's array), elsewhere <c>INSERT … VALUES (@p0, …), (…)</c> (parameter
-    /// @p(row × columns + column)).
+    /// (any row count; parameter @cN holds column N's array), on SQLite <c>INSERT … SELECT value ->> 0, … FROM json_each(@rows)</c>
+    /// (any row count; @rows is a JSON array of rows, each an array of the columns' values, blobs as hex), on SQL Server
+    /// <c>INSERT … VALUES (@p0, …), (…)</c> (parameter @p(row × columns + column)).
     /// </summary>
     public static string InsertSql(SqlDialect dialect, string table, IReadOnlyList<BulkColumn> columns, int rows)
     {
         var columnList = string.Join(", ", columns.Select(c => c.Name));
+        // Table and column names come from the callers' constant column descriptors, never from input; every value is a parameter.
         if (dialect.Provider == DatabaseProvider.Postgres)
-            // Table and column names come from the callers' constant column descriptors, never from input; every value is a parameter.
             return $"INSERT INTO {table} ({columnList}) SELECT {columnList} FROM unnest("
                    + string.Join(", ", columns.Select((c, i) => $"@c{i}::{c.PostgresType}[]")) + $") AS batch ({columnList})";
+        if (dialect.Provider == DatabaseProvider.Sqlite)
+            return $"INSERT INTO {table} ({columnList}) SELECT "
+                   + string.Join(", ", columns.Select((c, i) => c.ClrType == typeof(byte[]) ? $"unhex(value ->> {i})" : $"value ->> {i}"))
+                   + " FROM json_each(@rows)";
         var sql = new StringBuilder($"INSERT INTO {table} ({columnList}) VALUES ");
         for (var r = 0; r < rows; r++)
         {
@@ -116,6 +162,41 @@ public static partial class SqlBulk
             sql.Append(')');
         }
         return sql.ToString();
+    }
+
+    /// <summary>
+    /// A list parameter for SQLite's <c>IN (SELECT value FROM json_each(@List))</c>: the values as one JSON array (byte
+    /// arrays as hex, read back with <c>SELECT unhex(value)</c>). One parameter, however long the list.
+    /// </summary>
+    public static string JsonList<T>(IEnumerable<T> values)
+    {
+        var buffer = new ArrayBufferWriter<byte>(4 * 1024);
+        using (var json = new Utf8JsonWriter(buffer, JsonOptions))
+        {
+            json.WriteStartArray();
+            foreach (var value in values) WriteJsonValue(json, value, "list", "value");
+            json.WriteEndArray();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>One value as SQLite's json_each reads it back (->> gives TEXT, INTEGER, REAL or NULL; blobs go as hex).</summary>
+    private static void WriteJsonValue(Utf8JsonWriter json, object? value, string table, string column)
+    {
+        switch (value)
+        {
+            case null or DBNull: json.WriteNullValue(); break;
+            case string text: json.WriteStringValue(text); break;
+            case long number: json.WriteNumberValue(number); break;
+            case int number: json.WriteNumberValue(number); break;
+            case short number: json.WriteNumberValue(number); break;
+            case byte number: json.WriteNumberValue(number); break;
+            case bool flag: json.WriteNumberValue(flag ? 1 : 0); break;
+            case double number: json.WriteNumberValue(number); break;
+            case byte[] bytes: json.WriteStringValue(Convert.ToHexString(bytes)); break;
+            default:
+                throw new ArgumentException($"{table}.{column}: a bulk value of type {value.GetType().Name} has no SQLite JSON form.", nameof(value));
+        }
     }
 
     private static DbCommand NewValuesCommand(DbConnection connection, DbTransaction transaction, SqlDialect dialect, string table,

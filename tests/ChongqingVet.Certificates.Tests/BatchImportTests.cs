@@ -97,6 +97,47 @@ public class BatchImportTests
         Assert.Equal(32, numbers.Append(before.CertificateNumber).Append(after.CertificateNumber).Distinct().Count());
     }
 
+    /// <summary>
+    /// One batch of 2,304 items: more rows than one SQLite statement carries (SqlBulk.SqliteRowsPerStatement) and more
+    /// values than SQLite's 32,766 parameters of one statement (15 columns per certificate), with replays, a reused
+    /// request_id and a duplicate holder at the end, where the chunks split.
+    /// </summary>
+    [Theory, MemberData(nameof(Providers))]
+    public async Task BatchBeyondOneStatementAndTheParameterLimit_EveryItemGetsItsOutcome_AndReplaysWhole(DatabaseProvider provider)
+    {
+        await using var harness = await CertificateServiceHarness.StartAsync(provider, new Dictionary<string, string?> { ["Import:BatchSize"] = "5000" });
+        await harness.CreateTypeAsync();
+        var earlier = Item(4000);
+        Assert.Equal(ImportOutcome.Created, (await StreamAsync(harness, [earlier]))[0].Result.Outcome);
+
+        var items = Enumerable.Range(0, 2300).Select(Item).ToList();
+        var sameHolder = Item(3000);
+        sameHolder.HolderIdNumber = items[1500].HolderIdNumber;
+        var reused = Item(3001);
+        reused.RequestId = items[1999].RequestId;
+        items.AddRange([earlier.Clone(), sameHolder, reused, items[2100].Clone()]);
+
+        var acks = await StreamAsync(harness, items);
+
+        Assert.Equal(2304, acks.Count);
+        Assert.All(acks.Take(2300), a => Assert.Equal(ImportOutcome.Created, a.Result.Outcome));
+        Assert.Equal(2300, acks.Take(2300).Select(a => a.Result.CertificateNumber).Distinct().Count());
+        Assert.Equal([ImportOutcome.Duplicate, ImportOutcome.Duplicate, ImportOutcome.Invalid, ImportOutcome.Duplicate],
+            acks.Skip(2300).Select(a => a.Result.Outcome));
+        Assert.Equal(acks[1500].Result.CertificateNumber, acks[2301].Result.CertificateNumber);
+        Assert.Equal(["request_id"], acks[2302].Result.Violations.Select(v => v.Field));
+        Assert.Equal(acks[2100].Result.CertificateNumber, acks[2303].Result.CertificateNumber);
+        // The items' own client references came back in order.
+        Assert.Equal(items.Select(i => i.ClientReference), acks.Select(a => a.Result.ClientReference));
+
+        // Every stored response replays: the same 2,300 items again create nothing and name the same numbers.
+        var again = await StreamAsync(harness, items.Take(2300));
+        Assert.All(again, a => Assert.Equal(ImportOutcome.Duplicate, a.Result.Outcome));
+        Assert.Equal(acks.Take(2300).Select(a => a.Result.CertificateNumber), again.Select(a => a.Result.CertificateNumber));
+        var stored = await harness.Client.GetCertificateAsync(new GetCertificateRequest { CertificateNumber = acks[2299].Result.CertificateNumber });
+        Assert.Equal(items[2299].LearnerId, stored.LearnerId);
+    }
+
     private static long Serial(string number) => long.Parse(number[^6..], System.Globalization.CultureInfo.InvariantCulture);
 
     private static async Task<List<ImportItemAck>> StreamAsync(CertificateServiceHarness harness, IEnumerable<ImportCertificatesRequest> items)

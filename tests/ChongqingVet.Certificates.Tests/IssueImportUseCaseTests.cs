@@ -282,6 +282,91 @@ public class IssueImportUseCaseTests
         Assert.Equal(2, store.Certificates.Count);
     }
 
+    /// <summary>The fake store, with the first batch's commit held until <see cref="OpenFirst"/> (and then failing, if asked).</summary>
+    private sealed class GatedStore(FakeStore inner, bool failFirst) : IImportStore
+    {
+        private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _batches;
+
+        public void OpenFirst() => _gate.SetResult();
+
+        public Task<CertificateType?> TypeAsync(string code, CancellationToken cancellationToken) => inner.TypeAsync(code, cancellationToken);
+
+        public IdempotencyKey KeyFor(IssueCertificateRequest issue) => inner.KeyFor(issue);
+
+        public async Task InBatchAsync(Func<IImportBatch, Task> write, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _batches) == 1)
+            {
+                await _gate.Task;
+                if (failFirst) throw new InvalidOperationException("the database went away");
+            }
+            await inner.InBatchAsync(write, cancellationToken);
+        }
+    }
+
+    private static (Task Import, List<ImportCertificatesBatchAck> Acks, Func<int> Read, Task FourRead) StartGated(GatedStore store, int items)
+    {
+        var queue = new Queue<ImportCertificatesRequest>(Enumerable.Range(0, items).Select(i => Item(Data.CertificateSampleData.SyntheticIdNumber(10 + i))));
+        var acks = new List<ImportCertificatesBatchAck>();
+        var read = 0;
+        var fourRead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var import = new ImportCertificates(new ImportOptions { BatchSize = 2 }, Clock()).RunAsync(store,
+            _ =>
+            {
+                if (queue.Count == 0) return Task.FromResult<ImportCertificatesRequest?>(null);
+                if (Interlocked.Increment(ref read) == 4) fourRead.SetResult();
+                return Task.FromResult<ImportCertificatesRequest?>(queue.Dequeue());
+            },
+            Institution(Owner),
+            ack =>
+            {
+                lock (acks) acks.Add(ack);
+                return Task.CompletedTask;
+            },
+            CancellationToken.None);
+        return (import, acks, () => Volatile.Read(ref read), fourRead.Task);
+    }
+
+    [Fact]
+    public async Task Import_NextBatchIsReadWhileOneCommits_ButNoFurther_AndAcksStayInOrder()
+    {
+        var inner = new FakeStore();
+        var store = new GatedStore(inner, failFirst: false);
+        var (import, acks, read, fourRead) = StartGated(store, 6);
+
+        // The first batch (2 items) is committing; the second one (2 more) was read and validated meanwhile; the third
+        // is not read until the first has committed (at most two batches held).
+        await fourRead.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(4, read());
+        Assert.Empty(acks);
+        Assert.Equal(0, inner.Committed);
+
+        store.OpenFirst();
+        await import.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal([1L, 2L, 3L], acks.Select(a => a.BatchSequence));
+        Assert.Equal([2L, 4L, 6L], acks.Select(a => a.AcknowledgedCount));
+        Assert.Equal([0L, 1L, 2L, 3L, 4L, 5L], acks.SelectMany(a => a.Items).Select(i => i.Index));
+        Assert.All(acks.SelectMany(a => a.Items), i => Assert.Equal(ImportOutcome.Created, i.Result.Outcome));
+        Assert.Equal(3, inner.Committed);
+    }
+
+    [Fact]
+    public async Task Import_CommitFailsWhileTheNextBatchIsRead_TheCallFailsAndNothingAfterItIsCommittedOrAcknowledged()
+    {
+        var inner = new FakeStore();
+        var store = new GatedStore(inner, failFirst: true);
+        var (import, acks, _, fourRead) = StartGated(store, 6);
+        await fourRead.WaitAsync(TimeSpan.FromSeconds(30));
+
+        store.OpenFirst();
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => import.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal("the database went away", error.Message);
+        Assert.Empty(acks);
+        Assert.Equal(0, inner.Committed);
+        Assert.Empty(inner.Certificates);
+    }
+
     [Fact]
     public async Task Import_TooManyItems_CommitsAndAcknowledgesTheFirstThenFails()
     {

@@ -173,17 +173,18 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
     /// batches over overlapping prefixes queue instead of deadlocking. On SQLite (one writer at a time) it is cheap.
     /// </summary>
     public async Task LockCountersAsync(DbConnection connection, DbTransaction transaction,
-        IReadOnlyList<(CertificateType Type, IssueCertificateRequest Request)> issues, CancellationToken cancellationToken)
+        IReadOnlyList<(CertificateType Type, IssueCertificateRequest Request)> issues, CancellationToken cancellationToken,
+        NumberCodes? codes = null)
     {
         var national = issues.Where(i => i.Type.Kind == CertificateKind.MohrssSkillLevel).ToList();
         foreach (var body in national.Select(i => i.Type.OrganisationCreditCode).Distinct().Order(StringComparer.Ordinal))
-            await CodeForAsync(connection, transaction, "body", body, CertificateRules.BodyCodeDigits, cancellationToken);
+            await CodeForAsync(connection, transaction, "body", body, CertificateRules.BodyCodeDigits, cancellationToken, codes);
         foreach (var site in national.Select(i => SiteOwner(i.Request.IssuingOrganisation)).Distinct().Order(StringComparer.Ordinal))
-            await CodeForAsync(connection, transaction, "site", site, CertificateRules.SiteCodeDigits, cancellationToken);
+            await CodeForAsync(connection, transaction, "site", site, CertificateRules.SiteCodeDigits, cancellationToken, codes);
 
         var prefixes = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var (type, request) in issues.DistinctBy(i => PrefixInputs(i.Type, i.Request)))
-            prefixes.Add(await PrefixAsync(connection, transaction, type, request, cancellationToken));
+            prefixes.Add(await PrefixAsync(connection, transaction, type, request, cancellationToken, codes));
         var missing = new List<string>();
         foreach (var prefix in prefixes)
         {
@@ -210,13 +211,14 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
             : (type.Code, string.Empty, CertificateLevel.Unspecified, request.IssueDate.Year);
 
     /// <summary>The certificate number prefix of an issuance (assigning the body and site codes on first use).</summary>
-    private static async Task<string> PrefixAsync(DbConnection connection, DbTransaction transaction, CertificateType type, IssueCertificateRequest request, CancellationToken cancellationToken)
+    private static async Task<string> PrefixAsync(DbConnection connection, DbTransaction transaction, CertificateType type, IssueCertificateRequest request,
+        CancellationToken cancellationToken, NumberCodes? codes = null)
     {
         var issueDate = request.IssueDate.ToDateOnly()!.Value;
         return type.Kind == CertificateKind.MohrssSkillLevel
             ? CertificateRules.MohrssPrefix(
-                await CodeForAsync(connection, transaction, "body", type.OrganisationCreditCode, CertificateRules.BodyCodeDigits, cancellationToken),
-                await CodeForAsync(connection, transaction, "site", SiteOwner(request.IssuingOrganisation), CertificateRules.SiteCodeDigits, cancellationToken),
+                await CodeForAsync(connection, transaction, "body", type.OrganisationCreditCode, CertificateRules.BodyCodeDigits, cancellationToken, codes),
+                await CodeForAsync(connection, transaction, "site", SiteOwner(request.IssuingOrganisation), CertificateRules.SiteCodeDigits, cancellationToken, codes),
                 request.Level, issueDate.Year)
             : CertificateRules.TypeYearPrefix(type.Code, issueDate.Year);
     }
@@ -243,6 +245,21 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
     private const string ActiveHoldersSql = """
         SELECT holder_id_index AS HolderIdIndex, certificate_number AS CertificateNumber FROM certificates
         WHERE type_code = @TypeCode AND level = @Level AND status = 1 AND holder_id_index IN @Indexes
+        """;
+
+    // SQLite: the indexes as one JSON parameter of hex strings (SqlBulk.JsonList), not one parameter each (SQLite's
+    // named-parameter binding is linear in a statement's parameters). Both still search ux_certificates_active_holder.
+    private const string ExpireLapsedManySqliteSql = """
+        UPDATE certificates SET status = @Expired, version = version + 1
+        WHERE type_code = @TypeCode AND level = @Level AND status = 1
+          AND holder_id_index IN (SELECT unhex(value) FROM json_each(@Indexes))
+          AND expire_date IS NOT NULL AND expire_date < @Today
+        """;
+
+    private const string ActiveHoldersSqliteSql = """
+        SELECT holder_id_index AS HolderIdIndex, certificate_number AS CertificateNumber FROM certificates
+        WHERE type_code = @TypeCode AND level = @Level AND status = 1
+          AND holder_id_index IN (SELECT unhex(value) FROM json_each(@Indexes))
         """;
 
     /// <summary>The columns a batch inserts (revocation_reason and revoked_at stay NULL), in order.</summary>
@@ -276,8 +293,9 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
         var held = new string?[issues.Count];
         // Every configured scheme's index per issuance: a holder's rows may still be under the previous scheme.
         var indexes = issues.Select(i => identity.IdNumberIndexes(NationalIdNumber.Normalize(i.Request.HolderIdNumber))).ToArray();
-        var expireSql = database.Dialect.WithInLists(ExpireLapsedManySql);
-        var activeSql = database.Dialect.WithInLists(ActiveHoldersSql);
+        var sqlite = database.Dialect.Provider == DatabaseProvider.Sqlite;
+        var expireSql = sqlite ? ExpireLapsedManySqliteSql : database.Dialect.WithInLists(ExpireLapsedManySql);
+        var activeSql = sqlite ? ActiveHoldersSqliteSql : database.Dialect.WithInLists(ActiveHoldersSql);
         foreach (var group in Enumerable.Range(0, issues.Count).GroupBy(i => (issues[i].Type.Code, issues[i].Request.Level)))
         {
             var active = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -287,7 +305,7 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
                 {
                     TypeCode = group.Key.Code,
                     Level = (int)group.Key.Level,
-                    Indexes = chunk,
+                    Indexes = sqlite ? SqlBulk.JsonList(chunk) : (object)chunk,
                     Today = today.ToStoredDate(),
                     StoredStatus.Expired,
                 };
@@ -311,7 +329,7 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
     /// would read them without the holder name.
     /// </summary>
     public async Task<IReadOnlyList<Certificate>> IssueManyAsync(DbConnection connection, DbTransaction transaction,
-        IReadOnlyList<(CertificateType Type, IssueCertificateRequest Request)> issues, CancellationToken cancellationToken)
+        IReadOnlyList<(CertificateType Type, IssueCertificateRequest Request)> issues, CancellationToken cancellationToken, NumberCodes? codes = null)
     {
         if (issues.Count == 0) return [];
         var prefixOf = new Dictionary<(string, string, CertificateLevel, int), string>();
@@ -320,7 +338,7 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
         {
             var inputs = PrefixInputs(issues[i].Type, issues[i].Request);
             if (!prefixOf.TryGetValue(inputs, out var prefix))
-                prefixOf[inputs] = prefix = await PrefixAsync(connection, transaction, issues[i].Type, issues[i].Request, cancellationToken);
+                prefixOf[inputs] = prefix = await PrefixAsync(connection, transaction, issues[i].Type, issues[i].Request, cancellationToken, codes);
             prefixes[i] = prefix;
         }
         // Numbers per prefix, in ordinal order of the prefixes (the order their rows were locked in).
@@ -565,7 +583,16 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
     /// kind's counter. Assigners queue on the counter row, then look again, so one owner never gets two codes and two
     /// owners never one (the unique index on (kind, code) makes that impossible, not merely unlikely).
     /// </summary>
-    private static async Task<string> CodeForAsync(DbConnection connection, DbTransaction transaction, string kind, string owner, int digits, CancellationToken cancellationToken)
+    private static async Task<string> CodeForAsync(DbConnection connection, DbTransaction transaction, string kind, string owner, int digits,
+        CancellationToken cancellationToken, NumberCodes? codes = null)
+    {
+        if (codes is not null && codes.TryGetValue((kind, owner), out var known)) return known;
+        var code = await AssignCodeAsync(connection, transaction, kind, owner, digits, cancellationToken);
+        codes?.TryAdd((kind, owner), code);
+        return code;
+    }
+
+    private static async Task<string> AssignCodeAsync(DbConnection connection, DbTransaction transaction, string kind, string owner, int digits, CancellationToken cancellationToken)
     {
         var key = new { Kind = kind, Owner = owner };
         var code = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(SelectCodeSql, key, transaction, cancellationToken: cancellationToken));
@@ -699,3 +726,10 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
         public string? ExpireDate { get; init; }
     }
 }
+
+/// <summary>
+/// The body and site codes one transaction has read or assigned, by (kind, owner): a code never changes once assigned,
+/// so a batch asks the database for each owner's code once instead of once per prefix computation. Holds only what its
+/// own transaction saw; never share it across transactions (an assignment may still roll back).
+/// </summary>
+public sealed class NumberCodes : Dictionary<(string Kind, string Owner), string>;

@@ -72,6 +72,9 @@ public sealed class CertificateStores(
         DbConnection connection,
         DbTransaction transaction) : IImportBatch
     {
+        /// <summary>The body and site codes this transaction has seen (a batch computes each prefix several times).</summary>
+        private readonly NumberCodes _codes = new();
+
         public Task<Certificate?> CertificateAsync(string number, CancellationToken cancellationToken) =>
             certificates.GetAsync(connection, transaction, number, includeHolderName: false, cancellationToken);
 
@@ -82,7 +85,7 @@ public sealed class CertificateStores(
             certificates.RevokeAsync(connection, transaction, number, reason, expectedVersion, cancellationToken);
 
         public Task LockCountersAsync(IReadOnlyList<(CertificateType Type, IssueCertificateRequest Request)> issues, CancellationToken cancellationToken) =>
-            certificates.LockCountersAsync(connection, transaction, issues, cancellationToken);
+            certificates.LockCountersAsync(connection, transaction, issues, cancellationToken, _codes);
 
         public Task ExpireLapsedAsync(string typeCode, CertificateLevel level, string holderIdNumber, DateOnly today, CancellationToken cancellationToken) =>
             certificates.ExpireLapsedAsync(connection, transaction, typeCode, level, holderIdNumber, today, cancellationToken);
@@ -113,7 +116,7 @@ public sealed class CertificateStores(
 
         public Task<IReadOnlyList<Certificate>> InsertManyAsync(IReadOnlyList<(CertificateType Type, IssueCertificateRequest Request)> issues,
             CancellationToken cancellationToken) =>
-            certificates.IssueManyAsync(connection, transaction, issues, cancellationToken);
+            certificates.IssueManyAsync(connection, transaction, issues, cancellationToken, _codes);
 
         public Task SaveReplaysAsync(IReadOnlyList<(IdempotencyKey Key, Certificate Certificate)> replays, CancellationToken cancellationToken) =>
             idempotency.SaveManyAsync(connection, transaction, replays.Select(r => (r.Key, (Google.Protobuf.IMessage)r.Certificate)).ToList(), cancellationToken);

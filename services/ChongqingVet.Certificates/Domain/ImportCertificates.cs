@@ -93,8 +93,9 @@ public interface IImportBatch : IIssuanceStore
 /// valid ones; a re-sent item (same request_id, same content) or a holder who already holds an active certificate of
 /// that type and level (<see cref="IssueCertificate.HeldActiveAsync"/>) is a DUPLICATE; a request_id already used for
 /// other content is INVALID on that item alone. After each committed batch the caller's acknowledge callback gets the
-/// batch's outcomes (the streaming RPC sends them at once; the older RPC collects them into one response). Memory stays
-/// flat for the streaming RPC: only one batch is held.
+/// batch's outcomes (the streaming RPC sends them at once; the older RPC collects them into one response). While one
+/// batch commits, the next one is read and validated (the stream and the database work overlap); batches still commit
+/// and are acknowledged one at a time, in order. Memory stays flat for the streaming RPC: at most two batches are held.
 /// <para>
 /// Limits: at most <see cref="ImportOptions.MaxItemsPerStream"/> items (the next one ends the call with
 /// INVALID_ARGUMENT after the committed batches were acknowledged); a stream that sends nothing for
@@ -126,52 +127,92 @@ public sealed class ImportCertificates(ImportOptions options, TimeProvider clock
         var batch = new List<Pending>(batchSize);
         var ack = new ImportCertificatesBatchAck();
         long index = 0, acknowledged = 0, sequence = 0;
-
-        while (true)
+        // The batch being committed while the next one is read and validated (null: none). At most two batches are
+        // held, whatever the stream's length; batches commit and are acknowledged one after another, in order.
+        Task? committing = null;
+        try
         {
-            var (item, idle) = await ReadAsync(next, cancellationToken);
-            if (idle)
-            {
-                await FlushAsync();
-                throw new AbortedException("IMPORT_STREAM_IDLE",
-                    $"The import stream sent nothing for {options.IdleTimeout.TotalSeconds:0} s (Import:IdleTimeout); " +
-                    $"the {acknowledged} items received were imported and acknowledged. Re-send the rest in a new stream.");
-            }
-            if (item is null) break;
-            if (index >= options.MaxItemsPerStream)
-            {
-                await FlushAsync();
-                throw new ValidationException([new FieldViolation("request_stream",
-                    $"has more than {options.MaxItemsPerStream} items (Import:MaxItemsPerStream); the first {acknowledged} were imported " +
-                    "and acknowledged; send the rest in a new stream")], "IMPORT_TOO_MANY_ITEMS");
-            }
-
-            var result = new ImportItemResult
-            {
-                ClientReference = item.ClientReference.Length <= options.MaxClientReferenceLength ? item.ClientReference : string.Empty,
-            };
-            ack.Items.Add(new ImportItemAck
-            {
-                Index = index++,
-                RequestId = item.RequestId.Length <= MaxEchoedRequestIdLength ? item.RequestId : string.Empty,
-                Result = result,
-            });
-            var pending = await ValidateAsync(store, item, caller, typeCache, result, cancellationToken);
-            if (pending is not null) batch.Add(pending);
-            if (ack.Items.Count >= batchSize) await FlushAsync();
+            await ReadAllAsync();
         }
-        await FlushAsync();
+        catch when (committing is not null)
+        {
+            // The stream or a validation failed while a batch was committing: let it finish (or fail) before the call
+            // ends, so nothing writes to the database or the response stream after RunAsync returned.
+            try
+            {
+                await committing;
+            }
+            catch (Exception)
+            {
+                // The first failure is the one reported.
+            }
+            throw;
+        }
 
+        async Task ReadAllAsync()
+        {
+            while (true)
+            {
+                var (item, idle) = await ReadAsync(next, cancellationToken);
+                if (idle)
+                {
+                    await DrainAsync();
+                    throw new AbortedException("IMPORT_STREAM_IDLE",
+                        $"The import stream sent nothing for {options.IdleTimeout.TotalSeconds:0} s (Import:IdleTimeout); " +
+                        $"the {acknowledged} items received were imported and acknowledged. Re-send the rest in a new stream.");
+                }
+                if (item is null) break;
+                if (index >= options.MaxItemsPerStream)
+                {
+                    await DrainAsync();
+                    throw new ValidationException([new FieldViolation("request_stream",
+                        $"has more than {options.MaxItemsPerStream} items (Import:MaxItemsPerStream); the first {acknowledged} were imported " +
+                        "and acknowledged; send the rest in a new stream")], "IMPORT_TOO_MANY_ITEMS");
+                }
+
+                var result = new ImportItemResult
+                {
+                    ClientReference = item.ClientReference.Length <= options.MaxClientReferenceLength ? item.ClientReference : string.Empty,
+                };
+                ack.Items.Add(new ImportItemAck
+                {
+                    Index = index++,
+                    RequestId = item.RequestId.Length <= MaxEchoedRequestIdLength ? item.RequestId : string.Empty,
+                    Result = result,
+                });
+                var pending = await ValidateAsync(store, item, caller, typeCache, result, cancellationToken);
+                if (pending is not null) batch.Add(pending);
+                if (ack.Items.Count >= batchSize) await FlushAsync();
+            }
+            await DrainAsync();
+        }
+
+        // Hands the full batch to the committer (after the previous one was committed and acknowledged) and starts a new one.
         async Task FlushAsync()
         {
             if (ack.Items.Count == 0) return;
-            await CommitAsync(store, batch, cancellationToken);
-            batch.Clear();
-            acknowledged += ack.Items.Count;
-            ack.BatchSequence = ++sequence;
-            ack.AcknowledgedCount = acknowledged;
-            await acknowledge(ack);
+            var (full, fullAck) = (batch, ack);
+            batch = new List<Pending>(batchSize);
             ack = new ImportCertificatesBatchAck();
+            if (committing is not null) await committing;
+            committing = CommitAndAcknowledgeAsync(full, fullAck);
+        }
+
+        // Every item received is committed and acknowledged.
+        async Task DrainAsync()
+        {
+            await FlushAsync();
+            if (committing is not null) await committing;
+            committing = null;
+        }
+
+        async Task CommitAndAcknowledgeAsync(List<Pending> full, ImportCertificatesBatchAck fullAck)
+        {
+            await CommitAsync(store, full, cancellationToken);
+            acknowledged += fullAck.Items.Count;
+            fullAck.BatchSequence = ++sequence;
+            fullAck.AcknowledgedCount = acknowledged;
+            await acknowledge(fullAck);
         }
     }
 
