@@ -158,8 +158,7 @@ public sealed class ProfileMerger(ProfileMergeOptions options)
     {
         var invariant = CultureInfo.InvariantCulture;
         text.Clear();
-        var support = 0.0;
-        foreach (var x in supporting) support += x.Weight;
+        var support = Support(supporting, level);
         text.Append(invariant, $"Level {LevelNames.Chinese(level)}: ");
         if (reachedThreshold) text.Append(invariant, $"support {support:0.###} ≥ threshold {options.LevelThreshold:0.###} from ");
         else text.Append(invariant, $"no level reaches threshold {options.LevelThreshold:0.###}; strongest item ");
