@@ -58,12 +58,12 @@ public sealed class SuiteProcess : IAsyncDisposable
             if (value is not null) start.Environment[name] = value;
         }
         foreach (var (key, value) in _environment) start.Environment[key] = value;
-        // Runtime switches pass through and win (e.g. DOTNET_PerfMapEnabled=1 to profile the processes with perf, or
-        // another DOTNET_GCgen0size to compare).
+        // Runtime and allocator switches pass through and win (e.g. DOTNET_PerfMapEnabled=1 to profile the processes with
+        // perf, another DOTNET_GCgen0size or MALLOC_ARENA_MAX to compare).
         foreach (var (name, value) in Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
                      .Select(e => ((string)e.Key, (string?)e.Value)))
         {
-            if (name.StartsWith("DOTNET_", StringComparison.Ordinal) && value is not null) start.Environment[name] = value;
+            if ((name.StartsWith("DOTNET_", StringComparison.Ordinal) || name.StartsWith("MALLOC_", StringComparison.Ordinal)) && value is not null) start.Environment[name] = value;
         }
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + Member.Name);
         process.OutputDataReceived += (_, e) => Record(e.Data);
