@@ -155,11 +155,39 @@ public sealed partial class PodSpecification
     /// <summary>A port nobody listens on at the moment, on 127.0.0.1.</summary>
     public static int FreeLocalPort() => FreePort();
 
+    // Below the kernel's ephemeral range: a port from that range, once released, can become the local port of any
+    // outgoing connection (the tests' own database connections) before the server binds it. Each port is handed out
+    // once per test process; the random start keeps two test processes apart.
+    private static int _lastPort = -1;
+
     private static int FreePort()
     {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var top = EphemeralRangeStart();
+        const int bottom = 10_000;
+        Interlocked.CompareExchange(ref _lastPort, bottom + Random.Shared.Next(top - bottom), -1);
+        for (var attempt = 0; attempt < top - bottom; attempt++)
+        {
+            var port = bottom + (Interlocked.Increment(ref _lastPort) - bottom) % (top - bottom);
+            try
+            {
+                using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // in use: the next one
+            }
+        }
+        throw new InvalidOperationException($"no free port between {bottom} and {top} on 127.0.0.1");
+    }
+
+    private static int EphemeralRangeStart()
+    {
+        const string range = "/proc/sys/net/ipv4/ip_local_port_range";
+        return File.Exists(range) && int.TryParse(File.ReadAllText(range).Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[0], out var start) && start > 20_000
+            ? start
+            : 32_768;
     }
 
     [GeneratedRegex(@"^(?<scheme>https?)://[^/]+:(?<port>\d+)(?<rest>/.*)?$")]
