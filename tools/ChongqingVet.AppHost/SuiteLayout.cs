@@ -67,6 +67,13 @@ public static class SuiteLayout
     /// </summary>
     public const string GcGen0Size = "0x1000000";
 
+    /// <summary>
+    /// The number of glibc malloc arenas every server process may use (MALLOC_ARENA_MAX; the same as deploy/docker/Dockerfile):
+    /// 4 instead of glibc's 8 per core, so native memory (SQLite's caches, the runtime's own) stops spreading over a new
+    /// arena per busy thread (docs/PERFORMANCE.md, "Native memory").
+    /// </summary>
+    public const string MallocArenaMax = "4";
+
     /// <summary>Environment for one member. <paramref name="dataDirectory"/> holds the SQLite files; <paramref name="portOffset"/>
     /// moves every port (the smoke test uses it so it never collides with a running suite).</summary>
     public static Dictionary<string, string> Environment(Member member, string dataDirectory, int portOffset = 0)
@@ -79,8 +86,9 @@ public static class SuiteLayout
             ["Auth__Authority"] = Authority(portOffset),
             ["Auth__RequireHttpsMetadata"] = "false",
         };
-        // The container image's runtime setting (deploy/docker/Dockerfile), so local runs and measurements match it.
+        // The container image's runtime settings (deploy/docker/Dockerfile), so local runs and measurements match it.
         environment["DOTNET_GCgen0size"] = GcGen0Size;
+        environment["MALLOC_ARENA_MAX"] = MallocArenaMax;
         // On this machine only: missing secret keys (page tokens, idempotency, audit, holder identity, credential
         // signing) are replaced by development keys. Only Development (or Testing) honours this; every other environment
         // needs real keys.
