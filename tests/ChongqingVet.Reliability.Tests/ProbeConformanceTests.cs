@@ -123,7 +123,7 @@ public sealed class ProbeConformanceTests(HealthyDevCluster cluster)
         // The manifest's settings, with the token endpoint (by default <Auth__Authority>connect/token, a cluster name that
         // does not resolve here) moved to a local one that refuses every request, as an identity provider outage would.
         using var tokenEndpoint = new HttpListener();
-        var tokenPort = PodSpecification.FreeLocalPort();
+        var tokenPort = LocalPorts.Free();
         tokenEndpoint.Prefixes.Add($"http://127.0.0.1:{tokenPort}/");
         tokenEndpoint.Start();
         var specification = DevCluster.Instance.Server(SuiteLayout.Insights.Name, database)

@@ -24,7 +24,7 @@ public static class ImportBenchmark
     {
         var (connectionString, cleanup) = await CreateDatabaseAsync(provider);
         var (identity, authority, token) = await StartIdentityProviderAsync();
-        var port = FreePort();
+        var port = ChongqingVet.Reliability.Tests.LocalPorts.Free();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -110,7 +110,7 @@ public static class ImportBenchmark
     /// </summary>
     private static async Task<(WebApplication App, string Authority, string Token)> StartIdentityProviderAsync()
     {
-        var port = FreePort();
+        var port = ChongqingVet.Reliability.Tests.LocalPorts.Free();
         var authority = $"http://127.0.0.1:{port}/";
         var secret = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
@@ -204,12 +204,5 @@ public static class ImportBenchmark
         if (!File.Exists("/proc/self/status")) return -1;
         var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith(field + ":", StringComparison.Ordinal));
         return line is null ? -1 : long.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) / 1024;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

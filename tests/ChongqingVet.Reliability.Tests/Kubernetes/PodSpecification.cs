@@ -79,7 +79,7 @@ public sealed partial class PodSpecification
 
     private void Resolve(IReadOnlyDictionary<string, V1ConfigMap> configMaps, Func<string, string, string> secretValue)
     {
-        var ports = (Container.Ports ?? []).ToDictionary(p => p.ContainerPort, _ => FreePort());
+        var ports = (Container.Ports ?? []).ToDictionary(p => p.ContainerPort, _ => LocalPorts.Free());
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         // Kubernetes: envFrom first (in order), then env, which wins.
         foreach (var source in Container.EnvFrom ?? [])
@@ -151,44 +151,6 @@ public sealed partial class PodSpecification
 
     /// <summary>A generated stand-in for a key of a Secret: 32 random bytes, base64 (what every key of the suite is).</summary>
     public static string RandomKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-
-    /// <summary>A port nobody listens on at the moment, on 127.0.0.1.</summary>
-    public static int FreeLocalPort() => FreePort();
-
-    // Below the kernel's ephemeral range: a port from that range, once released, can become the local port of any
-    // outgoing connection (the tests' own database connections) before the server binds it. Each port is handed out
-    // once per test process; the random start keeps two test processes apart.
-    private static int _lastPort = -1;
-
-    private static int FreePort()
-    {
-        var top = EphemeralRangeStart();
-        const int bottom = 10_000;
-        Interlocked.CompareExchange(ref _lastPort, bottom + Random.Shared.Next(top - bottom), -1);
-        for (var attempt = 0; attempt < top - bottom; attempt++)
-        {
-            var port = bottom + (Interlocked.Increment(ref _lastPort) - bottom) % (top - bottom);
-            try
-            {
-                using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
-                listener.Start();
-                return port;
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-                // in use: the next one
-            }
-        }
-        throw new InvalidOperationException($"no free port between {bottom} and {top} on 127.0.0.1");
-    }
-
-    private static int EphemeralRangeStart()
-    {
-        const string range = "/proc/sys/net/ipv4/ip_local_port_range";
-        return File.Exists(range) && int.TryParse(File.ReadAllText(range).Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[0], out var start) && start > 20_000
-            ? start
-            : 32_768;
-    }
 
     [GeneratedRegex(@"^(?<scheme>https?)://[^/]+:(?<port>\d+)(?<rest>/.*)?$")]
     private static partial Regex ListenUrl();
