@@ -194,7 +194,7 @@ public class IssueImportUseCaseTests
         var queue = new Queue<ImportCertificatesRequest>(items);
         var acks = new List<ImportCertificatesBatchAck>();
         await new ImportCertificates(new ImportOptions { BatchSize = batchSize }, clock ?? Clock()).RunAsync(store,
-            _ => Task.FromResult(queue.Count > 0 ? queue.Dequeue() : null),
+            _ => Task.FromResult<IReadOnlyList<ImportCertificatesRequest>?>(queue.Count > 0 ? [queue.Dequeue()] : null),
             Institution(organisation),
             ack =>
             {
@@ -314,9 +314,9 @@ public class IssueImportUseCaseTests
         var import = new ImportCertificates(new ImportOptions { BatchSize = 2 }, Clock()).RunAsync(store,
             _ =>
             {
-                if (queue.Count == 0) return Task.FromResult<ImportCertificatesRequest?>(null);
+                if (queue.Count == 0) return Task.FromResult<IReadOnlyList<ImportCertificatesRequest>?>(null);
                 if (Interlocked.Increment(ref read) == 4) fourRead.SetResult();
-                return Task.FromResult<ImportCertificatesRequest?>(queue.Dequeue());
+                return Task.FromResult<IReadOnlyList<ImportCertificatesRequest>?>([queue.Dequeue()]);
             },
             Institution(Owner),
             ack =>
@@ -375,7 +375,7 @@ public class IssueImportUseCaseTests
         var acks = new List<ImportCertificatesBatchAck>();
         var error = await Assert.ThrowsAsync<ValidationException>(() =>
             new ImportCertificates(new ImportOptions { MaxItemsPerStream = 2 }, Clock()).RunAsync(store,
-                _ => Task.FromResult(queue.Count > 0 ? queue.Dequeue() : null), Institution(Owner),
+                _ => Task.FromResult<IReadOnlyList<ImportCertificatesRequest>?>(queue.Count > 0 ? [queue.Dequeue()] : null), Institution(Owner),
                 ack =>
                 {
                     acks.Add(ack);
@@ -399,7 +399,7 @@ public class IssueImportUseCaseTests
                 if (!sent)
                 {
                     sent = true;
-                    return Item(Holders[0]);
+                    return [Item(Holders[0])];
                 }
                 await Task.Delay(Timeout.InfiniteTimeSpan, token); // the client sends nothing more
                 return null;

@@ -51,6 +51,64 @@ public class StreamImportTests
     }
 
     [Theory, MemberData(nameof(Providers))]
+    public async Task ManyItemsPerMessage_EachItemCountsAlone_AcrossMessagesAndBatches(DatabaseProvider provider)
+    {
+        await using var harness = await CertificateServiceHarness.StartAsync(provider, new Dictionary<string, string?> { ["Import:BatchSize"] = "3" });
+        await harness.CreateTypeAsync();
+        var items = Enumerable.Range(0, 9).Select(i => Item(i)).ToList();
+        items[5].HolderName = "";
+        var messages = new[]
+        {
+            new StreamImportCertificatesRequest { Items = { items[0], items[1] } },
+            new StreamImportCertificatesRequest { Item = items[2], Items = { items[3], items[4], items[5] } },
+            new StreamImportCertificatesRequest(), // neither item nor items: one empty item
+            new StreamImportCertificatesRequest { Item = items[6] },
+            new StreamImportCertificatesRequest { Items = { items[7], items[8], items[0].Clone() } }, // the last re-sends item 0
+        };
+
+        using var call = harness.Client.StreamImportCertificates();
+        foreach (var message in messages) await call.RequestStream.WriteAsync(message);
+        await call.RequestStream.CompleteAsync();
+        var acks = new List<ImportCertificatesBatchAck>();
+        await foreach (var ack in call.ResponseStream.ReadAllAsync()) acks.Add(ack);
+
+        Assert.Equal([3L, 6L, 9L, 11L], acks.Select(a => a.AcknowledgedCount));
+        var all = acks.SelectMany(a => a.Items).ToList();
+        Assert.Equal(Enumerable.Range(0, 11).Select(i => (long)i), all.Select(a => a.Index));
+        string[] sent = [.. items.Take(6).Select(i => i.RequestId), "", items[6].RequestId, items[7].RequestId, items[8].RequestId, items[0].RequestId];
+        Assert.Equal(sent, all.Select(a => a.RequestId));
+        Assert.Equal(
+            [ImportOutcome.Created, ImportOutcome.Created, ImportOutcome.Created, ImportOutcome.Created, ImportOutcome.Created, ImportOutcome.Invalid,
+             ImportOutcome.Invalid, ImportOutcome.Created, ImportOutcome.Created, ImportOutcome.Created, ImportOutcome.Duplicate],
+            all.Select(a => a.Result.Outcome));
+        Assert.Equal(["holder_name"], all[5].Result.Violations.Select(v => v.Field));
+        Assert.Contains("request_id", all[6].Result.Violations.Select(v => v.Field));
+        Assert.Equal(all[0].Result.CertificateNumber, all[10].Result.CertificateNumber);
+        Assert.Equal(8, await CountAsync(harness));
+    }
+
+    [Fact]
+    public async Task OneMessageWithMoreItemsThanTheStreamLimit_CommitsTheFirstThenInvalidArgument()
+    {
+        await using var harness = await CertificateServiceHarness.StartAsync(DatabaseProvider.Sqlite,
+            new Dictionary<string, string?> { ["Import:BatchSize"] = "2", ["Import:MaxItemsPerStream"] = "5" });
+        await harness.CreateTypeAsync();
+        using var call = harness.Client.StreamImportCertificates();
+        await call.RequestStream.WriteAsync(new StreamImportCertificatesRequest { Items = { Enumerable.Range(0, 6).Select(i => Item(i)) } });
+        await call.RequestStream.CompleteAsync();
+
+        var acks = new List<ImportCertificatesBatchAck>();
+        var failure = await RpcAssert.ThrowsAsync(StatusCode.InvalidArgument, async () =>
+        {
+            await foreach (var ack in call.ResponseStream.ReadAllAsync()) acks.Add(ack);
+        });
+
+        Assert.Equal("IMPORT_TOO_MANY_ITEMS", RpcAssert.Reason(failure));
+        Assert.Equal([2L, 4L, 5L], acks.Select(a => a.AcknowledgedCount));
+        Assert.Equal(5, await CountAsync(harness));
+    }
+
+    [Theory, MemberData(nameof(Providers))]
     public async Task ReusedRequestId_OtherContentFailsThatItemOnly_SameContentReplaysOnce(DatabaseProvider provider)
     {
         await using var harness = await CertificateServiceHarness.StartAsync(provider, new Dictionary<string, string?> { ["Import:BatchSize"] = "2" });

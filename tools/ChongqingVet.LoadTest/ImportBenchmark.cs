@@ -16,11 +16,15 @@ namespace ChongqingVet.LoadTest;
 /// </summary>
 public static class ImportBenchmark
 {
+    /// <summary>Items per stream message unless told otherwise: fewer, larger messages cost less per item.</summary>
+    public const int DefaultItemsPerMessage = 100;
+
     /// <param name="provider">sqlite or postgres.</param>
     /// <param name="count">Items in the one stream.</param>
     /// <param name="unknownType">Every item names a type that does not exist: each is INVALID and nothing is written,
     /// which measures the stream, validation and acknowledgement alone (the ceiling the database work sits under).</param>
-    public static async Task RunAsync(string provider, int count, bool unknownType = false)
+    /// <param name="itemsPerMessage">Items per StreamImportCertificatesRequest (1: one message per item).</param>
+    public static async Task RunAsync(string provider, int count, bool unknownType = false, int itemsPerMessage = DefaultItemsPerMessage)
     {
         var (connectionString, cleanup) = await CreateDatabaseAsync(provider);
         var (identity, authority, token) = await StartIdentityProviderAsync();
@@ -85,18 +89,22 @@ public static class ImportBenchmark
                 }
             }
         });
+        var message = new StreamImportCertificatesRequest();
         for (var i = 0; i < count; i++)
         {
             var item = Item(i);
             if (unknownType) item.TypeCode = "BENCH-NONE";
-            await call.RequestStream.WriteAsync(new StreamImportCertificatesRequest { Item = item });
+            message.Items.Add(item);
+            if (message.Items.Count < itemsPerMessage && i < count - 1) continue;
+            await call.RequestStream.WriteAsync(message);
+            message = new StreamImportCertificatesRequest();
         }
         await call.RequestStream.CompleteAsync();
         await reader;
         watch.Stop();
 
         // One process holds the service, its client and the identity provider: VmHWM is the service process's peak RSS.
-        Console.WriteLine($"import {provider,-8} {count,7} items{(unknownType ? " (unknown type: nothing written)" : "")}: created {created}, duplicate {duplicate}, invalid {invalid}; " +
+        Console.WriteLine($"import {provider,-8} {count,7} items, {itemsPerMessage} per message{(unknownType ? " (unknown type: nothing written)" : "")}: created {created}, duplicate {duplicate}, invalid {invalid}; " +
                           $"{watch.Elapsed.TotalSeconds,6:0.0} s, {count / watch.Elapsed.TotalSeconds,7:0} certificates/s, " +
                           $"RSS before {rssBefore} MiB, peak RSS (VmHWM) {ProcStatusMiB("VmHWM")} MiB");
         await app.StopAsync();

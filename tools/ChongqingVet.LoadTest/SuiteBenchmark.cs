@@ -372,7 +372,7 @@ public static class SuiteBenchmark
         if (invalid > 0) statuses["INVALID"] = invalid;
         var duplicate = Number(text, @"duplicate (\d+)");
         if (duplicate > 0) statuses["DUPLICATE"] = duplicate;
-        return new StepResult($"import {options.Import:N0} certificates (items/s)", 1, watch.Elapsed.TotalSeconds, created, statuses, perSecond, double.NaN, double.NaN, "one stream; rps = certificates/s");
+        return new StepResult($"import {options.Import:N0} certificates (items/s)", 1, watch.Elapsed.TotalSeconds, created, statuses, perSecond, double.NaN, double.NaN, $"one stream, {ImportBenchmark.DefaultItemsPerMessage} items per message; rps = certificates/s");
 
         static long Number(string text, string pattern) =>
             Regex.Match(text, pattern) is { Success: true } m ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0;

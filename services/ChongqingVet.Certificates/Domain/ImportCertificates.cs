@@ -95,7 +95,7 @@ public interface IImportBatch : IIssuanceStore
 /// other content is INVALID on that item alone. After each committed batch the caller's acknowledge callback gets the
 /// batch's outcomes (the streaming RPC sends them at once; the older RPC collects them into one response). While one
 /// batch commits, the next one is read and validated (the stream and the database work overlap); batches still commit
-/// and are acknowledged one at a time, in order. Memory stays flat for the streaming RPC: at most two batches are held.
+/// and are acknowledged one at a time, in order. Memory stays flat for the streaming RPC: at most two batches and one message are held.
 /// <para>
 /// Limits: at most <see cref="ImportOptions.MaxItemsPerStream"/> items (the next one ends the call with
 /// INVALID_ARGUMENT after the committed batches were acknowledged); a stream that sends nothing for
@@ -113,11 +113,13 @@ public sealed class ImportCertificates(ImportOptions options, TimeProvider clock
     private sealed record Pending(IssueCertificateRequest Issue, CertificateType Type, IdempotencyKey Key, ImportItemResult Result);
 
     /// <summary>
-    /// Imports every item <paramref name="next"/> yields (null: the stream ended), acknowledging each committed batch.
+    /// Imports every item of every message <paramref name="next"/> yields (one message's items, in stream order; null:
+    /// the stream ended), acknowledging each committed batch. Each item counts alone (index, limits, result), whatever
+    /// message it came in.
     /// </summary>
     public async Task RunAsync(
         IImportStore store,
-        Func<CancellationToken, Task<ImportCertificatesRequest?>> next,
+        Func<CancellationToken, Task<IReadOnlyList<ImportCertificatesRequest>?>> next,
         Caller caller,
         Func<ImportCertificatesBatchAck, Task> acknowledge,
         CancellationToken cancellationToken)
@@ -153,7 +155,7 @@ public sealed class ImportCertificates(ImportOptions options, TimeProvider clock
         {
             while (true)
             {
-                var (item, idle) = await ReadAsync(next, cancellationToken);
+                var (items, idle) = await ReadAsync(next, cancellationToken);
                 if (idle)
                 {
                     await DrainAsync();
@@ -161,30 +163,36 @@ public sealed class ImportCertificates(ImportOptions options, TimeProvider clock
                         $"The import stream sent nothing for {options.IdleTimeout.TotalSeconds:0} s (Import:IdleTimeout); " +
                         $"the {acknowledged} items received were imported and acknowledged. Re-send the rest in a new stream.");
                 }
-                if (item is null) break;
-                if (index >= options.MaxItemsPerStream)
-                {
-                    await DrainAsync();
-                    throw new ValidationException([new FieldViolation("request_stream",
-                        $"has more than {options.MaxItemsPerStream} items (Import:MaxItemsPerStream); the first {acknowledged} were imported " +
-                        "and acknowledged; send the rest in a new stream")], "IMPORT_TOO_MANY_ITEMS");
-                }
-
-                var result = new ImportItemResult
-                {
-                    ClientReference = item.ClientReference.Length <= options.MaxClientReferenceLength ? item.ClientReference : string.Empty,
-                };
-                ack.Items.Add(new ImportItemAck
-                {
-                    Index = index++,
-                    RequestId = item.RequestId.Length <= MaxEchoedRequestIdLength ? item.RequestId : string.Empty,
-                    Result = result,
-                });
-                var pending = await ValidateAsync(store, item, caller, typeCache, result, cancellationToken);
-                if (pending is not null) batch.Add(pending);
-                if (ack.Items.Count >= batchSize) await FlushAsync();
+                if (items is null) break;
+                foreach (var item in items) await AddAsync(item);
             }
             await DrainAsync();
+        }
+
+        // One item: validated into the batch (or answered INVALID); a full batch goes to the committer.
+        async Task AddAsync(ImportCertificatesRequest item)
+        {
+            if (index >= options.MaxItemsPerStream)
+            {
+                await DrainAsync();
+                throw new ValidationException([new FieldViolation("request_stream",
+                    $"has more than {options.MaxItemsPerStream} items (Import:MaxItemsPerStream); the first {acknowledged} were imported " +
+                    "and acknowledged; send the rest in a new stream")], "IMPORT_TOO_MANY_ITEMS");
+            }
+
+            var result = new ImportItemResult
+            {
+                ClientReference = item.ClientReference.Length <= options.MaxClientReferenceLength ? item.ClientReference : string.Empty,
+            };
+            ack.Items.Add(new ImportItemAck
+            {
+                Index = index++,
+                RequestId = item.RequestId.Length <= MaxEchoedRequestIdLength ? item.RequestId : string.Empty,
+                Result = result,
+            });
+            var pending = await ValidateAsync(store, item, caller, typeCache, result, cancellationToken);
+            if (pending is not null) batch.Add(pending);
+            if (ack.Items.Count >= batchSize) await FlushAsync();
         }
 
         // Hands the full batch to the committer (after the previous one was committed and acknowledged) and starts a new one.
@@ -216,9 +224,9 @@ public sealed class ImportCertificates(ImportOptions options, TimeProvider clock
         }
     }
 
-    /// <summary>The next item, null at the end of the stream, or idle = true when none came within the idle timeout.</summary>
-    private async Task<(ImportCertificatesRequest? Item, bool Idle)> ReadAsync(
-        Func<CancellationToken, Task<ImportCertificatesRequest?>> next, CancellationToken cancellationToken)
+    /// <summary>The next message's items, null at the end of the stream, or idle = true when none came within the idle timeout.</summary>
+    private async Task<(IReadOnlyList<ImportCertificatesRequest>? Items, bool Idle)> ReadAsync(
+        Func<CancellationToken, Task<IReadOnlyList<ImportCertificatesRequest>?>> next, CancellationToken cancellationToken)
     {
         using var idle = new CancellationTokenSource(options.IdleTimeout, clock);
         using var read = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);

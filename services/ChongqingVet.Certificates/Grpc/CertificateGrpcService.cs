@@ -190,7 +190,7 @@ public sealed class CertificateGrpcService(
     {
         var response = new ImportCertificatesResponse();
         await importCertificates.RunAsync(stores.Import(),
-            Next(requestStream, item => item),
+            Next(requestStream, item => [item]),
             context.GetCaller(),
             ack =>
             {
@@ -214,7 +214,7 @@ public sealed class CertificateGrpcService(
     public override Task StreamImportCertificates(IAsyncStreamReader<StreamImportCertificatesRequest> requestStream,
         IServerStreamWriter<ImportCertificatesBatchAck> responseStream, ServerCallContext context) =>
         importCertificates.RunAsync(stores.Import(),
-            Next(requestStream, request => request.Item ?? new ImportCertificatesRequest()),
+            Next(requestStream, ItemsOf),
             context.GetCaller(),
             ack =>
             {
@@ -223,16 +223,27 @@ public sealed class CertificateGrpcService(
             },
             context.CancellationToken);
 
+    /// <summary>A streamed import message's items: item first (when set), then items; a message with neither is one empty item.</summary>
+    private static IReadOnlyList<ImportCertificatesRequest> ItemsOf(StreamImportCertificatesRequest message) =>
+        (message.Item, message.Items.Count) switch
+        {
+            (null, 0) => [new ImportCertificatesRequest()],
+            (null, _) => message.Items,
+            (var item, 0) => [item],
+            (var item, _) => [item, .. message.Items],
+        };
+
     /// <summary>
-    /// The import's item source over the request stream: a read cut short by the import's idle timeout (its token) ends
-    /// as OperationCanceledException, whatever the transport raised.
+    /// The import's message source over the request stream (each message's items): a read cut short by the import's
+    /// idle timeout (its token) ends as OperationCanceledException, whatever the transport raised.
     /// </summary>
-    private static Func<CancellationToken, Task<ImportCertificatesRequest?>> Next<T>(IAsyncStreamReader<T> requestStream, Func<T, ImportCertificatesRequest> item) =>
+    private static Func<CancellationToken, Task<IReadOnlyList<ImportCertificatesRequest>?>> Next<T>(IAsyncStreamReader<T> requestStream,
+        Func<T, IReadOnlyList<ImportCertificatesRequest>> items) =>
         async cancellationToken =>
         {
             try
             {
-                return await requestStream.MoveNext(cancellationToken) ? item(requestStream.Current) : null;
+                return await requestStream.MoveNext(cancellationToken) ? items(requestStream.Current) : null;
             }
             catch (RpcException) when (cancellationToken.IsCancellationRequested)
             {
