@@ -116,6 +116,9 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
         ORDER BY c.certificate_number, s.skill_code
         """;
 
+    /// <summary>The request's holder as a row stores it (sealed, indexed, masked).</summary>
+    public ProtectedHolder Protect(IssueCertificateRequest request) => identity.Protect(request.HolderName, request.HolderIdNumber);
+
     /// <summary>
     /// Stores one certificate inside the caller's transaction under the next number of its prefix. The use case
     /// (IssueCertificate, ImportCertificates) has checked every rule and locked the counters; the active-holder unique
@@ -124,8 +127,7 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
     public async Task<Certificate> IssueAsync(DbConnection connection, DbTransaction transaction, CertificateType type, IssueCertificateRequest request, CancellationToken cancellationToken)
     {
         var issueDate = request.IssueDate.ToDateOnly()!.Value;
-        var idNumber = NationalIdNumber.Normalize(request.HolderIdNumber);
-        var holderIdIndex = identity.IdNumberIndex(idNumber);
+        var holder = Protect(request);
         var prefix = await PrefixAsync(connection, transaction, type, request, cancellationToken);
         var number = await NextNumberAsync(connection, transaction, prefix, cancellationToken);
 
@@ -138,11 +140,11 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
                 TypeCode = type.Code,
                 Level = (int)request.Level,
                 request.LearnerId,
-                HolderNameEnc = identity.Encrypt(PersonName.Normalize(request.HolderName)),
-                HolderNameIndex = identity.NameIndex(request.HolderName),
-                HolderIdEnc = identity.Encrypt(idNumber),
-                HolderIdIndex = holderIdIndex,
-                HolderIdMasked = NationalIdNumber.Mask(idNumber),
+                HolderNameEnc = holder.NameCipher,
+                HolderNameIndex = holder.NameIndex,
+                HolderIdEnc = holder.IdNumberCipher,
+                HolderIdIndex = holder.IdNumberIndex,
+                HolderIdMasked = holder.IdNumberMasked,
                 IssuingOrganisation = request.IssuingOrganisation.Trim(),
                 IssueDate = issueDate.ToStoredDate(),
                 ExpireDate = expireDate?.ToStoredDate(),
@@ -288,11 +290,11 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
     /// in order, the number of the active certificate each holder already holds (null: none).
     /// </summary>
     public async Task<IReadOnlyList<string?>> HeldActiveManyAsync(DbConnection connection, DbTransaction transaction,
-        IReadOnlyList<(CertificateType Type, IssueCertificateRequest Request)> issues, DateOnly today, CancellationToken cancellationToken)
+        IReadOnlyList<ImportIssue> issues, DateOnly today, CancellationToken cancellationToken)
     {
         var held = new string?[issues.Count];
         // Every configured scheme's index per issuance: a holder's rows may still be under the previous scheme.
-        var indexes = issues.Select(i => identity.IdNumberIndexes(NationalIdNumber.Normalize(i.Request.HolderIdNumber))).ToArray();
+        var indexes = issues.Select(i => (i.Holder ?? Protect(i.Request)).IdNumberIndexes).ToArray();
         var sqlite = database.Dialect.Provider == DatabaseProvider.Sqlite;
         var expireSql = sqlite ? ExpireLapsedManySqliteSql : database.Dialect.WithInLists(ExpireLapsedManySql);
         var activeSql = sqlite ? ActiveHoldersSqliteSql : database.Dialect.WithInLists(ActiveHoldersSql);
@@ -329,7 +331,7 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
     /// would read them without the holder name.
     /// </summary>
     public async Task<IReadOnlyList<Certificate>> IssueManyAsync(DbConnection connection, DbTransaction transaction,
-        IReadOnlyList<(CertificateType Type, IssueCertificateRequest Request)> issues, CancellationToken cancellationToken, NumberCodes? codes = null)
+        IReadOnlyList<ImportIssue> issues, CancellationToken cancellationToken, NumberCodes? codes = null)
     {
         if (issues.Count == 0) return [];
         var prefixOf = new Dictionary<(string, string, CertificateLevel, int), string>();
@@ -351,9 +353,9 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
         var certificates = new Certificate[issues.Count];
         for (var i = 0; i < issues.Count; i++)
         {
-            var (type, request) = issues[i];
+            var (type, request, protectedHolder) = issues[i];
+            var holder = protectedHolder ?? Protect(request);
             var issueDate = request.IssueDate.ToDateOnly()!.Value;
-            var idNumber = NationalIdNumber.Normalize(request.HolderIdNumber);
             var expireDate = CertificateRules.ExpiryDate(issueDate, type.ValidityMonths)?.ToStoredDate();
             var row = new CertificateRow
             {
@@ -361,7 +363,7 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
                 TypeCode = type.Code,
                 Level = (int)request.Level,
                 LearnerId = request.LearnerId,
-                HolderIdMasked = NationalIdNumber.Mask(idNumber),
+                HolderIdMasked = holder.IdNumberMasked,
                 IssuingOrganisation = request.IssuingOrganisation.Trim(),
                 IssueDate = issueDate.ToStoredDate(),
                 ExpireDate = expireDate,
@@ -372,8 +374,7 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
             rows[i] =
             [
                 row.CertificateNumber, row.TypeCode, row.Level, row.LearnerId,
-                identity.Encrypt(PersonName.Normalize(request.HolderName)), identity.NameIndex(request.HolderName),
-                identity.Encrypt(idNumber), identity.IdNumberIndex(idNumber), row.HolderIdMasked,
+                holder.NameCipher, holder.NameIndex, holder.IdNumberCipher, holder.IdNumberIndex, row.HolderIdMasked,
                 row.IssuingOrganisation, row.IssueDate, row.ExpireDate, row.Status, row.Version, row.CreatedAt,
             ];
             certificates[i] = ToMessage(row, includeHolderName: false);

@@ -49,6 +49,8 @@ public sealed class CertificateStores(
 
         public IdempotencyKey KeyFor(IssueCertificateRequest issue) => idempotency.CreateKey(ImportOperation, issue.RequestId, issue);
 
+        public ProtectedHolder Protect(IssueCertificateRequest issue) => certificates.Protect(issue);
+
         public async Task InBatchAsync(Func<IImportBatch, Task> write, CancellationToken cancellationToken)
         {
             try
@@ -110,11 +112,11 @@ public sealed class CertificateStores(
                 : new ImportReplay(found.Response, null))
             .ToList();
 
-        public Task<IReadOnlyList<string?>> HeldActiveAsync(IReadOnlyList<(CertificateType Type, IssueCertificateRequest Request)> issues, DateOnly today,
+        public Task<IReadOnlyList<string?>> HeldActiveAsync(IReadOnlyList<ImportIssue> issues, DateOnly today,
             CancellationToken cancellationToken) =>
             certificates.HeldActiveManyAsync(connection, transaction, issues, today, cancellationToken);
 
-        public Task<IReadOnlyList<Certificate>> InsertManyAsync(IReadOnlyList<(CertificateType Type, IssueCertificateRequest Request)> issues,
+        public Task<IReadOnlyList<Certificate>> InsertManyAsync(IReadOnlyList<ImportIssue> issues,
             CancellationToken cancellationToken) =>
             certificates.IssueManyAsync(connection, transaction, issues, cancellationToken, _codes);
 

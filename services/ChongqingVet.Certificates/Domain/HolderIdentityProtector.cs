@@ -209,6 +209,14 @@ public sealed class HolderIdentityScheme
 }
 
 /// <summary>
+/// A holder as stored (<see cref="HolderIdentityProtector.Protect"/>): the sealed name and ID number, their blind
+/// indexes under the current scheme, the ID number's index under every configured scheme (for lookups) and its mask.
+/// Computing it is most of an issuance's CPU; the import does it while the previous batch commits.
+/// </summary>
+public sealed record ProtectedHolder(byte[] NameCipher, byte[] NameIndex, byte[] IdNumberCipher, byte[] IdNumberIndex,
+    IReadOnlyList<byte[]> IdNumberIndexes, string IdNumberMasked);
+
+/// <summary>
 /// Protects holder identity at rest: ID numbers and names are stored encrypted, and found by exact match through keyed
 /// "blind indexes". <see cref="Current"/> protects everything written; the other configured schemes only read, so a
 /// deployment can move from AES-256-GCM/HMAC-SHA256 to SM4-GCM/HMAC-SM3 while rows of both kinds exist: values are
@@ -258,6 +266,17 @@ public sealed class HolderIdentityProtector
 
     /// <summary>Blind index of the normalised ID number (upper-case X; a legacy 15-digit number as its 18-digit form), current scheme.</summary>
     public byte[] IdNumberIndex(string idNumber) => Current.Index(IdNumberText(idNumber));
+
+    /// <summary>Everything a stored certificate keeps of its holder, sealed and indexed under the current scheme (valid inputs only).</summary>
+    public ProtectedHolder Protect(string holderName, string holderIdNumber)
+    {
+        var idNumber = ChongqingVet.Domain.Codes.NationalIdNumber.Normalize(holderIdNumber);
+        var idNumberIndexes = IdNumberIndexes(idNumber);
+        return new ProtectedHolder(
+            Encrypt(ChongqingVet.Domain.Codes.PersonName.Normalize(holderName)), NameIndex(holderName),
+            Encrypt(idNumber), idNumberIndexes[0], idNumberIndexes,
+            ChongqingVet.Domain.Codes.NationalIdNumber.Mask(idNumber));
+    }
 
     /// <summary>The ID number's blind index under every configured scheme (for lookups while rows of several schemes exist).</summary>
     public byte[][] IdNumberIndexes(string idNumber) => [.. _schemes.Select(s => s.Index(IdNumberText(idNumber)))];

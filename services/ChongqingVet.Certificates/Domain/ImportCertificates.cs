@@ -18,11 +18,20 @@ public interface IImportStore
     IdempotencyKey KeyFor(IssueCertificateRequest issue);
 
     /// <summary>
+    /// The valid item's holder as it will be stored, computed before its batch's transaction (while the previous batch
+    /// commits); null: the batch computes it.
+    /// </summary>
+    ProtectedHolder? Protect(IssueCertificateRequest issue) => null;
+
+    /// <summary>
     /// Runs <paramref name="write"/> in one transaction and commits it. When a unique index refuses a row (a concurrent
     /// writer took a key the batch wanted) the transaction is rolled back and <see cref="AlreadyExistsException"/> thrown.
     /// </summary>
     Task InBatchAsync(Func<IImportBatch, Task> write, CancellationToken cancellationToken);
 }
+
+/// <summary>One issuance of an import batch: its type, its request and its holder as stored (null: computed by the batch).</summary>
+public readonly record struct ImportIssue(CertificateType Type, IssueCertificateRequest Request, ProtectedHolder? Holder);
 
 /// <summary>What an earlier write stored for one import item: its certificate, or that its request_id was used for other content.</summary>
 public readonly record struct ImportReplay(Certificate? Certificate, IReadOnlyList<FieldViolation>? Reused);
@@ -60,7 +69,7 @@ public interface IImportBatch : IIssuanceStore
     /// <see cref="IssueCertificate.HeldActiveAsync"/> for every issuance (lapsed certificates of the holders are marked
     /// EXPIRED): the number of the active certificate each holder already holds of the type and level, in order.
     /// </summary>
-    async Task<IReadOnlyList<string?>> HeldActiveAsync(IReadOnlyList<(CertificateType Type, IssueCertificateRequest Request)> issues, DateOnly today,
+    async Task<IReadOnlyList<string?>> HeldActiveAsync(IReadOnlyList<ImportIssue> issues, DateOnly today,
         CancellationToken cancellationToken)
     {
         var held = new string?[issues.Count];
@@ -72,7 +81,7 @@ public interface IImportBatch : IIssuanceStore
     /// Stores the certificates (after <see cref="IIssuanceStore.LockCountersAsync"/>), numbered in order: the numbers of
     /// one prefix are consecutive unless a number was taken outside the counter. Returns them in order.
     /// </summary>
-    async Task<IReadOnlyList<Certificate>> InsertManyAsync(IReadOnlyList<(CertificateType Type, IssueCertificateRequest Request)> issues,
+    async Task<IReadOnlyList<Certificate>> InsertManyAsync(IReadOnlyList<ImportIssue> issues,
         CancellationToken cancellationToken)
     {
         var inserted = new Certificate[issues.Count];
@@ -110,7 +119,10 @@ public sealed class ImportCertificates(ImportOptions options, TimeProvider clock
     private const int MaxEchoedRequestIdLength = 36;
 
     /// <summary>One valid item waiting in the batch; <see cref="Result"/> is the result object the ack carries.</summary>
-    private sealed record Pending(IssueCertificateRequest Issue, CertificateType Type, IdempotencyKey Key, ImportItemResult Result);
+    private sealed record Pending(IssueCertificateRequest Issue, CertificateType Type, IdempotencyKey Key, ImportItemResult Result, ProtectedHolder? Holder)
+    {
+        public ImportIssue ToIssue() => new(Type, Issue, Holder);
+    }
 
     /// <summary>
     /// Imports every item of every message <paramref name="next"/> yields (one message's items, in stream order; null:
@@ -273,7 +285,7 @@ public sealed class ImportCertificates(ImportOptions options, TimeProvider clock
         {
             violations.Add("request_id", invalid.Violations[0].Description);
         }
-        if (!violations.Any) return new Pending(issue, type!, key!, result);
+        if (!violations.Any) return new Pending(issue, type!, key!, result, store.Protect(issue));
 
         SetInvalid(result, violations.Items);
         return null;
@@ -320,7 +332,7 @@ public sealed class ImportCertificates(ImportOptions options, TimeProvider clock
             await writes.LockCountersAsync(batch.Select(p => (p.Type, p.Issue)).ToList(), cancellationToken);
             var replays = await writes.ReplaysAsync(batch.Select(p => p.Key).ToList(), cancellationToken);
             var open = Enumerable.Range(0, batch.Count).Where(i => replays[i] is { Certificate: null, Reused: null }).ToList();
-            var held = await writes.HeldActiveAsync(open.Select(i => (batch[i].Type, batch[i].Issue)).ToList(), today, cancellationToken);
+            var held = await writes.HeldActiveAsync(open.Select(i => batch[i].ToIssue()).ToList(), today, cancellationToken);
             var heldByItem = new Dictionary<int, string?>(open.Count);
             for (var o = 0; o < open.Count; o++) heldByItem[open[o]] = held[o];
 
@@ -330,7 +342,7 @@ public sealed class ImportCertificates(ImportOptions options, TimeProvider clock
             var duplicateOf = new List<(int Item, int Creator)>();
             for (var i = 0; i < batch.Count; i++)
             {
-                var (issue, type, key, result) = batch[i];
+                var (issue, type, key, result, _) = batch[i];
                 if (replays[i].Reused is { } reused)
                 {
                     // The request_id was used for other content: this item fails alone; the stream and batch go on.
@@ -365,7 +377,7 @@ public sealed class ImportCertificates(ImportOptions options, TimeProvider clock
                 createdRequest[key.RequestId] = i;
             }
 
-            var certificates = await writes.InsertManyAsync(creates.Select(i => (batch[i].Type, batch[i].Issue)).ToList(), cancellationToken);
+            var certificates = await writes.InsertManyAsync(creates.Select(i => batch[i].ToIssue()).ToList(), cancellationToken);
             await writes.SaveReplaysAsync(creates.Select((i, n) => (batch[i].Key, certificates[n])).ToList(), cancellationToken);
             var numbers = new Dictionary<int, string>(creates.Count);
             for (var n = 0; n < creates.Count; n++)
