@@ -1,7 +1,7 @@
 using ChongqingVet.Gateway;
 using ChongqingVet.ServiceDefaults;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = ServerBuilder.Create(args);
 builder.AddServiceDefaults("gateway");
 builder.AddGateway();
 var app = builder.Build();

@@ -2,7 +2,7 @@ using ChongqingVet.Certificates;
 using ChongqingVet.Data;
 using ChongqingVet.ServiceDefaults;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = ServerBuilder.Create(args);
 builder.AddServiceDefaults("certificates");
 builder.AddCertificates();
 var app = builder.Build();

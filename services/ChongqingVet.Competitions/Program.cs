@@ -2,7 +2,7 @@ using ChongqingVet.Competitions;
 using ChongqingVet.Data;
 using ChongqingVet.ServiceDefaults;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = ServerBuilder.Create(args);
 builder.AddServiceDefaults("competitions");
 builder.AddCompetitions();
 var app = builder.Build();

@@ -2,7 +2,7 @@ using ChongqingVet.Courses;
 using ChongqingVet.Data;
 using ChongqingVet.ServiceDefaults;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = ServerBuilder.Create(args);
 builder.AddServiceDefaults("courses");
 builder.AddCourses();
 var app = builder.Build();

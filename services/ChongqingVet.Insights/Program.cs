@@ -2,7 +2,7 @@ using ChongqingVet.Data;
 using ChongqingVet.Insights;
 using ChongqingVet.ServiceDefaults;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = ServerBuilder.Create(args);
 builder.AddServiceDefaults("insights");
 builder.AddInsights();
 var app = builder.Build();

@@ -2,7 +2,7 @@ using ChongqingVet.Data;
 using ChongqingVet.JobPostings;
 using ChongqingVet.ServiceDefaults;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = ServerBuilder.Create(args);
 builder.AddServiceDefaults("jobpostings");
 builder.AddJobPostings();
 var app = builder.Build();

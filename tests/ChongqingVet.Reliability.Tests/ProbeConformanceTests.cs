@@ -77,6 +77,58 @@ public sealed class ProbeConformanceTests(HealthyDevCluster cluster)
     }
 
     [Theory, MemberData(nameof(Deployables))]
+    public async Task ContentRoot_NothingUnderItIsWatched(string deployable)
+    {
+        // The host's default file watcher covers the content root and every directory below it: a SQLite database there
+        // (the image's /app/data) would wake it on every write. The servers read their configuration files once.
+        var pod = cluster.Pods[deployable];
+        var tree = await DirectoryInodesAsync(pod.WorkingDirectory);
+        Assert.NotEmpty(tree);
+
+        var watched = InotifyWatchedInodes(pod.ProcessId);
+
+        Assert.False(pod.HasExited, pod.Output);
+        Assert.Empty(watched.Intersect(tree));
+    }
+
+    /// <summary>The inode of the directory and of every directory below it.</summary>
+    private static async Task<HashSet<ulong>> DirectoryInodesAsync(string root)
+    {
+        var find = new System.Diagnostics.ProcessStartInfo("find", [root, "-type", "d", "-printf", "%i\n"]) { RedirectStandardOutput = true };
+        using var process = System.Diagnostics.Process.Start(find)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(ulong.Parse)];
+    }
+
+    /// <summary>
+    /// The inodes the process's inotify instances watch: <c>/proc/&lt;pid&gt;/fdinfo/&lt;fd&gt;</c> has one
+    /// "inotify wd:… ino:&lt;hex&gt; …" line per watch.
+    /// </summary>
+    private static HashSet<ulong> InotifyWatchedInodes(int processId)
+    {
+        var watched = new HashSet<ulong>();
+        foreach (var fdinfo in Directory.EnumerateFiles($"/proc/{processId}/fdinfo"))
+        {
+            string[] lines;
+            try
+            {
+                lines = File.ReadAllLines(fdinfo);
+            }
+            catch (IOException)
+            {
+                continue; // the descriptor closed meanwhile
+            }
+            foreach (var line in lines.Where(l => l.StartsWith("inotify wd:", StringComparison.Ordinal)))
+            {
+                var ino = line.Split(' ').First(part => part.StartsWith("ino:", StringComparison.Ordinal))["ino:".Length..];
+                watched.Add(ulong.Parse(ino, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+        return watched;
+    }
+
+    [Theory, MemberData(nameof(Deployables))]
     public async Task EveryHealthName_HealthyDeployable_AnswersServingAndOk(string deployable)
     {
         var pod = cluster.Pods[deployable].Specification;

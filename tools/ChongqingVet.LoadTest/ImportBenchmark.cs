@@ -29,7 +29,7 @@ public static class ImportBenchmark
         var (connectionString, cleanup) = await CreateDatabaseAsync(provider);
         var (identity, authority, token) = await StartIdentityProviderAsync();
         var port = ChongqingVet.Reliability.Tests.LocalPorts.Free();
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
+        var builder = ServerBuilder.Create(["--environment", "Testing"]); // as the certificates server creates its builder
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{port}",
@@ -121,7 +121,7 @@ public static class ImportBenchmark
         var port = ChongqingVet.Reliability.Tests.LocalPorts.Free();
         var authority = $"http://127.0.0.1:{port}/";
         var secret = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
+        var builder = ServerBuilder.Create(["--environment", "Testing"]); // no watcher on this process's working directory either
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{port}",

@@ -27,6 +27,12 @@ public sealed class LocalPod : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The server process (for /proc/&lt;pid&gt;).</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>Its working directory, which is its content root: the image's /app.</summary>
+    public string WorkingDirectory => _process.StartInfo.WorkingDirectory;
+
     public int ExitCode => _process.ExitCode;
 
     /// <summary>The last lines the process printed, for failure messages.</summary>
