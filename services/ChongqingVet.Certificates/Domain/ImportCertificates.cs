@@ -104,7 +104,8 @@ public interface IImportBatch : IIssuanceStore
 /// other content is INVALID on that item alone. After each committed batch the caller's acknowledge callback gets the
 /// batch's outcomes (the streaming RPC sends them at once; the older RPC collects them into one response). While one
 /// batch commits, the next one is read and validated (the stream and the database work overlap); batches still commit
-/// and are acknowledged one at a time, in order. Memory stays flat for the streaming RPC: at most two batches and one message are held.
+/// and are acknowledged one at a time, in order. Memory stays flat for the streaming RPC: at most two batches and one
+/// message are held.
 /// <para>
 /// Limits: at most <see cref="ImportOptions.MaxItemsPerStream"/> items (the next one ends the call with
 /// INVALID_ARGUMENT after the committed batches were acknowledged); a stream that sends nothing for
