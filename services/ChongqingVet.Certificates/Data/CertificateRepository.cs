@@ -294,7 +294,7 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
     {
         var held = new string?[issues.Count];
         // Every configured scheme's index per issuance: a holder's rows may still be under the previous scheme.
-        var indexes = issues.Select(i => (i.Holder ?? Protect(i.Request)).IdNumberIndexes).ToArray();
+        var indexes = issues.Select(i => i.Holder?.IdNumberIndexes ?? identity.IdNumberIndexes(NationalIdNumber.Normalize(i.Request.HolderIdNumber))).ToArray();
         var sqlite = database.Dialect.Provider == DatabaseProvider.Sqlite;
         var expireSql = sqlite ? ExpireLapsedManySqliteSql : database.Dialect.WithInLists(ExpireLapsedManySql);
         var activeSql = sqlite ? ActiveHoldersSqliteSql : database.Dialect.WithInLists(ActiveHoldersSql);
