@@ -24,7 +24,10 @@ public static class ImportBenchmark
     /// <param name="unknownType">Every item names a type that does not exist: each is INVALID and nothing is written,
     /// which measures the stream, validation and acknowledgement alone (the ceiling the database work sits under).</param>
     /// <param name="itemsPerMessage">Items per StreamImportCertificatesRequest (1: one message per item).</param>
-    public static async Task RunAsync(string provider, int count, bool unknownType = false, int itemsPerMessage = DefaultItemsPerMessage)
+    /// <param name="warmUp">Items of a first stream, not measured (other holders and learners than the measured ones):
+    /// the host's code is then compiled and optimised as in a server that has been running (docs/PERFORMANCE.md, "Warm
+    /// processes"); 0 measures a fresh host.</param>
+    public static async Task RunAsync(string provider, int count, bool unknownType = false, int itemsPerMessage = DefaultItemsPerMessage, int warmUp = 0)
     {
         var (connectionString, cleanup) = await CreateDatabaseAsync(provider);
         var (identity, authority, token) = await StartIdentityProviderAsync();
@@ -68,10 +71,32 @@ public static class ImportBenchmark
             },
         });
 
+        if (warmUp > 0)
+        {
+            var warm = await StreamAsync(client, warmUp, first: count, unknownType, itemsPerMessage);
+            Console.Error.WriteLine($"warm-up stream of {warmUp} items before the measured one: {warm.Elapsed.TotalSeconds:0.0} s, {warmUp / warm.Elapsed.TotalSeconds:0} items/s");
+        }
         var rssBefore = ProcStatusMiB("VmRSS");
+        var (created, duplicate, invalid, elapsed) = await StreamAsync(client, count, first: 0, unknownType, itemsPerMessage);
+
+        // One process holds the service, its client and the identity provider: VmHWM is the service process's peak RSS.
+        Console.WriteLine($"import {provider,-8} {count,7} items, {itemsPerMessage} per message{(unknownType ? " (unknown type: nothing written)" : "")}{(warmUp > 0 ? $" after a warm-up stream of {warmUp}" : "")}: created {created}, duplicate {duplicate}, invalid {invalid}; " +
+                          $"{elapsed.TotalSeconds,6:0.0} s, {count / elapsed.TotalSeconds,7:0} certificates/s, " +
+                          $"RSS before {rssBefore} MiB, peak RSS (VmHWM) {ProcStatusMiB("VmHWM")} MiB");
+        await app.StopAsync();
+        await identity.StopAsync();
+        await cleanup();
+    }
+
+    /// <summary>
+    /// Items <paramref name="first"/> … first + count − 1 over one StreamImportCertificates call. The acks are read as
+    /// they come, so neither side holds more than a batch (the unary-response ImportCertificates collects every result
+    /// into one message, which grows with the item count).
+    /// </summary>
+    private static async Task<(long Created, long Duplicate, long Invalid, TimeSpan Elapsed)> StreamAsync(
+        CertificateService.CertificateServiceClient client, int count, int first, bool unknownType, int itemsPerMessage)
+    {
         var watch = Stopwatch.StartNew();
-        // The streaming RPC: acks are read as they come, so neither side holds more than a batch (the unary-response
-        // ImportCertificates collects every result into one message, which grows with the item count).
         using var call = client.StreamImportCertificates();
         long created = 0, duplicate = 0, invalid = 0;
         var reader = Task.Run(async () =>
@@ -90,26 +115,18 @@ public static class ImportBenchmark
             }
         });
         var message = new StreamImportCertificatesRequest();
-        for (var i = 0; i < count; i++)
+        for (var i = first; i < first + count; i++)
         {
             var item = Item(i);
             if (unknownType) item.TypeCode = "BENCH-NONE";
             message.Items.Add(item);
-            if (message.Items.Count < itemsPerMessage && i < count - 1) continue;
+            if (message.Items.Count < itemsPerMessage && i < first + count - 1) continue;
             await call.RequestStream.WriteAsync(message);
             message = new StreamImportCertificatesRequest();
         }
         await call.RequestStream.CompleteAsync();
         await reader;
-        watch.Stop();
-
-        // One process holds the service, its client and the identity provider: VmHWM is the service process's peak RSS.
-        Console.WriteLine($"import {provider,-8} {count,7} items, {itemsPerMessage} per message{(unknownType ? " (unknown type: nothing written)" : "")}: created {created}, duplicate {duplicate}, invalid {invalid}; " +
-                          $"{watch.Elapsed.TotalSeconds,6:0.0} s, {count / watch.Elapsed.TotalSeconds,7:0} certificates/s, " +
-                          $"RSS before {rssBefore} MiB, peak RSS (VmHWM) {ProcStatusMiB("VmHWM")} MiB");
-        await app.StopAsync();
-        await identity.StopAsync();
-        await cleanup();
+        return (created, duplicate, invalid, watch.Elapsed);
     }
 
     /// <summary>
