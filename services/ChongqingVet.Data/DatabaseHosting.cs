@@ -46,6 +46,8 @@ public static class DatabaseHosting
         builder.Services.AddSingleton<DatabaseReadiness>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [ReadinessTag]);
         builder.Services.AddHostedService<IdempotencyCleanupService>(); // after DatabaseStartup: the schema is migrated first
+        if (options.Provider == DatabaseProvider.Sqlite && options.SqliteCheckpointInterval > TimeSpan.Zero)
+            builder.Services.AddHostedService<SqliteCheckpointer>();
         return builder;
     }
 
@@ -88,6 +90,20 @@ public static class DatabaseHosting
             // The value is a secret: it appears in no message.
             ConnectionString = configuration.GetConnectionString("Database") ?? string.Empty,
         };
+        var checkpointText = configuration["Database:SqliteCheckpointInterval"];
+        if (!string.IsNullOrWhiteSpace(checkpointText))
+        {
+            if (!TimeSpan.TryParse(checkpointText, System.Globalization.CultureInfo.InvariantCulture, out var interval) || interval < TimeSpan.Zero)
+                throw new InvalidOperationException("Database:SqliteCheckpointInterval (environment Database__SqliteCheckpointInterval) must be a time span such as 00:00:01 (zero: off).");
+            options.SqliteCheckpointInterval = interval;
+        }
+        var walLimitText = configuration["Database:SqliteWalLimitPages"];
+        if (!string.IsNullOrWhiteSpace(walLimitText))
+        {
+            if (!int.TryParse(walLimitText, System.Globalization.CultureInfo.InvariantCulture, out var pages) || pages < 1)
+                throw new InvalidOperationException("Database:SqliteWalLimitPages (environment Database__SqliteWalLimitPages) must be a whole number of pages, at least 1.");
+            options.SqliteWalLimitPages = pages;
+        }
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
             throw new InvalidOperationException("ConnectionStrings:Database (environment ConnectionStrings__Database) is required.");
         return options;

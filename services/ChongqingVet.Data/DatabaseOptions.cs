@@ -25,4 +25,18 @@ public sealed class DatabaseOptions
     public string ConnectionString { get; set; } = string.Empty;
 
     public bool MigrateOnStartup { get; set; }
+
+    /// <summary>
+    /// SQLite: how often <see cref="SqliteCheckpointer"/> copies the write-ahead log into the database file
+    /// (<c>Database:SqliteCheckpointInterval</c>, default 1 s). Zero turns it off: the committing connection then
+    /// checkpoints whenever the log passes 1,000 pages, inside the request that committed (SQLite's default).
+    /// </summary>
+    public TimeSpan SqliteCheckpointInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// SQLite, with the background checkpointer: the log size in pages (of 4 KiB) at which a committing connection
+    /// checkpoints anyway (<c>Database:SqliteWalLimitPages</c>, default 10,000 ≈ 40 MiB) — the log's bound when the
+    /// checkpointer falls behind.
+    /// </summary>
+    public int SqliteWalLimitPages { get; set; } = 10_000;
 }

@@ -49,6 +49,8 @@ public sealed class DbConnectionFactory : IDbConnectionFactory, IDisposable, IAs
         {
             var busyTimeout = TimeSpan.FromSeconds(new SqliteConnectionStringBuilder(options.ConnectionString).DefaultTimeout);
             _sqlitePragmas = SqlitePragmas + (long)busyTimeout.TotalMilliseconds + ";";
+            // With the background checkpointer a commit checkpoints only past the log's limit, not every 1,000 pages.
+            if (options.SqliteCheckpointInterval > TimeSpan.Zero) _sqlitePragmas += " PRAGMA wal_autocheckpoint=" + options.SqliteWalLimitPages + ";";
         }
     }
 

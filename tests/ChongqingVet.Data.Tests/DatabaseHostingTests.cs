@@ -35,6 +35,9 @@ public class DatabaseHostingTests
     [InlineData("Database:Provider", "Oracle")]
     [InlineData("Database:Provider", "1")]
     [InlineData("Database:MigrateOnStartup", "yes")]
+    [InlineData("Database:SqliteCheckpointInterval", "soon")]
+    [InlineData("Database:SqliteCheckpointInterval", "-00:00:01")]
+    [InlineData("Database:SqliteWalLimitPages", "0")]
     public void ReadOptions_BadValue_NamesTheKeyNotTheConnectionString(string key, string value)
     {
         var settings = new Dictionary<string, string?> { ["ConnectionStrings:Database"] = "Host=db;Password=hunter2", [key] = value };

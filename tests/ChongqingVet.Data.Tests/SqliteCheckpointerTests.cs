@@ -1,0 +1,100 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ChongqingVet.Data.Tests;
+
+/// <summary>
+/// The background checkpointer on a real SQLite file: its tick copies the write-ahead log into the database file, and a
+/// commit copies it itself only past the log's limit. The database file's size shows where the rows are.
+/// </summary>
+public sealed class SqliteCheckpointerTests : IDisposable
+{
+    private const int Rows = 256; // of 4,000 bytes each: a page apiece, 256 pages in all
+    private const long RowBytes = Rows * 4000L;
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("cqv-checkpoint-").FullName;
+
+    private string DatabaseFile => Path.Combine(_directory, "test.db");
+
+    private DatabaseOptions Options(TimeSpan interval, int walLimitPages) => new()
+    {
+        Provider = DatabaseProvider.Sqlite,
+        ConnectionString = $"Data Source={DatabaseFile}",
+        SqliteCheckpointInterval = interval,
+        SqliteWalLimitPages = walLimitPages,
+    };
+
+    private static async Task WriteRowsAsync(IDbConnectionFactory factory)
+    {
+        await using var connection = await factory.OpenAsync(CancellationToken.None);
+        await connection.ExecuteAsync("CREATE TABLE IF NOT EXISTS blobs (id INTEGER PRIMARY KEY, data BLOB NOT NULL)");
+        await using var transaction = await connection.BeginTransactionAsync();
+        await connection.ExecuteAsync("""
+            WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < @Rows)
+            INSERT INTO blobs (data) SELECT randomblob(4000) FROM n
+            """, new { Rows }, transaction);
+        await transaction.CommitAsync();
+    }
+
+    [Fact]
+    public async Task Tick_CopiesTheLogIntoTheDatabaseFile()
+    {
+        var options = Options(TimeSpan.FromSeconds(1), walLimitPages: 10_000);
+        var clock = new FakeTimeProvider();
+        await using var factory = new DbConnectionFactory(options);
+        using var checkpointer = new SqliteCheckpointer(factory, options, clock, NullLogger<SqliteCheckpointer>.Instance);
+        var checkpointed = new TaskCompletionSource<(long Log, long Copied)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        checkpointer.Checkpointed += (log, copied) => checkpointed.TrySetResult((log, copied));
+        await checkpointer.StartAsync(CancellationToken.None);
+
+        await WriteRowsAsync(factory);
+        Assert.True(new FileInfo(DatabaseFile).Length < RowBytes, "the committed rows are in the log only: the commit did not checkpoint");
+        Assert.True(new FileInfo(DatabaseFile + "-wal").Length > RowBytes);
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var (log, copied) = await checkpointed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(log > Rows, $"log frames {log}");
+        Assert.Equal(log, copied);
+        Assert.True(new FileInfo(DatabaseFile).Length > RowBytes, "after the tick the rows are in the database file");
+        await checkpointer.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Commit_PastTheLogLimit_CheckpointsItself()
+    {
+        // No checkpointer runs: the limit alone bounds the log.
+        await using var factory = new DbConnectionFactory(Options(TimeSpan.FromSeconds(1), walLimitPages: 100));
+
+        await WriteRowsAsync(factory);
+
+        Assert.True(new FileInfo(DatabaseFile).Length > RowBytes, "the commit that took the log past 100 pages copied it into the database file");
+    }
+
+    [Theory]
+    [InlineData("00:00:01", true)]
+    [InlineData("00:00:00", false)]
+    public void AddDatabase_Sqlite_RunsTheCheckpointerUnlessTheIntervalIsZero(string interval, bool runs)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Testing", DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Database"] = $"Data Source={DatabaseFile}",
+            ["Database:SqliteCheckpointInterval"] = interval,
+        });
+        builder.AddDatabase(typeof(SqliteCheckpointerTests).Assembly);
+
+        Assert.Equal(runs, builder.Services.Any(service => service.ServiceType == typeof(IHostedService) && service.ImplementationType == typeof(SqliteCheckpointer)));
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearPool(new SqliteConnection($"Data Source={DatabaseFile}"));
+        Directory.Delete(_directory, recursive: true);
+    }
+}
