@@ -11,26 +11,41 @@ namespace ChongqingVet.Data;
 /// checkpoint themselves past <see cref="DatabaseOptions.SqliteWalLimitPages"/>, which bounds the log if this falls
 /// behind. Runs on the service's <see cref="TimeProvider"/> (tests drive it with a fake clock).
 /// </summary>
-public sealed class SqliteCheckpointer(IDbConnectionFactory database, DatabaseOptions options, TimeProvider clock, ILogger<SqliteCheckpointer> logger)
-    : BackgroundService
+public sealed class SqliteCheckpointer : BackgroundService
 {
-    // Started with the service, not when ExecuteAsync first runs (on a thread of its own): no tick is missed before it.
-    private readonly PeriodicTimer _timer = new(options.SqliteCheckpointInterval, clock);
+    private readonly IDbConnectionFactory _database;
+    private readonly DatabaseOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<SqliteCheckpointer> _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _nextTick;
+
+    public SqliteCheckpointer(IDbConnectionFactory database, DatabaseOptions options, TimeProvider clock, ILogger<SqliteCheckpointer> logger)
+    {
+        (_database, _options, _clock, _logger) = (database, options, clock, logger);
+        // The first wait starts with the service, not when ExecuteAsync first runs (on a thread of its own), so no tick
+        // is missed. One delay at a time, not a periodic timer: a clock that jumps ahead (a test's fake clock, a resumed
+        // virtual machine) brings one checkpoint, not one per interval skipped.
+        _nextTick = Task.Delay(options.SqliteCheckpointInterval, clock, _stopping.Token);
+    }
 
     /// <summary>Raised after each checkpoint with the log's frames and the frames now in the database file (-1, -1: it failed).</summary>
     public event Action<long, long>? Checkpointed;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await using var stop = stoppingToken.Register(_stopping.Cancel);
         try
         {
-            while (await _timer.WaitForNextTickAsync(stoppingToken))
+            while (true)
             {
-                var (log, copied) = await CheckpointAsync(stoppingToken);
+                await _nextTick;
+                var (log, copied) = await CheckpointAsync(_stopping.Token);
+                _nextTick = Task.Delay(_options.SqliteCheckpointInterval, _clock, _stopping.Token); // before anyone hears of this one
                 Checkpointed?.Invoke(log, copied);
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
             // Host stopping.
         }
@@ -41,7 +56,7 @@ public sealed class SqliteCheckpointer(IDbConnectionFactory database, DatabaseOp
     {
         try
         {
-            await using var connection = await database.OpenAsync(cancellationToken);
+            await using var connection = await _database.OpenAsync(cancellationToken);
             await using var command = connection.CreateCommand();
             command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -50,14 +65,15 @@ public sealed class SqliteCheckpointer(IDbConnectionFactory database, DatabaseOp
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            logger.LogWarning(exception, "SQLite checkpoint failed; retrying in {Interval}", options.SqliteCheckpointInterval);
+            _logger.LogWarning(exception, "SQLite checkpoint failed; retrying in {Interval}", _options.SqliteCheckpointInterval);
             return (-1, -1);
         }
     }
 
     public override void Dispose()
     {
-        _timer.Dispose();
+        _stopping.Cancel();
         base.Dispose();
+        _stopping.Dispose();
     }
 }

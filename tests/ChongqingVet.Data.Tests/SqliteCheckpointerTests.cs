@@ -66,6 +66,28 @@ public sealed class SqliteCheckpointerTests : IDisposable
     }
 
     [Fact]
+    public async Task ClockJumpingAYear_BringsOneCheckpoint_NotOnePerIntervalSkipped()
+    {
+        var options = Options(TimeSpan.FromSeconds(1), walLimitPages: 10_000);
+        var clock = new FakeTimeProvider();
+        await using var factory = new DbConnectionFactory(options);
+        using var checkpointer = new SqliteCheckpointer(factory, options, clock, NullLogger<SqliteCheckpointer>.Instance);
+        var checkpoints = 0;
+        using var checkpointed = new SemaphoreSlim(0);
+        checkpointer.Checkpointed += (_, _) => { Interlocked.Increment(ref checkpoints); checkpointed.Release(); };
+        await checkpointer.StartAsync(CancellationToken.None);
+
+        clock.Advance(TimeSpan.FromDays(365)); // 31.5 million intervals
+        Assert.True(await checkpointed.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(1, Volatile.Read(ref checkpoints)); // the clock stands still: no further wait can have elapsed
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(await checkpointed.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(2, Volatile.Read(ref checkpoints));
+        await checkpointer.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public async Task Commit_PastTheLogLimit_CheckpointsItself()
     {
         // No checkpointer runs: the limit alone bounds the log.
