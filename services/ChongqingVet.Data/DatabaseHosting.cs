@@ -94,7 +94,7 @@ public static class DatabaseHosting
         if (!string.IsNullOrWhiteSpace(checkpointText))
         {
             if (!TimeSpan.TryParse(checkpointText, System.Globalization.CultureInfo.InvariantCulture, out var interval) || interval < TimeSpan.Zero)
-                throw new InvalidOperationException("Database:SqliteCheckpointInterval (environment Database__SqliteCheckpointInterval) must be a time span such as 00:00:01 (zero: off).");
+                throw new InvalidOperationException("Database:SqliteCheckpointInterval (environment Database__SqliteCheckpointInterval) must be a time span such as 00:00:00.2 (zero: off).");
             options.SqliteCheckpointInterval = interval;
         }
         var walLimitText = configuration["Database:SqliteWalLimitPages"];

@@ -28,10 +28,10 @@ public sealed class DatabaseOptions
 
     /// <summary>
     /// SQLite: how often <see cref="SqliteCheckpointer"/> copies the write-ahead log into the database file
-    /// (<c>Database:SqliteCheckpointInterval</c>, default 1 s). Zero turns it off: the committing connection then
+    /// (<c>Database:SqliteCheckpointInterval</c>, default 200 ms). Zero turns it off: the committing connection then
     /// checkpoints whenever the log passes 1,000 pages, inside the request that committed (SQLite's default).
     /// </summary>
-    public TimeSpan SqliteCheckpointInterval { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan SqliteCheckpointInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
     /// SQLite, with the background checkpointer: the log size in pages (of 4 KiB) at which a committing connection
