@@ -19,7 +19,20 @@ public sealed class SqliteCheckpointerTests : IDisposable
 
     private readonly string _directory = Directory.CreateTempSubdirectory("cqv-checkpoint-").FullName;
 
+    private readonly FakeTimeProvider _clock = new();
+
     private string DatabaseFile => Path.Combine(_directory, "test.db");
+
+    /// <summary>A started checkpointer on the test file (every second of <see cref="_clock"/>, the default log limit) and its factory.</summary>
+    private async Task<(DbConnectionFactory Factory, SqliteCheckpointer Checkpointer)> StartCheckpointerAsync(Action<long, long> checkpointed)
+    {
+        var options = Options(TimeSpan.FromSeconds(1), walLimitPages: 10_000);
+        var factory = new DbConnectionFactory(options);
+        var checkpointer = new SqliteCheckpointer(factory, options, _clock, NullLogger<SqliteCheckpointer>.Instance);
+        checkpointer.Checkpointed += checkpointed;
+        await checkpointer.StartAsync(CancellationToken.None);
+        return (factory, checkpointer);
+    }
 
     private DatabaseOptions Options(TimeSpan interval, int walLimitPages) => new()
     {
@@ -44,19 +57,16 @@ public sealed class SqliteCheckpointerTests : IDisposable
     [Fact]
     public async Task Tick_CopiesTheLogIntoTheDatabaseFile()
     {
-        var options = Options(TimeSpan.FromSeconds(1), walLimitPages: 10_000);
-        var clock = new FakeTimeProvider();
-        await using var factory = new DbConnectionFactory(options);
-        using var checkpointer = new SqliteCheckpointer(factory, options, clock, NullLogger<SqliteCheckpointer>.Instance);
         var checkpointed = new TaskCompletionSource<(long Log, long Copied)>(TaskCreationOptions.RunContinuationsAsynchronously);
-        checkpointer.Checkpointed += (log, copied) => checkpointed.TrySetResult((log, copied));
-        await checkpointer.StartAsync(CancellationToken.None);
+        var (factory, checkpointer) = await StartCheckpointerAsync((log, copied) => checkpointed.TrySetResult((log, copied)));
+        await using var ownedFactory = factory;
+        using var ownedCheckpointer = checkpointer;
 
         await WriteRowsAsync(factory);
         Assert.True(new FileInfo(DatabaseFile).Length < RowBytes, "the committed rows are in the log only: the commit did not checkpoint");
         Assert.True(new FileInfo(DatabaseFile + "-wal").Length > RowBytes);
 
-        clock.Advance(TimeSpan.FromSeconds(1));
+        _clock.Advance(TimeSpan.FromSeconds(1));
         var (log, copied) = await checkpointed.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.True(log > Rows, $"log frames {log}");
@@ -68,20 +78,17 @@ public sealed class SqliteCheckpointerTests : IDisposable
     [Fact]
     public async Task ClockJumpingAYear_BringsOneCheckpoint_NotOnePerIntervalSkipped()
     {
-        var options = Options(TimeSpan.FromSeconds(1), walLimitPages: 10_000);
-        var clock = new FakeTimeProvider();
-        await using var factory = new DbConnectionFactory(options);
-        using var checkpointer = new SqliteCheckpointer(factory, options, clock, NullLogger<SqliteCheckpointer>.Instance);
         var checkpoints = 0;
         using var checkpointed = new SemaphoreSlim(0);
-        checkpointer.Checkpointed += (_, _) => { Interlocked.Increment(ref checkpoints); checkpointed.Release(); };
-        await checkpointer.StartAsync(CancellationToken.None);
+        var (factory, checkpointer) = await StartCheckpointerAsync((_, _) => { Interlocked.Increment(ref checkpoints); checkpointed.Release(); });
+        await using var ownedFactory = factory;
+        using var ownedCheckpointer = checkpointer;
 
-        clock.Advance(TimeSpan.FromDays(365)); // 31.5 million intervals
+        _clock.Advance(TimeSpan.FromDays(365)); // 31.5 million intervals
         Assert.True(await checkpointed.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(1, Volatile.Read(ref checkpoints)); // the clock stands still: no further wait can have elapsed
 
-        clock.Advance(TimeSpan.FromSeconds(1));
+        _clock.Advance(TimeSpan.FromSeconds(1));
         Assert.True(await checkpointed.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(2, Volatile.Read(ref checkpoints));
         await checkpointer.StopAsync(CancellationToken.None);
