@@ -78,35 +78,35 @@ public static class DatabaseHosting
                 .FirstOrDefault(p => string.Equals(p.ToString(), providerText.Trim(), StringComparison.OrdinalIgnoreCase));
         if (provider is null)
             throw new InvalidOperationException("Database:Provider (environment Database__Provider) must be Sqlite, Postgres or SqlServer.");
-        var migrateText = configuration["Database:MigrateOnStartup"];
-        var migrate = false;
-        if (!string.IsNullOrWhiteSpace(migrateText) && !bool.TryParse(migrateText, out migrate))
-            throw new InvalidOperationException("Database:MigrateOnStartup (environment Database__MigrateOnStartup) must be true or false.");
 
         var options = new DatabaseOptions
         {
             Provider = provider.Value,
-            MigrateOnStartup = migrate,
+            MigrateOnStartup = Optional<bool>(configuration, "Database:MigrateOnStartup", bool.TryParse, _ => true, "true or false") ?? false,
             // The value is a secret: it appears in no message.
             ConnectionString = configuration.GetConnectionString("Database") ?? string.Empty,
         };
-        var checkpointText = configuration["Database:SqliteCheckpointInterval"];
-        if (!string.IsNullOrWhiteSpace(checkpointText))
-        {
-            if (!TimeSpan.TryParse(checkpointText, System.Globalization.CultureInfo.InvariantCulture, out var interval) || interval < TimeSpan.Zero)
-                throw new InvalidOperationException("Database:SqliteCheckpointInterval (environment Database__SqliteCheckpointInterval) must be a time span such as 00:00:00.2 (zero: off).");
-            options.SqliteCheckpointInterval = interval;
-        }
-        var walLimitText = configuration["Database:SqliteWalLimitPages"];
-        if (!string.IsNullOrWhiteSpace(walLimitText))
-        {
-            if (!int.TryParse(walLimitText, System.Globalization.CultureInfo.InvariantCulture, out var pages) || pages < 1)
-                throw new InvalidOperationException("Database:SqliteWalLimitPages (environment Database__SqliteWalLimitPages) must be a whole number of pages, at least 1.");
-            options.SqliteWalLimitPages = pages;
-        }
+        options.SqliteCheckpointInterval = Optional<TimeSpan>(configuration, "Database:SqliteCheckpointInterval",
+            (string text, out TimeSpan value) => TimeSpan.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out value),
+            interval => interval >= TimeSpan.Zero, "a time span such as 00:00:00.2 (zero: off)") ?? options.SqliteCheckpointInterval;
+        options.SqliteWalLimitPages = Optional<int>(configuration, "Database:SqliteWalLimitPages",
+            (string text, out int value) => int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out value),
+            pages => pages >= 1, "a whole number of pages, at least 1") ?? options.SqliteWalLimitPages;
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
             throw new InvalidOperationException("ConnectionStrings:Database (environment ConnectionStrings__Database) is required.");
         return options;
+    }
+
+    private delegate bool TryParse<T>(string text, out T value);
+
+    /// <summary>An optional setting: null when absent; a value that does not parse or is refused stops start-up, naming the key.</summary>
+    private static T? Optional<T>(IConfiguration configuration, string key, TryParse<T> parse, Func<T, bool> valid, string expected) where T : struct
+    {
+        var text = configuration[key];
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        if (!parse(text.Trim(), out var value) || !valid(value))
+            throw new InvalidOperationException($"{key} (environment {key.Replace(":", "__", StringComparison.Ordinal)}) must be {expected}.");
+        return value;
     }
 
     internal sealed record MigrationsAssembly(Assembly Assembly);

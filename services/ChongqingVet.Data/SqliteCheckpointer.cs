@@ -52,7 +52,7 @@ public sealed class SqliteCheckpointer : BackgroundService
     }
 
     /// <summary>One passive checkpoint now: the log's frames and those copied into the database file (-1, -1 when it failed).</summary>
-    public async Task<(long Log, long Copied)> CheckpointAsync(CancellationToken cancellationToken)
+    private async Task<(long Log, long Copied)> CheckpointAsync(CancellationToken cancellationToken)
     {
         try
         {

@@ -42,6 +42,12 @@ public sealed class SqliteCheckpointerTests : IDisposable
         SqliteWalLimitPages = walLimitPages,
     };
 
+    /// <summary>
+    /// A connection kept open for the whole test: SQLite checkpoints and removes the log when a database's last connection
+    /// closes, which another test's <c>SqliteConnection.ClearAllPools()</c> could cause at any moment.
+    /// </summary>
+    private static Task<System.Data.Common.DbConnection> HoldOpenAsync(IDbConnectionFactory factory) => factory.OpenAsync(CancellationToken.None);
+
     private static async Task WriteRowsAsync(IDbConnectionFactory factory)
     {
         await using var connection = await factory.OpenAsync(CancellationToken.None);
@@ -61,6 +67,7 @@ public sealed class SqliteCheckpointerTests : IDisposable
         var (factory, checkpointer) = await StartCheckpointerAsync((log, copied) => checkpointed.TrySetResult((log, copied)));
         await using var ownedFactory = factory;
         using var ownedCheckpointer = checkpointer;
+        await using var held = await HoldOpenAsync(factory);
 
         await WriteRowsAsync(factory);
         Assert.True(new FileInfo(DatabaseFile).Length < RowBytes, "the committed rows are in the log only: the commit did not checkpoint");
@@ -99,6 +106,7 @@ public sealed class SqliteCheckpointerTests : IDisposable
     {
         // No checkpointer runs: the limit alone bounds the log.
         await using var factory = new DbConnectionFactory(Options(TimeSpan.FromSeconds(1), walLimitPages: 100));
+        await using var held = await HoldOpenAsync(factory);
 
         await WriteRowsAsync(factory);
 
