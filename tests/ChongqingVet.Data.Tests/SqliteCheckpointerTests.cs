@@ -44,9 +44,16 @@ public sealed class SqliteCheckpointerTests : IDisposable
 
     /// <summary>
     /// A connection kept open for the whole test: SQLite checkpoints and removes the log when a database's last connection
-    /// closes, which another test's <c>SqliteConnection.ClearAllPools()</c> could cause at any moment.
+    /// closes, which another test's <c>SqliteConnection.ClearAllPools()</c> could cause at any moment. Open alone is not
+    /// enough: a connection holds the shared lock that tells a closing one it is not the last only once it has read the
+    /// database in WAL mode (it then keeps it between reads), so this one reads once.
     /// </summary>
-    private static Task<System.Data.Common.DbConnection> HoldOpenAsync(IDbConnectionFactory factory) => factory.OpenAsync(CancellationToken.None);
+    private static async Task<System.Data.Common.DbConnection> HoldOpenAsync(IDbConnectionFactory factory)
+    {
+        var connection = await factory.OpenAsync(CancellationToken.None);
+        await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM sqlite_schema");
+        return connection;
+    }
 
     private static async Task WriteRowsAsync(IDbConnectionFactory factory)
     {
@@ -70,6 +77,8 @@ public sealed class SqliteCheckpointerTests : IDisposable
         await using var held = await HoldOpenAsync(factory);
 
         await WriteRowsAsync(factory);
+        // What another test's ClearAllPools may do at any moment, done here every time: the writer's connection closes.
+        SqliteConnection.ClearPool(new SqliteConnection($"Data Source={DatabaseFile}"));
         Assert.True(new FileInfo(DatabaseFile).Length < RowBytes, "the committed rows are in the log only: the commit did not checkpoint");
         Assert.True(new FileInfo(DatabaseFile + "-wal").Length > RowBytes);
 
