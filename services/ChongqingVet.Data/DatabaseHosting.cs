@@ -92,6 +92,12 @@ public static class DatabaseHosting
         options.SqliteWalLimitPages = Optional<int>(configuration, "Database:SqliteWalLimitPages",
             (string text, out int value) => int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out value),
             pages => pages >= 1, "a whole number of pages, at least 1") ?? options.SqliteWalLimitPages;
+        options.SqliteCachedConnections = Optional<int>(configuration, "Database:SqliteCachedConnections",
+            (string text, out int value) => int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out value),
+            count => count >= 0, "a whole number, at least 0") ?? options.SqliteCachedConnections;
+        options.SqliteCachedStatements = Optional<int>(configuration, "Database:SqliteCachedStatements",
+            (string text, out int value) => int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out value),
+            count => count >= 1, "a whole number, at least 1") ?? options.SqliteCachedStatements;
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
             throw new InvalidOperationException("ConnectionStrings:Database (environment ConnectionStrings__Database) is required.");
         return options;

@@ -39,6 +39,7 @@ public sealed class DbConnectionFactory : IDbConnectionFactory, IDisposable, IAs
     private readonly NpgsqlDataSource? _postgres;
     private readonly string _sqlitePragmas = string.Empty;
     private readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> _configuredSqliteHandles = new();
+    private readonly SqliteConnectionCache? _sqliteCache;
 
     public DbConnectionFactory(DatabaseOptions options)
     {
@@ -51,6 +52,7 @@ public sealed class DbConnectionFactory : IDbConnectionFactory, IDisposable, IAs
             _sqlitePragmas = SqlitePragmas + (long)busyTimeout.TotalMilliseconds + ";";
             // With the background checkpointer a commit checkpoints only past the log's limit, not every 1,000 pages.
             if (options.SqliteCheckpointInterval > TimeSpan.Zero) _sqlitePragmas += " PRAGMA wal_autocheckpoint=" + options.SqliteWalLimitPages + ";";
+            if (options.SqliteCachedConnections > 0) _sqliteCache = new SqliteConnectionCache(options);
         }
     }
 
@@ -77,7 +79,10 @@ public sealed class DbConnectionFactory : IDbConnectionFactory, IDisposable, IAs
                 }
                 return sqlServer;
             default:
-                var sqlite = new SqliteConnection(_options.ConnectionString);
+                if (_sqliteCache?.Rent() is { } cached) return cached;
+                var sqlite = _sqliteCache is null
+                    ? new SqliteConnection(_options.ConnectionString)
+                    : new CachingSqliteConnection(_options.ConnectionString, _sqliteCache, _options.SqliteCachedStatements);
                 try
                 {
                     await sqlite.OpenAsync(cancellationToken);
@@ -98,8 +103,16 @@ public sealed class DbConnectionFactory : IDbConnectionFactory, IDisposable, IAs
         }
     }
 
-    /// <summary>Closes the PostgreSQL connection pool (the DI container calls this when the host stops).</summary>
-    public void Dispose() => _postgres?.Dispose();
+    /// <summary>Closes the PostgreSQL connection pool and the cached SQLite connections (the DI container calls this when the host stops).</summary>
+    public void Dispose()
+    {
+        _sqliteCache?.Dispose();
+        _postgres?.Dispose();
+    }
 
-    public ValueTask DisposeAsync() => _postgres?.DisposeAsync() ?? ValueTask.CompletedTask;
+    public ValueTask DisposeAsync()
+    {
+        _sqliteCache?.Dispose();
+        return _postgres?.DisposeAsync() ?? ValueTask.CompletedTask;
+    }
 }

@@ -38,6 +38,9 @@ public class DatabaseHostingTests
     [InlineData("Database:SqliteCheckpointInterval", "soon")]
     [InlineData("Database:SqliteCheckpointInterval", "-00:00:01")]
     [InlineData("Database:SqliteWalLimitPages", "0")]
+    [InlineData("Database:SqliteCachedConnections", "-1")]
+    [InlineData("Database:SqliteCachedConnections", "many")]
+    [InlineData("Database:SqliteCachedStatements", "0")]
     public void ReadOptions_BadValue_NamesTheKeyNotTheConnectionString(string key, string value)
     {
         var settings = new Dictionary<string, string?> { ["ConnectionStrings:Database"] = "Host=db;Password=hunter2", [key] = value };
