@@ -25,7 +25,9 @@ internal sealed class SqliteConnectionCache(DatabaseOptions options) : IDisposab
     /// <summary>True when <paramref name="connection"/> is kept for the next <see cref="Rent"/>; false: the caller closes it.</summary>
     public bool TryReturn(CachingSqliteConnection connection)
     {
-        if (connection.State != ConnectionState.Open || SQLitePCL.raw.sqlite3_get_autocommit(connection.Handle) == 0) return false;
+        // Inside a transaction, or with a statement still out (a reader still open holds a read snapshot that stops
+        // checkpoints): closed instead, which rolls back and finalizes.
+        if (connection.State != ConnectionState.Open || connection.StatementsOut > 0 || SQLitePCL.raw.sqlite3_get_autocommit(connection.Handle) == 0) return false;
         lock (_idle)
         {
             if (_disposed || _idle.Count >= options.SqliteCachedConnections) return false;
@@ -52,19 +54,30 @@ internal sealed class CachingSqliteConnection(string connectionString, SqliteCon
 {
     private readonly Dictionary<string, Stack<SqliteCommand>> _statements = new(StringComparer.Ordinal);
 
+    /// <summary>Commands rented and not yet given back.</summary>
+    internal int StatementsOut { get; private set; }
+
     protected override DbCommand CreateDbCommand() => new CachedStatementCommand(this);
 
     /// <summary>A compiled command for <paramref name="sql"/>, or a new one; it is this caller's until <see cref="Return"/>.</summary>
     internal SqliteCommand Rent(string sql)
     {
+        StatementsOut++;
         if (_statements.TryGetValue(sql, out var free) && free.TryPop(out var command)) return command;
         command = base.CreateCommand();
         command.CommandText = sql;
         return command;
     }
 
-    internal void Return(SqliteCommand command)
+    /// <summary>Gives <paramref name="command"/> back; one whose reader is still open is disposed, not kept.</summary>
+    internal void Return(SqliteCommand command, bool readerOpen)
     {
+        StatementsOut--;
+        if (readerOpen || State != ConnectionState.Open)
+        {
+            command.Dispose();
+            return;
+        }
         command.Parameters.Clear();
         command.Transaction = null;
         if (!_statements.TryGetValue(command.CommandText, out var free))
@@ -101,6 +114,7 @@ internal sealed class CachedStatementCommand(CachingSqliteConnection connection)
 {
     private readonly ParameterList _parameters = [];
     private SqliteCommand? _command;
+    private SqliteDataReader? _reader;
 
     [AllowNull]
     public override string CommandText { get; set; } = string.Empty;
@@ -136,22 +150,21 @@ internal sealed class CachedStatementCommand(CachingSqliteConnection connection)
 
     public override object? ExecuteScalar() => Ready().ExecuteScalar();
 
-    protected override DbDataReader ExecuteDbDataReader(CommandBehavior behavior) => Ready().ExecuteReader(behavior);
+    protected override DbDataReader ExecuteDbDataReader(CommandBehavior behavior) => _reader = Ready().ExecuteReader(behavior);
 
     public override Task<int> ExecuteNonQueryAsync(CancellationToken cancellationToken) => Ready().ExecuteNonQueryAsync(cancellationToken);
 
     public override Task<object?> ExecuteScalarAsync(CancellationToken cancellationToken) => Ready().ExecuteScalarAsync(cancellationToken);
 
     protected override async Task<DbDataReader> ExecuteDbDataReaderAsync(CommandBehavior behavior, CancellationToken cancellationToken) =>
-        await Ready().ExecuteReaderAsync(behavior, cancellationToken);
+        _reader = await Ready().ExecuteReaderAsync(behavior, cancellationToken);
 
     private SqliteCommand Ready()
     {
         var text = CommandText ?? string.Empty;
         if (_command is not null && _command.CommandText != text)
         {
-            connection.Return(_command);
-            _command = null;
+            GiveBack();
         }
         var command = _command ??= connection.Rent(text);
         command.Parameters.Clear();
@@ -164,12 +177,14 @@ internal sealed class CachedStatementCommand(CachingSqliteConnection connection)
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing && _command is not null)
-        {
-            connection.Return(_command);
-            _command = null;
-        }
+        if (disposing && _command is not null) GiveBack();
         base.Dispose(disposing);
+    }
+
+    private void GiveBack()
+    {
+        connection.Return(_command!, readerOpen: _reader is { IsClosed: false });
+        (_command, _reader) = (null, null);
     }
 
     private sealed class ParameterList : SqliteParameterCollection;

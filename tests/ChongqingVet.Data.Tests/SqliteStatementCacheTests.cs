@@ -111,6 +111,39 @@ public sealed class SqliteStatementCacheTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task ConnectionGivenBackWithAReaderOpen_IsNotReused()
+    {
+        System.Data.Common.DbConnection abandoned;
+        System.Data.Common.DbDataReader reader;
+        await using (var connection = await _factory.OpenAsync(CancellationToken.None))
+        {
+            abandoned = connection;
+            var command = connection.CreateCommand();
+            command.CommandText = "SELECT id FROM items";
+            reader = await command.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+        }
+
+        await using var next = await _factory.OpenAsync(CancellationToken.None);
+        Assert.NotSame(abandoned, next);
+        await reader.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task CommandDisposedBeforeItsReader_DoesNotLendTheOpenStatement()
+    {
+        await using var connection = await _factory.OpenAsync(CancellationToken.None);
+        var command = connection.CreateCommand();
+        command.CommandText = "SELECT id FROM items ORDER BY id";
+        await using var reader = await command.ExecuteReaderAsync();
+        await command.DisposeAsync();
+
+        // The same text again: a statement of its own, not the one the reader may still hold (that would fail: "reader open").
+        Assert.Equal(100, (await connection.QueryAsync<long>("SELECT id FROM items ORDER BY id")).Count());
+        Assert.Equal(100, (await connection.QueryAsync<long>("SELECT id FROM items ORDER BY id")).Count());
+    }
+
+    [Fact]
     public async Task TransactionsAndCommandsWork_OnACachedConnection()
     {
         for (var round = 0; round < 3; round++)
