@@ -42,9 +42,9 @@ public sealed class DatabaseOptions
 
     /// <summary>
     /// SQLite: open connections kept, with their compiled statements, for the next caller
-    /// (<c>Database:SqliteCachedConnections</c>, default 16; zero: none, every query compiles its SQL again).
+    /// (<c>Database:SqliteCachedConnections</c>, default 8; zero: none, every query compiles its SQL again).
     /// </summary>
-    public int SqliteCachedConnections { get; set; } = 16;
+    public int SqliteCachedConnections { get; set; } = 8;
 
     /// <summary>SQLite: distinct statements (by SQL text) each cached connection keeps compiled (<c>Database:SqliteCachedStatements</c>, default 64).</summary>
     public int SqliteCachedStatements { get; set; } = 64;
