@@ -15,6 +15,7 @@ namespace ChongqingVet.Reliability.Tests;
 /// in a network namespace of its own so that it binds the image's fixed ports — then probed the way the kubelet probes.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+[Collection(PublishCollection.Name)]
 public sealed class ContainerImageTests
 {
     /// <summary>APP_UID of the mcr.microsoft.com/dotnet runtime images: the non-root "app" user (`USER $APP_UID`).</summary>
@@ -243,4 +244,14 @@ public sealed class ContainerImageTests
         /// <summary>Deleting the namespace removes its veth end, and with it the pair.</summary>
         public async ValueTask DisposeAsync() => await RunAsync("ip", ["netns", "del", Name]);
     }
+}
+
+/// <summary>
+/// <c>dotnet publish</c> builds the project into its bin/Release folder too, rewriting files (runtimeconfig.json) that
+/// other tests start servers from: a server started meanwhile read an empty one and exited. Nothing runs beside it.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class PublishCollection
+{
+    public const string Name = "publishes into the build output";
 }
