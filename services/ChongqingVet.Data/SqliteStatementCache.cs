@@ -10,7 +10,7 @@ namespace ChongqingVet.Data;
 /// execution and finalizes it when the command is disposed or its connection closed, and Dapper makes a command per query:
 /// without this every query compiled its SQL again, most of a read's SQLite time (docs/PERFORMANCE.md, "Where a backend's
 /// CPU goes"). At most <see cref="DatabaseOptions.SqliteCachedConnections"/> idle connections are kept; a connection
-/// returned inside a transaction, or closed, is not kept.
+/// given back closed, inside a transaction or with a command still out is closed instead.
 /// </summary>
 internal sealed class SqliteConnectionCache(DatabaseOptions options) : IDisposable
 {
@@ -162,10 +162,7 @@ internal sealed class CachedStatementCommand(CachingSqliteConnection connection)
     private SqliteCommand Ready()
     {
         var text = CommandText ?? string.Empty;
-        if (_command is not null && _command.CommandText != text)
-        {
-            GiveBack();
-        }
+        if (_command is not null && _command.CommandText != text) GiveBack();
         var command = _command ??= connection.Rent(text);
         command.Parameters.Clear();
         foreach (SqliteParameter parameter in _parameters) command.Parameters.Add(parameter);

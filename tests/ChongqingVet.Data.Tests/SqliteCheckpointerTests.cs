@@ -40,6 +40,7 @@ public sealed class SqliteCheckpointerTests : IDisposable
         ConnectionString = $"Data Source={DatabaseFile}",
         SqliteCheckpointInterval = interval,
         SqliteWalLimitPages = walLimitPages,
+        SqliteCachedConnections = 0, // connections go back to Microsoft.Data.Sqlite's pool, which a pool clear closes
     };
 
     /// <summary>
