@@ -34,6 +34,20 @@ public class FanOutTests
         });
     }
 
+    [Fact]
+    public async Task GetLearnerProfile_BackendCalls_WriteNoHttpClientRequestLogs()
+    {
+        await using var fakes = await FakeBackends.StartAsync();
+        await using var gateway = GatewayHarness.Start(fakes.Handlers);
+
+        var profile = await gateway.Client.GetLearnerProfileAsync(new GetLearnerProfileRequest { LearnerId = "L0001" });
+
+        Assert.Empty(profile.Unreachable);
+        Assert.NotEmpty(profile.Skills);
+        // IHttpClientFactory's handlers would log four lines per backend call ("Start processing HTTP request" …).
+        Assert.DoesNotContain(gateway.Factory.Logs.Records, record => record.Contains(" System.Net.Http.HttpClient.", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(40)]
