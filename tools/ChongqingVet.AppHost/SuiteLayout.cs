@@ -74,6 +74,13 @@ public static class SuiteLayout
     /// </summary>
     public const string MallocArenaMax = "4";
 
+    /// <summary>
+    /// How many arrays of each size the shared ArrayPool keeps per core (DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION,
+    /// decimal; the same as deploy/docker/Dockerfile): 256 instead of 32, so the buffers of the gateway's HTTP/2 calls in
+    /// flight are reused instead of becoming garbage that survives to gen 2 (docs/PERFORMANCE.md, "Shared buffers kept").
+    /// </summary>
+    public const string SharedArrayPoolArraysPerCore = "256";
+
     /// <summary>Environment for one member. <paramref name="dataDirectory"/> holds the SQLite files; <paramref name="portOffset"/>
     /// moves every port (the smoke test uses it so it never collides with a running suite).</summary>
     public static Dictionary<string, string> Environment(Member member, string dataDirectory, int portOffset = 0)
@@ -89,6 +96,7 @@ public static class SuiteLayout
         // The container image's runtime settings (deploy/docker/Dockerfile), so local runs and measurements match it.
         environment["DOTNET_GCgen0size"] = GcGen0Size;
         environment["MALLOC_ARENA_MAX"] = MallocArenaMax;
+        environment["DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION"] = SharedArrayPoolArraysPerCore;
         // On this machine only: missing secret keys (page tokens, idempotency, audit, holder identity, credential
         // signing) are replaced by development keys. Only Development (or Testing) honours this; every other environment
         // needs real keys.
