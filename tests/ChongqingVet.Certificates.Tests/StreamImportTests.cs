@@ -216,6 +216,30 @@ public class StreamImportTests
         Assert.Equal(960, await CountAsync(harness));
     }
 
+    /// <summary>
+    /// Into a fresh PostgreSQL database (no statistics: the planner would read every row for each batch's key-list
+    /// look-ups), the import analyses the tables it looks up once they hold 1,000 rows; autovacuum is off for them here,
+    /// so the analysis seen is the import's.
+    /// </summary>
+    [Fact]
+    public async Task Postgres_ImportIntoAFreshDatabase_AnalysesTheTablesItLooksUp()
+    {
+        await using var harness = await CertificateServiceHarness.StartAsync(DatabaseProvider.Postgres);
+        await harness.CreateTypeAsync();
+        await using var connection = await harness.Database.Factory.OpenAsync(CancellationToken.None);
+        await connection.ExecuteAsync("ALTER TABLE certificates SET (autovacuum_enabled = false); ALTER TABLE idempotency_keys SET (autovacuum_enabled = false)");
+        Assert.Equal(-1, await AnalysedRowsAsync("certificates"));
+
+        var acks = await StreamAsync(harness, Enumerable.Range(0, 1200).Select(Item));
+
+        Assert.All(acks, a => Assert.Equal(ImportOutcome.Created, a.Result.Outcome));
+        Assert.InRange(await AnalysedRowsAsync("certificates"), 1000, 1200);
+        Assert.InRange(await AnalysedRowsAsync("idempotency_keys"), 1000, 1300);
+
+        async Task<long> AnalysedRowsAsync(string table) =>
+            (long)await connection.ExecuteScalarAsync<double>("SELECT reltuples FROM pg_class WHERE oid = to_regclass(@Table)", new { Table = table });
+    }
+
     internal static ImportCertificatesRequest Item(int i)
     {
         var issue = CertificateServiceHarness.Issue($"L{i + 100:D4}", IdNumber(i));

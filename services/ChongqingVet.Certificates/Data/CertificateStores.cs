@@ -39,12 +39,17 @@ public sealed class CertificateStores(
     /// <summary>The import's store: it opens one transaction per batch.</summary>
     public IImportStore Import() => new ImportStore(database, certificates, types, idempotency);
 
+    /// <summary>The tables an import grows and looks up by lists of keys (the active holders, the stored responses).</summary>
+    private static readonly string[] ImportedTables = ["certificates", "idempotency_keys"];
+
     private sealed class ImportStore(
         IDbConnectionFactory database,
         CertificateRepository certificates,
         CertificateTypeRepository types,
         IdempotencyStore idempotency) : IImportStore
     {
+        private readonly PlannerStatistics _statistics = new(database.Dialect, ImportedTables);
+
         public Task<CertificateType?> TypeAsync(string code, CancellationToken cancellationToken) => types.GetAsync(code, cancellationToken);
 
         public IdempotencyKey KeyFor(IssueCertificateRequest issue) => idempotency.CreateKey(ImportOperation, issue.RequestId, issue);
@@ -57,8 +62,10 @@ public sealed class CertificateStores(
             {
                 await using var connection = await database.OpenAsync(cancellationToken);
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-                await write(new TransactionStore(certificates, types, idempotency, connection, transaction));
+                var batch = new TransactionStore(certificates, types, idempotency, connection, transaction);
+                await write(batch);
                 await transaction.CommitAsync(cancellationToken);
+                await _statistics.RowsAddedAsync(connection, batch.Inserted, cancellationToken);
             }
             catch (Exception exception) when (database.Dialect.IsUniqueViolation(exception))
             {
@@ -76,6 +83,9 @@ public sealed class CertificateStores(
     {
         /// <summary>The body and site codes this transaction has seen (a batch computes each prefix several times).</summary>
         private readonly NumberCodes _codes = new();
+
+        /// <summary>Certificates this transaction inserted.</summary>
+        public int Inserted { get; private set; }
 
         public Task<Certificate?> CertificateAsync(string number, CancellationToken cancellationToken) =>
             certificates.GetAsync(connection, transaction, number, includeHolderName: false, cancellationToken);
@@ -95,8 +105,12 @@ public sealed class CertificateStores(
         public Task<string?> ActiveNumberAsync(string typeCode, CertificateLevel level, string holderIdNumber, CancellationToken cancellationToken) =>
             certificates.FindActiveAsync(connection, transaction, typeCode, level, holderIdNumber, cancellationToken);
 
-        public Task<Certificate> InsertAsync(CertificateType type, IssueCertificateRequest request, CancellationToken cancellationToken) =>
-            certificates.IssueAsync(connection, transaction, type, request, cancellationToken);
+        public async Task<Certificate> InsertAsync(CertificateType type, IssueCertificateRequest request, CancellationToken cancellationToken)
+        {
+            var certificate = await certificates.IssueAsync(connection, transaction, type, request, cancellationToken);
+            Inserted++;
+            return certificate;
+        }
 
         public Task<Certificate?> ReplayAsync(IdempotencyKey key, CancellationToken cancellationToken) =>
             IdempotencyStore.FindAsync<Certificate>(connection, transaction, key, cancellationToken);
@@ -116,9 +130,13 @@ public sealed class CertificateStores(
             CancellationToken cancellationToken) =>
             certificates.HeldActiveManyAsync(connection, transaction, issues, today, cancellationToken);
 
-        public Task<IReadOnlyList<Certificate>> InsertManyAsync(IReadOnlyList<ImportIssue> issues,
-            CancellationToken cancellationToken) =>
-            certificates.IssueManyAsync(connection, transaction, issues, cancellationToken, _codes);
+        public async Task<IReadOnlyList<Certificate>> InsertManyAsync(IReadOnlyList<ImportIssue> issues,
+            CancellationToken cancellationToken)
+        {
+            var inserted = await certificates.IssueManyAsync(connection, transaction, issues, cancellationToken, _codes);
+            Inserted += inserted.Count;
+            return inserted;
+        }
 
         public Task SaveReplaysAsync(IReadOnlyList<(IdempotencyKey Key, Certificate Certificate)> replays, CancellationToken cancellationToken) =>
             idempotency.SaveManyAsync(connection, transaction, replays.Select(r => (r.Key, (Google.Protobuf.IMessage)r.Certificate)).ToList(), cancellationToken);
