@@ -62,6 +62,7 @@ public sealed class SuiteSeeder(DatabaseProvider provider, IReadOnlyDictionary<s
         rows += await SeedResultsAsync(from, learners);
         rows += await SeedEnrolmentsAsync(from, learners);
         rows += await SeedPlacementsAsync(from, learners);
+        foreach (var service in new[] { "certificates", "competitions", "courses", "jobpostings" }) await AnalyzeAsync(service);
         Learners = learners;
         return rows;
     }
@@ -89,8 +90,23 @@ public sealed class SuiteSeeder(DatabaseProvider provider, IReadOnlyDictionary<s
         }
         var count = await postingRows.FlushAsync() + await requirementRows.FlushAsync();
         await transaction.CommitAsync();
+        await AnalyzeAsync("jobpostings");
         Postings = postings;
         return count;
+    }
+
+    /// <summary>
+    /// PostgreSQL: the planner's statistics after a bulk load, as PostgreSQL's documentation advises (autovacuum would
+    /// take up to a minute, and until then a join planned without statistics can start from the wrong table). SQLite
+    /// plans its look-ups by index without statistics; the services never run ANALYZE there.
+    /// </summary>
+    private async Task AnalyzeAsync(string service)
+    {
+        if (provider != DatabaseProvider.Postgres) return;
+        await using var connection = await OpenAsync(service);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "ANALYZE";
+        await command.ExecuteNonQueryAsync();
     }
 
     private async Task<long> SeedCertificatesAsync(int from, int through)
