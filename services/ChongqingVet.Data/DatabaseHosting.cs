@@ -98,6 +98,12 @@ public static class DatabaseHosting
         options.SqliteCachedStatements = Optional<int>(configuration, "Database:SqliteCachedStatements",
             (string text, out int value) => int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out value),
             count => count >= 1, "a whole number, at least 1") ?? options.SqliteCachedStatements;
+        options.PostgresMaxPoolSize = Optional<int>(configuration, "Database:PostgresMaxPoolSize",
+            (string text, out int value) => int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out value),
+            count => count >= 1, "a whole number, at least 1") ?? options.PostgresMaxPoolSize;
+        options.PostgresMaxAutoPrepare = Optional<int>(configuration, "Database:PostgresMaxAutoPrepare",
+            (string text, out int value) => int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out value),
+            count => count >= 0, "a whole number, at least 0") ?? options.PostgresMaxAutoPrepare;
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
             throw new InvalidOperationException("ConnectionStrings:Database (environment ConnectionStrings__Database) is required.");
         return options;

@@ -48,4 +48,19 @@ public sealed class DatabaseOptions
 
     /// <summary>SQLite: distinct statements (by SQL text) each cached connection keeps compiled (<c>Database:SqliteCachedStatements</c>, default 64).</summary>
     public int SqliteCachedStatements { get; set; } = 64;
+
+    /// <summary>
+    /// PostgreSQL: connections this process opens at most (<c>Database:PostgresMaxPoolSize</c>, default 16; Npgsql's
+    /// <c>Maximum Pool Size</c>, which this setting replaces in the connection string). Callers beyond it wait for a
+    /// connection in the process instead of adding server processes that compete for the same cores; replicas × this
+    /// must stay below the server's <c>max_connections</c>.
+    /// </summary>
+    public int PostgresMaxPoolSize { get; set; } = 16;
+
+    /// <summary>
+    /// PostgreSQL: statements each connection keeps prepared on the server once used five times
+    /// (<c>Database:PostgresMaxAutoPrepare</c>, default 64; Npgsql's <c>Max Auto Prepare</c>, which this setting replaces
+    /// in the connection string; zero: none, every statement is parsed and planned again).
+    /// </summary>
+    public int PostgresMaxAutoPrepare { get; set; } = 64;
 }

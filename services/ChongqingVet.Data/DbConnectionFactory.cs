@@ -45,7 +45,7 @@ public sealed class DbConnectionFactory : IDbConnectionFactory, IDisposable, IAs
     {
         _options = options;
         Dialect = SqlDialect.For(options.Provider);
-        if (options.Provider == DatabaseProvider.Postgres) _postgres = NpgsqlDataSource.Create(options.ConnectionString);
+        if (options.Provider == DatabaseProvider.Postgres) _postgres = NpgsqlDataSource.Create(PostgresConnectionString(options));
         if (options.Provider == DatabaseProvider.Sqlite)
         {
             var busyTimeout = TimeSpan.FromSeconds(new SqliteConnectionStringBuilder(options.ConnectionString).DefaultTimeout);
@@ -55,6 +55,16 @@ public sealed class DbConnectionFactory : IDbConnectionFactory, IDisposable, IAs
             if (options.SqliteCachedConnections > 0) _sqliteCache = new SqliteConnectionCache(options);
         }
     }
+
+    /// <summary>
+    /// The operator's PostgreSQL connection string with the pool's bound and the automatic preparation of
+    /// <see cref="DatabaseOptions"/> (docs/PERFORMANCE.md, "PostgreSQL: a bounded pool and prepared statements").
+    /// </summary>
+    public static string PostgresConnectionString(DatabaseOptions options) => new NpgsqlConnectionStringBuilder(options.ConnectionString)
+    {
+        MaxPoolSize = options.PostgresMaxPoolSize,
+        MaxAutoPrepare = options.PostgresMaxAutoPrepare,
+    }.ConnectionString;
 
     public DatabaseProvider Provider => _options.Provider;
 

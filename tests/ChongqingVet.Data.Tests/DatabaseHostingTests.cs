@@ -41,6 +41,8 @@ public class DatabaseHostingTests
     [InlineData("Database:SqliteCachedConnections", "-1")]
     [InlineData("Database:SqliteCachedConnections", "many")]
     [InlineData("Database:SqliteCachedStatements", "0")]
+    [InlineData("Database:PostgresMaxPoolSize", "0")]
+    [InlineData("Database:PostgresMaxAutoPrepare", "-1")]
     public void ReadOptions_BadValue_NamesTheKeyNotTheConnectionString(string key, string value)
     {
         var settings = new Dictionary<string, string?> { ["ConnectionStrings:Database"] = "Host=db;Password=hunter2", [key] = value };
@@ -63,6 +65,8 @@ public class DatabaseHostingTests
         }));
         Assert.Equal(DatabaseProvider.Postgres, postgres.Provider);
         Assert.True(postgres.MigrateOnStartup);
+        Assert.Equal(16, postgres.PostgresMaxPoolSize);
+        Assert.Equal(64, postgres.PostgresMaxAutoPrepare);
     }
 
     [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]

@@ -60,8 +60,10 @@ public sealed class TestDatabase : IAsyncDisposable
             await using var create = new NpgsqlCommand("CREATE DATABASE " + name, connection); // name is generated above, not input
             await create.ExecuteNonQueryAsync();
         }
-        var builder = new NpgsqlConnectionStringBuilder(admin) { Database = name, MaxPoolSize = 60 };
-        return new TestDatabase(new DatabaseOptions { Provider = provider, ConnectionString = builder.ConnectionString, MigrateOnStartup = true }, null, admin, name);
+        var builder = new NpgsqlConnectionStringBuilder(admin) { Database = name };
+        // 60 connections for the tests' own factory, so concurrency tests can hold many at once (ConnectionPool.WarmAsync);
+        // the services under test keep their configured bound (Database:PostgresMaxPoolSize).
+        return new TestDatabase(new DatabaseOptions { Provider = provider, ConnectionString = builder.ConnectionString, MigrateOnStartup = true, PostgresMaxPoolSize = 60 }, null, admin, name);
     }
 
     /// <summary>The configuration keys a service reads, for WebApplicationFactory settings.</summary>
