@@ -89,27 +89,22 @@ public static class DatabaseHosting
         options.SqliteCheckpointInterval = Optional<TimeSpan>(configuration, "Database:SqliteCheckpointInterval",
             (string text, out TimeSpan value) => TimeSpan.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out value),
             interval => interval >= TimeSpan.Zero, "a time span such as 00:00:00.2 (zero: off)") ?? options.SqliteCheckpointInterval;
-        options.SqliteWalLimitPages = Optional<int>(configuration, "Database:SqliteWalLimitPages",
-            (string text, out int value) => int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out value),
-            pages => pages >= 1, "a whole number of pages, at least 1") ?? options.SqliteWalLimitPages;
-        options.SqliteCachedConnections = Optional<int>(configuration, "Database:SqliteCachedConnections",
-            (string text, out int value) => int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out value),
-            count => count >= 0, "a whole number, at least 0") ?? options.SqliteCachedConnections;
-        options.SqliteCachedStatements = Optional<int>(configuration, "Database:SqliteCachedStatements",
-            (string text, out int value) => int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out value),
-            count => count >= 1, "a whole number, at least 1") ?? options.SqliteCachedStatements;
-        options.PostgresMaxPoolSize = Optional<int>(configuration, "Database:PostgresMaxPoolSize",
-            (string text, out int value) => int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out value),
-            count => count >= 1, "a whole number, at least 1") ?? options.PostgresMaxPoolSize;
-        options.PostgresMaxAutoPrepare = Optional<int>(configuration, "Database:PostgresMaxAutoPrepare",
-            (string text, out int value) => int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out value),
-            count => count >= 0, "a whole number, at least 0") ?? options.PostgresMaxAutoPrepare;
+        options.SqliteWalLimitPages = OptionalInt(configuration, "Database:SqliteWalLimitPages", 1, "a whole number of pages, at least 1") ?? options.SqliteWalLimitPages;
+        options.SqliteCachedConnections = OptionalInt(configuration, "Database:SqliteCachedConnections", 0, "a whole number, at least 0") ?? options.SqliteCachedConnections;
+        options.SqliteCachedStatements = OptionalInt(configuration, "Database:SqliteCachedStatements", 1, "a whole number, at least 1") ?? options.SqliteCachedStatements;
+        options.PostgresMaxPoolSize = OptionalInt(configuration, "Database:PostgresMaxPoolSize", 1, "a whole number, at least 1") ?? options.PostgresMaxPoolSize;
+        options.PostgresMaxAutoPrepare = OptionalInt(configuration, "Database:PostgresMaxAutoPrepare", 0, "a whole number, at least 0") ?? options.PostgresMaxAutoPrepare;
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
             throw new InvalidOperationException("ConnectionStrings:Database (environment ConnectionStrings__Database) is required.");
         return options;
     }
 
     private delegate bool TryParse<T>(string text, out T value);
+
+    /// <summary>An optional whole number of at least <paramref name="minimum"/> (see <see cref="Optional{T}"/>).</summary>
+    private static int? OptionalInt(IConfiguration configuration, string key, int minimum, string expected) =>
+        Optional<int>(configuration, key, (string text, out int value) => int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out value),
+            value => value >= minimum, expected);
 
     /// <summary>An optional setting: null when absent; a value that does not parse or is refused stops start-up, naming the key.</summary>
     private static T? Optional<T>(IConfiguration configuration, string key, TryParse<T> parse, Func<T, bool> valid, string expected) where T : struct

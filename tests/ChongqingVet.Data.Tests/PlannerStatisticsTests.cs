@@ -10,9 +10,7 @@ public class PlannerStatisticsTests
     public async Task Postgres_AnalysesATableAtMinRows_ThenEachTimeItHasDoubled()
     {
         await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
-        await using var connection = await database.Factory.OpenAsync(CancellationToken.None);
-        // Autovacuum off for the table, so every analysis it sees is the writer's.
-        await connection.ExecuteAsync("CREATE TABLE grown (id BIGINT PRIMARY KEY) WITH (autovacuum_enabled = false)");
+        await using var connection = await CreateTableAsync(database);
         var statistics = new PlannerStatistics(database.Factory.Dialect, "grown");
         long count = 0;
 
@@ -42,8 +40,7 @@ public class PlannerStatisticsTests
     public async Task Postgres_ATableAlreadyLarge_IsNotAnalysedForAFewRows()
     {
         await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
-        await using var connection = await database.Factory.OpenAsync(CancellationToken.None);
-        await connection.ExecuteAsync("CREATE TABLE grown (id BIGINT PRIMARY KEY) WITH (autovacuum_enabled = false)");
+        await using var connection = await CreateTableAsync(database);
         await connection.ExecuteAsync("INSERT INTO grown (id) SELECT g FROM generate_series(1, 5000) g");
         await connection.ExecuteAsync("ANALYZE grown");
         await connection.ExecuteAsync("INSERT INTO grown (id) SELECT g FROM generate_series(5001, 9000) g");
@@ -65,6 +62,14 @@ public class PlannerStatisticsTests
         await new PlannerStatistics(database.Factory.Dialect, "grown").RowsAddedAsync(connection, 2000, CancellationToken.None);
 
         Assert.Equal(0, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"));
+    }
+
+    /// <summary>An empty table "grown" with autovacuum off, so every analysis it sees is the writer's.</summary>
+    private static async Task<System.Data.Common.DbConnection> CreateTableAsync(TestDatabase database)
+    {
+        var connection = await database.Factory.OpenAsync(CancellationToken.None);
+        await connection.ExecuteAsync("CREATE TABLE grown (id BIGINT PRIMARY KEY) WITH (autovacuum_enabled = false)");
+        return connection;
     }
 
     private static async Task<long> RowsAsync(System.Data.Common.DbConnection connection) =>
