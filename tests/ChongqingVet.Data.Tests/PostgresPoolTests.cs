@@ -1,3 +1,4 @@
+using ChongqingVet.Domain.Errors;
 using ChongqingVet.TestKit.Databases;
 using Dapper;
 using Npgsql;
@@ -18,6 +19,8 @@ public class PostgresPoolTests
 
         var refused = await Assert.ThrowsAsync<NpgsqlException>(() => factory.OpenAsync(CancellationToken.None));
         Assert.Contains("pool", refused.Message, StringComparison.OrdinalIgnoreCase);
+        // A caller refused by the bound gets a retryable status (UNAVAILABLE), never INTERNAL.
+        Assert.Equal(TransientFault.Unavailable, factory.Dialect.Classify(refused));
 
         var waiting = factory.OpenAsync(CancellationToken.None);
         await first.DisposeAsync();
