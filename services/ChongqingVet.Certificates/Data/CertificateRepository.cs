@@ -25,14 +25,16 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
         """;
 
     // Serials are allocated per number prefix (DOMAIN.md §8), never per type: two types of one body share a prefix.
-    // Increment first: the UPDATE locks the prefix's row, so concurrent issuers never read the same serial.
-    private const string IncrementSerialSql = "UPDATE certificate_serials SET next_serial = next_serial + 1 WHERE prefix = @Prefix";
-    private const string ReadSerialSql = "SELECT next_serial FROM certificate_serials WHERE prefix = @Prefix";
+    // Advance first: the UPDATE locks the prefix's row, so concurrent issuers never read the same serial. One round trip
+    // (no row: the prefix has no counter yet).
+    private const string AdvanceAndReadSerialSql = """
+        UPDATE certificate_serials SET next_serial = next_serial + @Count WHERE prefix = @Prefix;
+        SELECT next_serial FROM certificate_serials WHERE prefix = @Prefix
+        """;
     private const string InsertSerialSql = "INSERT INTO certificate_serials (prefix, next_serial) VALUES (@Prefix, 2)";
     private const string SerialExistsSql = "SELECT COUNT(*) FROM certificate_serials WHERE prefix = @Prefix";
     private const string InsertUnusedSerialSql = "INSERT INTO certificate_serials (prefix, next_serial) VALUES (@Prefix, 1)";
     private const string LockSerialSql = "UPDATE certificate_serials SET next_serial = next_serial WHERE prefix = @Prefix";
-    private const string NumberTakenSql = "SELECT COUNT(*) FROM certificates WHERE certificate_number = @Number";
 
     // Body and site codes are assigned from a table with a unique index, one per owner; assigners of one kind queue on
     // the kind's counter row (the no-op UPDATE takes its row lock), so two owners can never get the same code.
@@ -51,13 +53,16 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
           AND expire_date IS NOT NULL AND expire_date < @Today
         """;
 
-    private const string InsertSql = """
+    // Inserts nothing when the number is taken already (outside the counter: none should be); the issuer then takes the
+    // next serial. The check and the insert are one round trip.
+    private const string InsertUnlessNumberTakenSql = """
         INSERT INTO certificates (certificate_number, type_code, level, learner_id, holder_name_enc, holder_name_index,
             holder_id_enc, holder_id_index, holder_id_masked, issuing_organisation, issue_date, expire_date, status,
             revocation_reason, revoked_at, version, created_at)
-        VALUES (@CertificateNumber, @TypeCode, @Level, @LearnerId, @HolderNameEnc, @HolderNameIndex,
+        SELECT @CertificateNumber, @TypeCode, @Level, @LearnerId, @HolderNameEnc, @HolderNameIndex,
             @HolderIdEnc, @HolderIdIndex, @HolderIdMasked, @IssuingOrganisation, @IssueDate, @ExpireDate, @Active,
-            NULL, NULL, 1, @CreatedAt)
+            NULL, NULL, 1, @CreatedAt
+        WHERE NOT EXISTS (SELECT 1 FROM certificates WHERE certificate_number = @CertificateNumber)
         """;
 
     private const string ActiveHolderSql = """
@@ -124,47 +129,76 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
     /// (IssueCertificate, ImportCertificates) has checked every rule and locked the counters; the active-holder unique
     /// index still guards the race on databases where its check cannot see a concurrent twin (ALREADY_EXISTS).
     /// </summary>
-    public async Task<Certificate> IssueAsync(DbConnection connection, DbTransaction transaction, CertificateType type, IssueCertificateRequest request, CancellationToken cancellationToken)
+    public async Task<Certificate> IssueAsync(DbConnection connection, DbTransaction transaction, CertificateType type, IssueCertificateRequest request,
+        CancellationToken cancellationToken, NumberCodes? codes = null)
     {
-        var issueDate = request.IssueDate.ToDateOnly()!.Value;
         var holder = Protect(request);
-        var prefix = await PrefixAsync(connection, transaction, type, request, cancellationToken);
-        var number = await NextNumberAsync(connection, transaction, prefix, cancellationToken);
+        var prefix = await PrefixAsync(connection, transaction, type, request, cancellationToken, codes);
+        var createdAt = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        while (true)
+        {
+            var row = NewRow(type, request, holder, await NextNumberAsync(connection, transaction, prefix, cancellationToken), createdAt);
+            if (await InsertUnlessNumberTakenAsync(connection, transaction, type, request, row, holder, cancellationToken))
+            {
+                // Without the name: this response is also stored for idempotent replay, and names are stored only encrypted.
+                return await CertificateChanges.AppendAsync(connection, transaction, ChangeKind.Issued, ToMessage(row, includeHolderName: false), clock, cancellationToken);
+            }
+        }
+    }
 
-        var expireDate = CertificateRules.ExpiryDate(issueDate, type.ValidityMonths);
+    private async Task<bool> InsertUnlessNumberTakenAsync(DbConnection connection, DbTransaction transaction, CertificateType type, IssueCertificateRequest request,
+        CertificateRow row, ProtectedHolder holder, CancellationToken cancellationToken)
+    {
         try
         {
-            await connection.ExecuteAsync(new CommandDefinition(InsertSql, new
+            return await connection.ExecuteAsync(new CommandDefinition(InsertUnlessNumberTakenSql, new
             {
-                CertificateNumber = number,
-                TypeCode = type.Code,
-                Level = (int)request.Level,
-                request.LearnerId,
+                row.CertificateNumber,
+                row.TypeCode,
+                row.Level,
+                row.LearnerId,
                 HolderNameEnc = holder.NameCipher,
                 HolderNameIndex = holder.NameIndex,
                 HolderIdEnc = holder.IdNumberCipher,
                 HolderIdIndex = holder.IdNumberIndex,
-                HolderIdMasked = holder.IdNumberMasked,
-                IssuingOrganisation = request.IssuingOrganisation.Trim(),
-                IssueDate = issueDate.ToStoredDate(),
-                ExpireDate = expireDate?.ToStoredDate(),
-                CreatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+                row.HolderIdMasked,
+                row.IssuingOrganisation,
+                row.IssueDate,
+                row.ExpireDate,
+                row.CreatedAt,
                 StoredStatus.Active,
-            }, transaction, cancellationToken: cancellationToken));
+            }, transaction, cancellationToken: cancellationToken)) == 1;
         }
         catch (Exception exception) when (database.Dialect.IsUniqueViolation(exception))
         {
             // Only the active-holder index means "already holds one"; a taken number is never reported as that rule.
             if (IsActiveHolderViolation(exception)) throw IssueCertificate.ActiveCertificateExists(type, request.Level);
             throw new FailedPreconditionException("CERTIFICATE_NUMBER_TAKEN",
-                $"The certificate number '{number}' allocated for this issuance is already taken; nothing was issued.")
+                $"The certificate number '{row.CertificateNumber}' allocated for this issuance is already taken; nothing was issued.")
             {
-                Metadata = new Dictionary<string, string> { ["certificate_number"] = number },
+                Metadata = new Dictionary<string, string> { ["certificate_number"] = row.CertificateNumber },
             };
         }
-        // Without the name: this response is also stored for idempotent replay, and names are stored only encrypted.
-        return await CertificateChanges.AppendAsync(connection, transaction, ChangeKind.Issued,
-            (await GetAsync(connection, transaction, number, includeHolderName: false, cancellationToken))!, clock, cancellationToken);
+    }
+
+    /// <summary>The stored row of a new certificate (ACTIVE, version 1, expiry from the type's validity), as the insert writes it.</summary>
+    private static CertificateRow NewRow(CertificateType type, IssueCertificateRequest request, ProtectedHolder holder, string number, long createdAt)
+    {
+        var issueDate = request.IssueDate.ToDateOnly()!.Value;
+        return new CertificateRow
+        {
+            CertificateNumber = number,
+            TypeCode = type.Code,
+            Level = (int)request.Level,
+            LearnerId = request.LearnerId,
+            HolderIdMasked = holder.IdNumberMasked,
+            IssuingOrganisation = request.IssuingOrganisation.Trim(),
+            IssueDate = issueDate.ToStoredDate(),
+            ExpireDate = CertificateRules.ExpiryDate(issueDate, type.ValidityMonths)?.ToStoredDate(),
+            Status = StoredStatus.Active,
+            Version = 1,
+            CreatedAt = createdAt,
+        };
     }
 
     /// <summary>
@@ -227,8 +261,6 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
 
     // ---- Batch issuance (ImportCertificates): a fixed number of statements per batch, not per item ----
 
-    // Serials of a whole batch: one counter update per prefix (its row is locked by LockCountersAsync), then its value.
-    private const string AdvanceSerialSql = "UPDATE certificate_serials SET next_serial = next_serial + @Count WHERE prefix = @Prefix";
 
     // Numbers inside an allocated range that exist already (taken outside the counter: none should be).
     private const string NumbersInRangeSql = """
@@ -355,22 +387,7 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
         {
             var (type, request, protectedHolder) = issues[i];
             var holder = protectedHolder ?? Protect(request);
-            var issueDate = request.IssueDate.ToDateOnly()!.Value;
-            var expireDate = CertificateRules.ExpiryDate(issueDate, type.ValidityMonths)?.ToStoredDate();
-            var row = new CertificateRow
-            {
-                CertificateNumber = numbers[prefixes[i]].Dequeue(),
-                TypeCode = type.Code,
-                Level = (int)request.Level,
-                LearnerId = request.LearnerId,
-                HolderIdMasked = holder.IdNumberMasked,
-                IssuingOrganisation = request.IssuingOrganisation.Trim(),
-                IssueDate = issueDate.ToStoredDate(),
-                ExpireDate = expireDate,
-                Status = StoredStatus.Active,
-                Version = 1,
-                CreatedAt = createdAt,
-            };
+            var row = NewRow(type, request, holder, numbers[prefixes[i]].Dequeue(), createdAt);
             rows[i] =
             [
                 row.CertificateNumber, row.TypeCode, row.Level, row.LearnerId,
@@ -385,7 +402,7 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
 
     /// <summary>
     /// <paramref name="count"/> free numbers of the prefix, consecutive unless some were taken outside the counter
-    /// (those are skipped, as <see cref="NextNumberAsync"/> does): one counter update and one range read per round.
+    /// (those are skipped, as a single issuance skips them): one counter update and one range read per round.
     /// </summary>
     private static async Task<Queue<string>> AllocateNumbersAsync(DbConnection connection, DbTransaction transaction, string prefix, int count, CancellationToken cancellationToken)
     {
@@ -393,9 +410,9 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
         while (numbers.Count < count)
         {
             var wanted = count - numbers.Count;
-            var updated = await connection.ExecuteAsync(new CommandDefinition(AdvanceSerialSql, new { Prefix = prefix, Count = wanted }, transaction, cancellationToken: cancellationToken));
-            if (updated != 1) throw new InvalidOperationException($"The serial counter of prefix '{prefix}' is missing; LockCountersAsync creates it.");
-            var next = await connection.ExecuteScalarAsync<long>(new CommandDefinition(ReadSerialSql, new { Prefix = prefix }, transaction, cancellationToken: cancellationToken));
+            // Serials of a whole batch: one counter update per prefix (its row is locked by LockCountersAsync).
+            var next = await AdvanceSerialAsync(connection, transaction, prefix, wanted, cancellationToken)
+                ?? throw new InvalidOperationException($"The serial counter of prefix '{prefix}' is missing; LockCountersAsync creates it.");
             long first = next - wanted, last = next - 1;
             if (last > CertificateRules.MaxSerial)
             {
@@ -618,44 +635,35 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
         return code;
     }
 
-    /// <summary>The next free number of the prefix. Numbers taken outside the counter (none should be) are skipped.</summary>
+    /// <summary>The prefix's next number from its counter (the insert skips it when it is taken).</summary>
     private static async Task<string> NextNumberAsync(DbConnection connection, DbTransaction transaction, string prefix, CancellationToken cancellationToken)
     {
-        while (true)
+        var serial = await NextSerialAsync(connection, transaction, prefix, cancellationToken);
+        if (serial > CertificateRules.MaxSerial)
         {
-            var serial = await NextSerialAsync(connection, transaction, prefix, cancellationToken);
-            if (serial > CertificateRules.MaxSerial)
+            throw new FailedPreconditionException("CERTIFICATE_SERIALS_EXHAUSTED",
+                $"The 6-digit serials of certificate number prefix '{prefix}' are used up.")
             {
-                throw new FailedPreconditionException("CERTIFICATE_SERIALS_EXHAUSTED",
-                    $"The 6-digit serials of certificate number prefix '{prefix}' are used up.")
-                {
-                    Metadata = new Dictionary<string, string> { ["prefix"] = prefix },
-                };
-            }
-            var number = CertificateRules.FormatNumber(prefix, serial);
-            var taken = await connection.ExecuteScalarAsync<long>(new CommandDefinition(NumberTakenSql, new { Number = number }, transaction, cancellationToken: cancellationToken));
-            if (taken == 0) return number;
+                Metadata = new Dictionary<string, string> { ["prefix"] = prefix },
+            };
         }
+        return CertificateRules.FormatNumber(prefix, serial);
     }
 
     private static async Task<long> NextSerialAsync(DbConnection connection, DbTransaction transaction, string prefix, CancellationToken cancellationToken)
     {
-        var key = new { Prefix = prefix };
-        var updated = await connection.ExecuteAsync(new CommandDefinition(IncrementSerialSql, key, transaction, cancellationToken: cancellationToken));
-        if (updated == 0)
-        {
-            // First use of the prefix: queue on the prefix lock row, then look again (the issuer we queued behind may
-            // have created it), so two issuers never both insert the row.
-            await connection.ExecuteAsync(new CommandDefinition(LockCodeCounterSql, new { Kind = PrefixLockKind }, transaction, cancellationToken: cancellationToken));
-            updated = await connection.ExecuteAsync(new CommandDefinition(IncrementSerialSql, key, transaction, cancellationToken: cancellationToken));
-            if (updated == 0)
-            {
-                await connection.ExecuteAsync(new CommandDefinition(InsertSerialSql, key, transaction, cancellationToken: cancellationToken));
-                return 1;
-            }
-        }
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(ReadSerialSql, key, transaction, cancellationToken: cancellationToken)) - 1;
+        if (await AdvanceSerialAsync(connection, transaction, prefix, 1, cancellationToken) is { } next) return next - 1;
+        // First use of the prefix: queue on the prefix lock row, then look again (the issuer we queued behind may have
+        // created it), so two issuers never both insert the row.
+        await connection.ExecuteAsync(new CommandDefinition(LockCodeCounterSql, new { Kind = PrefixLockKind }, transaction, cancellationToken: cancellationToken));
+        if (await AdvanceSerialAsync(connection, transaction, prefix, 1, cancellationToken) is { } created) return created - 1;
+        await connection.ExecuteAsync(new CommandDefinition(InsertSerialSql, new { Prefix = prefix }, transaction, cancellationToken: cancellationToken));
+        return 1;
     }
+
+    /// <summary>Advances the prefix's counter by <paramref name="count"/> and returns its new value (null: the prefix has no counter row).</summary>
+    private static Task<long?> AdvanceSerialAsync(DbConnection connection, DbTransaction transaction, string prefix, int count, CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<long?>(new CommandDefinition(AdvanceAndReadSerialSql, new { Prefix = prefix, Count = count }, transaction, cancellationToken: cancellationToken));
 
     private Certificate ToMessage(CertificateRow row, bool includeHolderName)
     {

@@ -107,7 +107,7 @@ public sealed class CertificateStores(
 
         public async Task<Certificate> InsertAsync(CertificateType type, IssueCertificateRequest request, CancellationToken cancellationToken)
         {
-            var certificate = await certificates.IssueAsync(connection, transaction, type, request, cancellationToken);
+            var certificate = await certificates.IssueAsync(connection, transaction, type, request, cancellationToken, _codes);
             Inserted++;
             return certificate;
         }

@@ -31,8 +31,9 @@ public sealed partial class AuditLog(
     private const int CleanupBatchSize = 1000;
     private const int ReorderWindow = 4096;
 
-    // Takes the head row's lock and reserves the next @Count sequences (the caller's transaction holds both until commit).
-    private const string ReserveSequencesSql = "UPDATE audit_head SET last_sequence = last_sequence + @Count WHERE id = 1";
+    // Takes the head row's lock and reserves the next @Count sequences (the caller's transaction holds both until
+    // commit), then reads the head: one round trip.
+    private const string ReserveSequencesSql = "UPDATE audit_head SET last_sequence = last_sequence + @Count WHERE id = 1;\n" + SelectHeadSql;
 
     // Takes the head row's lock without changing it (retention).
     private const string LockHeadSql = "UPDATE audit_head SET anchor_sequence = anchor_sequence WHERE id = 1";
@@ -50,6 +51,9 @@ public sealed partial class AuditLog(
         """;
 
     private const string UpdateHeadAfterAppendSql = "UPDATE audit_head SET last_hash = @LastHash, seal = @Seal WHERE id = 1";
+
+    // One record (every write's own): its row and the new head in one round trip.
+    private const string InsertOneAndUpdateHeadSql = InsertSql + ";\n" + UpdateHeadAfterAppendSql;
 
     private const string MoveAnchorSql = """
         UPDATE audit_head SET anchor_sequence = @AnchorSequence, anchor_hash = @AnchorHash, seal = @Seal WHERE id = 1
@@ -100,8 +104,7 @@ public sealed partial class AuditLog(
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(transaction);
         var now = clock.GetUtcNow();
-        await connection.ExecuteAsync(new CommandDefinition(ReserveSequencesSql, new { Count = records.Count }, transaction, cancellationToken: ct));
-        var head = await connection.QuerySingleAsync<HeadRow>(new CommandDefinition(SelectHeadSql, transaction: transaction, cancellationToken: ct));
+        var head = await connection.QuerySingleAsync<HeadRow>(new CommandDefinition(ReserveSequencesSql, new { Count = records.Count }, transaction, cancellationToken: ct));
         var first = head.LastSequence - records.Count + 1;
 
         var sequences = new long[records.Count];
@@ -130,13 +133,20 @@ public sealed partial class AuditLog(
             sequences[i] = sequence;
             previousHash = hash;
         }
-        await connection.ExecuteAsync(new CommandDefinition(InsertSql, rows, transaction, cancellationToken: ct));
 
         // A head whose seal does not match was changed outside the service: keep its broken seal as evidence rather
         // than sealing (and so laundering) the changed values.
         var sealIntact = IsSealIntact(first - 1, head.LastHash, head.AnchorSequence, head.AnchorHash, head.Seal);
         if (!sealIntact) LogHeadTampered(logger, first);
         var seal = sealIntact ? chain.SealHead(sequences[^1], previousHash, head.AnchorSequence, head.AnchorHash) : head.Seal;
+        if (rows.Length == 1)
+        {
+            var parameters = new DynamicParameters(rows[0]);
+            parameters.AddDynamicParams(new { LastHash = previousHash, Seal = seal });
+            await connection.ExecuteAsync(new CommandDefinition(InsertOneAndUpdateHeadSql, parameters, transaction, cancellationToken: ct));
+            return sequences;
+        }
+        await connection.ExecuteAsync(new CommandDefinition(InsertSql, rows, transaction, cancellationToken: ct));
         await connection.ExecuteAsync(new CommandDefinition(UpdateHeadAfterAppendSql, new { LastHash = previousHash, Seal = seal }, transaction, cancellationToken: ct));
         return sequences;
     }

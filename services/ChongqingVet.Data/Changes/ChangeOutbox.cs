@@ -53,14 +53,19 @@ public static partial class ChangeOutbox
     /// <summary>What replaces a value shaped like a national ID number in a state.</summary>
     public const string Withheld = "(withheld)";
 
-    // Takes the head row's lock and reserves @Count sequences (the caller's transaction holds both until it ends).
-    private const string ReserveSql = "UPDATE change_head SET last_sequence = last_sequence + @Count WHERE id = 1";
+    // Takes the head row's lock and reserves @Count sequences (the caller's transaction holds both until it ends), then
+    // reads the last of them: one round trip.
+    private const string ReserveSql = """
+        UPDATE change_head SET last_sequence = last_sequence + @Count WHERE id = 1;
+        SELECT last_sequence FROM change_head WHERE id = 1
+        """;
 
-    private const string LastSequenceSql = "SELECT last_sequence FROM change_head WHERE id = 1";
-
-    private const string InsertSql = """
+    // One change: reserves its sequence and inserts it in one round trip (most writes append exactly one).
+    private const string AppendOneSql = """
+        UPDATE change_head SET last_sequence = last_sequence + 1 WHERE id = 1;
         INSERT INTO changes (sequence, resource_type, resource_name, kind, state, occurred_at)
-        VALUES (@Sequence, @ResourceType, @ResourceName, @Kind, @State, @OccurredAt)
+        SELECT last_sequence, @ResourceType, @ResourceName, @Kind, @State, @OccurredAt FROM change_head WHERE id = 1;
+        SELECT last_sequence FROM change_head WHERE id = 1
         """;
 
     private static readonly BulkColumn[] Columns =
@@ -101,22 +106,19 @@ public static partial class ChangeOutbox
         var rows = changes.Select(Row).ToArray();
         var occurredAt = clock.GetUtcNow().ToUnixTimeMilliseconds();
 
-        await connection.ExecuteAsync(new CommandDefinition(ReserveSql, new { Count = (long)rows.Length }, transaction, cancellationToken: cancellationToken));
-        var last = await connection.ExecuteScalarAsync<long>(new CommandDefinition(LastSequenceSql, transaction: transaction, cancellationToken: cancellationToken));
-        var first = last - rows.Length + 1;
         if (rows.Length == 1)
         {
-            await connection.ExecuteAsync(new CommandDefinition(InsertSql, new
+            return await connection.ExecuteScalarAsync<long>(new CommandDefinition(AppendOneSql, new
             {
-                Sequence = first,
                 rows[0].ResourceType,
                 rows[0].ResourceName,
                 rows[0].Kind,
                 rows[0].State,
                 OccurredAt = occurredAt,
             }, transaction, cancellationToken: cancellationToken));
-            return last;
         }
+        var last = await connection.ExecuteScalarAsync<long>(new CommandDefinition(ReserveSql, new { Count = (long)rows.Length }, transaction, cancellationToken: cancellationToken));
+        var first = last - rows.Length + 1;
         await SqlBulk.InsertAsync(connection, transaction, DialectOf(connection), "changes", Columns, rows.Length, (row, column) => column switch
         {
             0 => first + row,
