@@ -36,7 +36,10 @@ public sealed class DbConnectionFactory : IDbConnectionFactory, IDisposable, IAs
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=";
 
     private readonly DatabaseOptions _options;
-    private readonly NpgsqlDataSource? _postgres;
+    // Typed as the base class, and the drivers a process does not use are only named in methods it never runs: a
+    // process on SQLite loads neither Npgsql nor Microsoft.Data.SqlClient, one on PostgreSQL not the latter (about 1 MiB
+    // of RSS each; docs/PERFORMANCE.md, "Code a process never runs, not loaded").
+    private readonly DbDataSource? _postgres;
     private readonly string _sqlitePragmas = string.Empty;
     private readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> _configuredSqliteHandles = new();
     private readonly SqliteConnectionCache? _sqliteCache;
@@ -45,7 +48,7 @@ public sealed class DbConnectionFactory : IDbConnectionFactory, IDisposable, IAs
     {
         _options = options;
         Dialect = SqlDialect.For(options.Provider);
-        if (options.Provider == DatabaseProvider.Postgres) _postgres = NpgsqlDataSource.Create(PostgresConnectionString(options));
+        if (options.Provider == DatabaseProvider.Postgres) _postgres = CreatePostgresSource(options);
         if (options.Provider == DatabaseProvider.Sqlite)
         {
             var busyTimeout = TimeSpan.FromSeconds(new SqliteConnectionStringBuilder(options.ConnectionString).DefaultTimeout);
@@ -66,6 +69,9 @@ public sealed class DbConnectionFactory : IDbConnectionFactory, IDisposable, IAs
         MaxAutoPrepare = options.PostgresMaxAutoPrepare,
     }.ConnectionString;
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static DbDataSource CreatePostgresSource(DatabaseOptions options) => NpgsqlDataSource.Create(PostgresConnectionString(options));
+
     public DatabaseProvider Provider => _options.Provider;
 
     public SqlDialect Dialect { get; }
@@ -77,17 +83,7 @@ public sealed class DbConnectionFactory : IDbConnectionFactory, IDisposable, IAs
             case DatabaseProvider.Postgres:
                 return await _postgres!.OpenConnectionAsync(cancellationToken);
             case DatabaseProvider.SqlServer:
-                var sqlServer = new SqlConnection(_options.ConnectionString);
-                try
-                {
-                    await sqlServer.OpenAsync(cancellationToken);
-                }
-                catch
-                {
-                    await sqlServer.DisposeAsync();
-                    throw;
-                }
-                return sqlServer;
+                return await OpenSqlServerAsync(_options.ConnectionString, cancellationToken);
             default:
                 if (_sqliteCache?.Rent() is { } cached) return cached;
                 var sqlite = _sqliteCache is null
@@ -111,6 +107,22 @@ public sealed class DbConnectionFactory : IDbConnectionFactory, IDisposable, IAs
                 }
                 return sqlite;
         }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task<DbConnection> OpenSqlServerAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        var sqlServer = new SqlConnection(connectionString);
+        try
+        {
+            await sqlServer.OpenAsync(cancellationToken);
+        }
+        catch
+        {
+            await sqlServer.DisposeAsync();
+            throw;
+        }
+        return sqlServer;
     }
 
     /// <summary>Closes the PostgreSQL connection pool and the cached SQLite connections (the DI container calls this when the host stops).</summary>

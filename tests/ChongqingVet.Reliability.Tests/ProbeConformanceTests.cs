@@ -91,6 +91,26 @@ public sealed class ProbeConformanceTests(HealthyDevCluster cluster)
         Assert.Empty(watched.Intersect(tree));
     }
 
+    [Theory, MemberData(nameof(DatabaseServices))]
+    public void LoadedCode_OnPostgreSql_NoSqlServerDriver(string service)
+    {
+        // This cluster runs PostgreSQL: the SQL Server driver (with its dependencies about 1.3 MiB of RSS per replica)
+        // has no business in the process.
+        var mapped = MappedFileNames(cluster.Pods[service]);
+
+        Assert.Contains("Npgsql.dll", mapped);
+        Assert.DoesNotContain("Microsoft.Data.SqlClient.dll", mapped);
+    }
+
+    /// <summary>The names of the files the running server mapped into memory (its loaded assemblies and libraries).</summary>
+    private static HashSet<string> MappedFileNames(LocalPod pod)
+    {
+        Assert.False(pod.HasExited, pod.Output);
+        return File.ReadLines($"/proc/{pod.ProcessId}/maps")
+            .Select(line => Path.GetFileName(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1]))
+            .ToHashSet(StringComparer.Ordinal);
+    }
+
     /// <summary>The inode of the directory and of every directory below it.</summary>
     private static async Task<HashSet<ulong>> DirectoryInodesAsync(string root)
     {

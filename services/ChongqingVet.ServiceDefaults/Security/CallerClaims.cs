@@ -23,18 +23,22 @@ public static class CallerClaims
         return caller;
     }
 
+    // ClaimsPrincipal.FindFirstValue is an extension of Microsoft.Extensions.Identity.Core, an assembly the servers
+    // would load for this alone.
+    private static string? FirstValue(ClaimsPrincipal principal, string type) => principal.FindFirst(type)?.Value;
+
     public static Caller ToCaller(ClaimsPrincipal principal)
     {
         if (principal.Identity?.IsAuthenticated != true) return Caller.Anonymous;
-        var clientId = principal.FindFirstValue(ClientId) ?? principal.FindFirstValue(AuthorizedParty) ?? string.Empty;
+        var clientId = FirstValue(principal, ClientId) ?? FirstValue(principal, AuthorizedParty) ?? string.Empty;
         var scopes = principal.FindAll(Scope)
             .SelectMany(claim => claim.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             .ToHashSet(StringComparer.Ordinal);
         return new Caller(
             clientId,
-            principal.FindFirstValue(Subject) ?? clientId,
+            FirstValue(principal, Subject) ?? clientId,
             scopes,
-            principal.FindFirstValue(Role) ?? string.Empty,
-            principal.FindFirstValue(Organisation));
+            FirstValue(principal, Role) ?? string.Empty,
+            FirstValue(principal, Organisation));
     }
 }
