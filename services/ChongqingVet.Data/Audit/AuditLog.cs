@@ -96,8 +96,9 @@ public sealed partial class AuditLog(
     }
 
     /// <summary>
-    /// Appends validated records in order inside the caller's transaction: one sequence reservation, one head read,
-    /// one insert per record on one prepared command, one head update — whatever the number of records.
+    /// Appends validated records in order inside the caller's transaction: the sequence reservation with the head read
+    /// (one command), one insert per record on one prepared command, one head update — whatever the number of records;
+    /// one record's insert and head update go in one command.
     /// </summary>
     private async Task<long[]> AppendValidatedAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<AuditRecord> records, CancellationToken ct)
     {
