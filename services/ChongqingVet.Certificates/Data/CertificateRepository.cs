@@ -261,7 +261,6 @@ public sealed class CertificateRepository(IDbConnectionFactory database, HolderI
 
     // ---- Batch issuance (ImportCertificates): a fixed number of statements per batch, not per item ----
 
-
     // Numbers inside an allocated range that exist already (taken outside the counter: none should be).
     private const string NumbersInRangeSql = """
         SELECT certificate_number FROM certificates WHERE certificate_number >= @First AND certificate_number <= @Last
