@@ -73,6 +73,18 @@ public sealed class Script
     /// <summary>The skill codes the catalog lists answer for (one course / certificate type / upcoming event each).</summary>
     public HashSet<string> Offered { get; } = [];
 
+    /// <summary>When set, the catalog list answers these pages in turn (page tokens "1", "2", …) instead of <see cref="Offered"/>.</summary>
+    public List<Course[]>? CoursePages { get; set; }
+    public List<CertificateType[]>? CertificateTypePages { get; set; }
+    public List<Event[]>? EventPages { get; set; }
+
+    /// <summary>The scripted page a page token asks for, and the token of the next one ("" after the last).</summary>
+    public static (T[] Items, string NextPageToken) Page<T>(List<T[]> pages, string pageToken)
+    {
+        var index = pageToken.Length == 0 ? 0 : int.Parse(pageToken, System.Globalization.CultureInfo.InvariantCulture);
+        return (pages[index], index + 1 < pages.Count ? (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : "");
+    }
+
     /// <summary>Certificates: GetCertificateCredential calls (with the request and the authorization they carried).</summary>
     public int CredentialCalls;
     public GetCertificateCredentialRequest? LastCredentialRequest { get; set; }
@@ -220,6 +232,11 @@ public sealed class FakeBackends : IAsyncDisposable
         {
             Interlocked.Increment(ref script.CatalogListCalls);
             var response = new ListCertificateTypesResponse();
+            if (script.CertificateTypePages is { } pages)
+            {
+                var (items, next) = Script.Page(pages, request.PageToken);
+                return Task.FromResult(new ListCertificateTypesResponse { CertificateTypes = { items }, NextPageToken = next });
+            }
             foreach (var code in request.SkillCodes.Append(request.SkillCode).Where(script.Offered.Contains))
             {
                 var level = new CertificateTypeLevel { Level = CertificateLevel.National3, AttestedSkills = { new SkillRef { SkillCode = code, Level = SkillLevel._3Advanced } } };
@@ -259,6 +276,11 @@ public sealed class FakeBackends : IAsyncDisposable
         {
             Interlocked.Increment(ref script.CatalogListCalls);
             var response = new ListEventsResponse();
+            if (script.EventPages is { } pages)
+            {
+                var (items, next) = Script.Page(pages, request.PageToken);
+                return Task.FromResult(new ListEventsResponse { Events = { items }, NextPageToken = next });
+            }
             foreach (var code in request.SkillCodes.Append(request.SkillCode).Where(script.Offered.Contains))
                 response.Events.Add(new Event { CompetitionId = "c9", Code = "E-" + code, Name = "赛项" + code, SkillsTested = { new SkillRef { SkillCode = code, Level = SkillLevel._3Advanced } } });
             return Task.FromResult(response);
@@ -287,6 +309,11 @@ public sealed class FakeBackends : IAsyncDisposable
         {
             Interlocked.Increment(ref script.CatalogListCalls);
             var response = new ListCoursesResponse();
+            if (script.CoursePages is { } pages)
+            {
+                var (items, next) = Script.Page(pages, request.PageToken);
+                return Task.FromResult(new ListCoursesResponse { Courses = { items }, NextPageToken = next });
+            }
             foreach (var code in request.SkillCodes.Append(request.SkillCode).Where(script.Offered.Contains))
                 response.Courses.Add(new Course { Code = "C-" + code, Name = "课程" + code, Credits = 2, SkillOutcomes = { new SkillRef { SkillCode = code, Level = SkillLevel._3Advanced } } });
             return Task.FromResult(response);

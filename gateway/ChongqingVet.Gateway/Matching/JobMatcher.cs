@@ -90,8 +90,8 @@ public sealed class JobMatcher(
         };
         var unreachable = new HashSet<string>(profile.Unreachable);
         var wanted = unmet.Select(outcome => new Wanted(successors.Current(outcome.Requirement.SkillCode), (SkillLevel)outcome.Requirement.MinLevel)).ToArray();
-        var offers = await OffersAsync(wanted, unreachable, cancellationToken);
-        report.Gaps.AddRange(unmet.Select((outcome, i) => GapFor(outcome, wanted[i], offers)));
+        var recommendations = await RecommendAsync(wanted, unreachable, cancellationToken);
+        report.Gaps.AddRange(unmet.Select((outcome, i) => GapFor(outcome, wanted[i], recommendations[i])));
         foreach (var backend in unreachable.Except(report.Unreachable).Order()) report.Unreachable.Add(backend);
         foreach (var gap in report.Gaps) gap.SkillName = catalog.TryGetValue(gap.SkillCode, out var skill) ? skill.NameZh : gap.SkillCode;
         return report;
@@ -121,123 +121,155 @@ public sealed class JobMatcher(
         return catalog;
     }
 
-    /// <summary>What the catalogs offer for all the gaps' skills: one list call per backend (per page, per <see cref="SkillGapOptions.CodesPerCall"/> codes).</summary>
-    private sealed record Offers(BackendResult<List<Course>> Courses, BackendResult<List<CertificateType>> CertificateTypes, BackendResult<List<Event>> Events);
-
     /// <summary>
-    /// Courses, certificate types and upcoming events for the skills of every gap at once, at the lowest level any gap
-    /// requires (each gap keeps what reaches its own level): the number of calls does not grow with the number of gaps.
+    /// The recommendations of every gap, from courses, certificate types and upcoming events listed for the skills of
+    /// every gap at once, at the lowest level any gap requires (each gap keeps what reaches its own level): the number
+    /// of calls does not grow with the number of gaps. Each page is folded into every gap's shortlists as it arrives and
+    /// then let go, so a report holds at most <see cref="PerKind"/> offers per gap and kind, not the pages.
+    /// Courses first (they teach), then certificates (they attest), then competitions (they test); within a kind,
+    /// closest level first.
     /// </summary>
-    private async Task<Offers> OffersAsync(Wanted[] wanted, HashSet<string> unreachable, CancellationToken cancellationToken)
+    private async Task<List<Recommendation>[]> RecommendAsync(Wanted[] wanted, HashSet<string> unreachable, CancellationToken cancellationToken)
     {
-        if (wanted.Length == 0) return new Offers(new([], true), new([], true), new([], true));
+        if (wanted.Length == 0) return [];
         var codes = wanted.Select(w => w.SkillCode).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         var minLevel = wanted.Min(w => w.MinLevel);
-        var courseTask = ListAllAsync(Backends.Courses, codes, async (chunk, token, t) =>
+        var courseLists = wanted.Select(_ => new Shortlist<CourseOffer>(PerKind, CourseOffer.Order)).ToArray();
+        var certificateLists = wanted.Select(_ => new Shortlist<CertificateOffer>(PerKind, CertificateOffer.Order)).ToArray();
+        var eventLists = wanted.Select(_ => new Shortlist<EventOffer>(PerKind, EventOffer.Order)).ToArray();
+
+        var courseTask = FoldPagesAsync(Backends.Courses, codes, async (chunk, token, t) =>
         {
             var request = new ListCoursesRequest { SkillCodes = { chunk }, MinSkillLevel = minLevel, PageSize = gapOptions.PageSize, PageToken = token };
             var page = await courses.ListCoursesAsync(request, cancellationToken: t);
             return (page.Courses, page.NextPageToken);
-        }, cancellationToken);
-        var certificateTask = ListAllAsync(Backends.Certificates, codes, async (chunk, token, t) =>
+        }, page => Fold(page, wanted, courseLists, CourseOffer.For), cancellationToken);
+        var certificateTask = FoldPagesAsync(Backends.Certificates, codes, async (chunk, token, t) =>
         {
             var request = new ListCertificateTypesRequest { SkillCodes = { chunk }, MinSkillLevel = minLevel, ActiveOnly = true, PageSize = gapOptions.PageSize, PageToken = token };
             var page = await certificates.ListCertificateTypesAsync(request, cancellationToken: t);
             return (page.CertificateTypes, page.NextPageToken);
-        }, cancellationToken);
-        var eventTask = ListAllAsync(Backends.Competitions, codes, async (chunk, token, t) =>
+        }, page => Fold(page, wanted, certificateLists, CertificateOffer.For), cancellationToken);
+        var eventTask = FoldPagesAsync(Backends.Competitions, codes, async (chunk, token, t) =>
         {
             var request = new ListEventsRequest { SkillCodes = { chunk }, UpcomingOnly = true, PageSize = gapOptions.PageSize, PageToken = token };
             var page = await competitions.ListEventsAsync(request, cancellationToken: t);
             return (page.Events, page.NextPageToken);
-        }, cancellationToken);
+        }, page => Fold(page, wanted, eventLists, EventOffer.For), cancellationToken);
         await Task.WhenAll(courseTask, certificateTask, eventTask);
-        if (!courseTask.Result.Reachable) unreachable.Add(Backends.Courses);
-        if (!certificateTask.Result.Reachable) unreachable.Add(Backends.Certificates);
-        if (!eventTask.Result.Reachable) unreachable.Add(Backends.Competitions);
-        return new Offers(courseTask.Result, certificateTask.Result, eventTask.Result);
+        if (!courseTask.Result) unreachable.Add(Backends.Courses);
+        if (!certificateTask.Result) unreachable.Add(Backends.Certificates);
+        if (!eventTask.Result) unreachable.Add(Backends.Competitions);
+
+        return wanted.Select((requirement, i) =>
+        {
+            var recommendations = new List<Recommendation>();
+            if (courseTask.Result) recommendations.AddRange(courseLists[i].Kept.Select(offer => offer.Recommend(requirement)));
+            if (certificateTask.Result) recommendations.AddRange(certificateLists[i].Kept.Select(offer => offer.Recommend(requirement)));
+            if (eventTask.Result) recommendations.AddRange(eventLists[i].Kept.Select(offer => offer.Recommend(requirement)));
+            var rank = 1;
+            foreach (var recommendation in recommendations) recommendation.Rank = rank++;
+            return recommendations;
+        }).ToArray();
     }
 
-    /// <summary>Every page (up to <see cref="SkillGapOptions.MaxPages"/>) of one backend's list for the codes, in chunks of the service's filter limit.</summary>
-    private async Task<BackendResult<List<T>>> ListAllAsync<T>(string backend, string[] codes,
-        Func<string[], string, CancellationToken, Task<(Google.Protobuf.Collections.RepeatedField<T> Items, string NextPageToken)>> page,
-        CancellationToken cancellationToken)
+    private static void Fold<TItem, TOffer>(IEnumerable<TItem> page, Wanted[] wanted, Shortlist<TOffer>[] lists, Func<IEnumerable<TItem>, Wanted, IEnumerable<TOffer>> offers)
     {
-        var all = new List<T>();
+        for (var i = 0; i < wanted.Length; i++)
+            foreach (var offer in offers(page, wanted[i])) lists[i].Offer(offer);
+    }
+
+    /// <summary>
+    /// Every page (up to <see cref="SkillGapOptions.MaxPages"/>) of one backend's list for the codes, in chunks of the
+    /// service's filter limit, each handed to <paramref name="fold"/>; false when the backend could not be reached.
+    /// </summary>
+    private async Task<bool> FoldPagesAsync<T>(string backend, string[] codes,
+        Func<string[], string, CancellationToken, Task<(Google.Protobuf.Collections.RepeatedField<T> Items, string NextPageToken)>> page,
+        Action<IEnumerable<T>> fold, CancellationToken cancellationToken)
+    {
         foreach (var chunk in codes.Chunk(gapOptions.CodesPerCall))
         {
             var token = string.Empty;
             for (var i = 0; i < gapOptions.MaxPages; i++)
             {
                 var result = await backends.TryAsync(backend, t => page(chunk, token, t), cancellationToken);
-                if (!result.Reachable) return BackendResult<List<T>>.Unreachable;
-                all.AddRange(result.Value.Items);
+                if (!result.Reachable) return false;
+                fold(result.Value.Items);
                 token = result.Value.NextPageToken;
                 if (token.Length == 0) break;
             }
         }
-        return new BackendResult<List<T>>(all, true);
+        return true;
     }
 
     /// <param name="requirement">The code the requirement stands for today (its successor when deprecated): what to learn, at the level required.</param>
-    private static SkillGap GapFor(RequirementOutcome outcome, Wanted requirement, Offers offers)
+    private static SkillGap GapFor(RequirementOutcome outcome, Wanted requirement, List<Recommendation> recommendations) => new()
     {
-        var gap = new SkillGap
-        {
-            SkillCode = outcome.Requirement.SkillCode,
-            SkillName = outcome.Requirement.SkillCode,
-            CurrentLevel = (SkillLevel)outcome.LearnerLevel,
-            RequiredLevel = requirement.MinLevel,
-            Essential = outcome.Requirement.Essential,
-        };
-        var recommendations = new List<Recommendation>();
-        if (offers.Courses.Reachable)
-        {
-            recommendations.AddRange(offers.Courses.Value!
-                .Select(c => (Course: c, Outcome: c.SkillOutcomes.FirstOrDefault(o => o.SkillCode == requirement.SkillCode && o.Level >= requirement.MinLevel)))
-                .Where(x => x.Outcome is not null) // a course without the skill at the level asked for is no recommendation
-                .Select(x => (x.Course, x.Outcome!.Level))
-                .OrderBy(x => x.Level - requirement.MinLevel).ThenBy(x => x.Course.Credits).ThenBy(x => x.Course.Code, StringComparer.Ordinal)
-                .Take(PerKind)
-                .Select(x => new Recommendation
-                {
-                    Kind = RecommendationKind.Course, Id = x.Course.Code, Title = x.Course.Name, Level = x.Level,
-                    Reason = $"课程 teaches {requirement.SkillCode} to {LevelNames.Chinese(x.Level)} (required {LevelNames.Chinese(requirement.MinLevel)}), {x.Course.Credits:0.#} credits",
-                }));
-        }
-        if (offers.CertificateTypes.Reachable)
-        {
-            recommendations.AddRange(offers.CertificateTypes.Value!
-                .SelectMany(t => t.Levels.SelectMany(l => l.AttestedSkills.Where(s => s.SkillCode == requirement.SkillCode && s.Level >= requirement.MinLevel)
-                    .Select(s => (Type: t, CertificateLevel: l.Level, s.Level))))
-                .OrderBy(x => x.Level - requirement.MinLevel).ThenBy(x => x.Type.Code, StringComparer.Ordinal).ThenBy(x => x.CertificateLevel)
-                .Take(PerKind)
-                .Select(x => new Recommendation
-                {
-                    Kind = RecommendationKind.CertificateType, Id = x.Type.Code, Title = $"{x.Type.Name} ({x.CertificateLevel})", Level = x.Level,
-                    Reason = $"证书 attests {requirement.SkillCode} at {LevelNames.Chinese(x.Level)} at level {x.CertificateLevel}",
-                }));
-        }
-        if (offers.Events.Reachable)
-        {
-            recommendations.AddRange(offers.Events.Value!
-                .Select(e => (Event: e, Tested: e.SkillsTested.FirstOrDefault(s => s.SkillCode == requirement.SkillCode)))
-                .Where(x => x.Tested is not null) // an event listed without the skill asked for is no recommendation
-                .Select(x => (x.Event, x.Tested!.Level))
-                .OrderByDescending(x => x.Level >= requirement.MinLevel).ThenBy(x => x.Event.CompetitionId, StringComparer.Ordinal).ThenBy(x => x.Event.Code, StringComparer.Ordinal)
-                .Take(PerKind)
-                .Select(x => new Recommendation
-                {
-                    Kind = RecommendationKind.CompetitionEvent, Id = $"{x.Event.CompetitionId}/{x.Event.Code}", Title = x.Event.Name, Level = x.Level,
-                    Reason = $"赛项 {x.Event.Code} (upcoming) tests {requirement.SkillCode} at {LevelNames.Chinese(x.Level)}",
-                }));
-        }
+        SkillCode = outcome.Requirement.SkillCode,
+        SkillName = outcome.Requirement.SkillCode,
+        CurrentLevel = (SkillLevel)outcome.LearnerLevel,
+        RequiredLevel = requirement.MinLevel,
+        Essential = outcome.Requirement.Essential,
+        Recommendations = { recommendations },
+    };
 
-        // Courses first (they teach), then certificates (they attest), then competitions (they test); within a kind, closest level first.
-        var rank = 1;
-        foreach (var recommendation in recommendations) recommendation.Rank = rank++;
-        gap.Recommendations.AddRange(recommendations);
-        return gap;
+    /// <summary>A course that teaches the skill at the level asked for or beyond; closest level, fewest credits, then code first.</summary>
+    private readonly record struct CourseOffer(Course Course, SkillLevel Level)
+    {
+        public static IEnumerable<CourseOffer> For(IEnumerable<Course> page, Wanted requirement) => page
+            .Select(c => (Course: c, Outcome: c.SkillOutcomes.FirstOrDefault(o => o.SkillCode == requirement.SkillCode && o.Level >= requirement.MinLevel)))
+            .Where(x => x.Outcome is not null) // a course without the skill at the level asked for is no recommendation
+            .Select(x => new CourseOffer(x.Course, x.Outcome!.Level));
+
+        public static int Order(CourseOffer a, CourseOffer b) =>
+            a.Level != b.Level ? a.Level.CompareTo(b.Level)
+            : a.Course.Credits != b.Course.Credits ? a.Course.Credits.CompareTo(b.Course.Credits)
+            : string.CompareOrdinal(a.Course.Code, b.Course.Code);
+
+        public Recommendation Recommend(Wanted requirement) => new()
+        {
+            Kind = RecommendationKind.Course, Id = Course.Code, Title = Course.Name, Level = Level,
+            Reason = $"课程 teaches {requirement.SkillCode} to {LevelNames.Chinese(Level)} (required {LevelNames.Chinese(requirement.MinLevel)}), {Course.Credits:0.#} credits",
+        };
+    }
+
+    /// <summary>A level of a certificate type that attests the skill at the level asked for or beyond; closest level, type code, then certificate level first.</summary>
+    private readonly record struct CertificateOffer(CertificateType Type, CertificateLevel CertificateLevel, SkillLevel Level)
+    {
+        public static IEnumerable<CertificateOffer> For(IEnumerable<CertificateType> page, Wanted requirement) => page
+            .SelectMany(t => t.Levels.SelectMany(l => l.AttestedSkills.Where(s => s.SkillCode == requirement.SkillCode && s.Level >= requirement.MinLevel)
+                .Select(s => new CertificateOffer(t, l.Level, s.Level))));
+
+        public static int Order(CertificateOffer a, CertificateOffer b) =>
+            a.Level != b.Level ? a.Level.CompareTo(b.Level)
+            : string.CompareOrdinal(a.Type.Code, b.Type.Code) is var byCode and not 0 ? byCode
+            : a.CertificateLevel.CompareTo(b.CertificateLevel);
+
+        public Recommendation Recommend(Wanted requirement) => new()
+        {
+            Kind = RecommendationKind.CertificateType, Id = Type.Code, Title = $"{Type.Name} ({CertificateLevel})", Level = Level,
+            Reason = $"证书 attests {requirement.SkillCode} at {LevelNames.Chinese(Level)} at level {CertificateLevel}",
+        };
+    }
+
+    /// <summary>An upcoming event that tests the skill; one at the level asked for or beyond first, then competition id and event code.</summary>
+    private readonly record struct EventOffer(Event Event, SkillLevel Level, bool ReachesRequiredLevel)
+    {
+        public static IEnumerable<EventOffer> For(IEnumerable<Event> page, Wanted requirement) => page
+            .Select(e => (Event: e, Tested: e.SkillsTested.FirstOrDefault(s => s.SkillCode == requirement.SkillCode)))
+            .Where(x => x.Tested is not null) // an event listed without the skill asked for is no recommendation
+            .Select(x => new EventOffer(x.Event, x.Tested!.Level, x.Tested.Level >= requirement.MinLevel));
+
+        public static int Order(EventOffer a, EventOffer b) =>
+            a.ReachesRequiredLevel != b.ReachesRequiredLevel ? b.ReachesRequiredLevel.CompareTo(a.ReachesRequiredLevel)
+            : string.CompareOrdinal(a.Event.CompetitionId, b.Event.CompetitionId) is var byCompetition and not 0 ? byCompetition
+            : string.CompareOrdinal(a.Event.Code, b.Event.Code);
+
+        public Recommendation Recommend(Wanted requirement) => new()
+        {
+            Kind = RecommendationKind.CompetitionEvent, Id = $"{Event.CompetitionId}/{Event.Code}", Title = Event.Name, Level = Level,
+            Reason = $"赛项 {Event.Code} (upcoming) tests {requirement.SkillCode} at {LevelNames.Chinese(Level)}",
+        };
     }
 
     private static JobMatch ToJobMatch(PostingMatch match, Dictionary<string, string> names)
