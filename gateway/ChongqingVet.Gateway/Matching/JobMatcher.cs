@@ -222,7 +222,7 @@ public sealed class JobMatcher(
             .Select(x => new CourseOffer(x.Course, x.Outcome!.Level));
 
         public static int Order(CourseOffer a, CourseOffer b) =>
-            a.Level != b.Level ? a.Level.CompareTo(b.Level)
+            a.Level != b.Level ? (int)a.Level - (int)b.Level
             : a.Course.Credits != b.Course.Credits ? a.Course.Credits.CompareTo(b.Course.Credits)
             : string.CompareOrdinal(a.Course.Code, b.Course.Code);
 
@@ -241,9 +241,9 @@ public sealed class JobMatcher(
                 .Select(s => new CertificateOffer(t, l.Level, s.Level))));
 
         public static int Order(CertificateOffer a, CertificateOffer b) =>
-            a.Level != b.Level ? a.Level.CompareTo(b.Level)
+            a.Level != b.Level ? (int)a.Level - (int)b.Level
             : string.CompareOrdinal(a.Type.Code, b.Type.Code) is var byCode and not 0 ? byCode
-            : a.CertificateLevel.CompareTo(b.CertificateLevel);
+            : (int)a.CertificateLevel - (int)b.CertificateLevel;
 
         public Recommendation Recommend(Wanted requirement) => new()
         {

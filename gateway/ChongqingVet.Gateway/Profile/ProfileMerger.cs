@@ -38,7 +38,8 @@ public sealed class ProfileMerger(ProfileMergeOptions options)
     private readonly record struct Weighted(SkillEvidence Item, double Weight, int Order);
 
     // Runs for every profile: plain loops and one reused StringBuilder instead of LINQ chains keep the gateway's
-    // allocations (and so its GC time under load) down. The rule itself is the one in the summary above.
+    // allocations (and so its GC time under load) down; levels are compared as numbers because Enum.CompareTo takes
+    // an object and boxes both sides of every comparison. The rule itself is the one in the summary above.
     public IReadOnlyList<ProfileSkill> Merge(IEnumerable<SkillEvidence> evidence, DateTimeOffset now)
     {
         var groups = new Dictionary<string, List<SkillEvidence>>(StringComparer.Ordinal);
@@ -55,7 +56,7 @@ public sealed class ProfileMerger(ProfileMergeOptions options)
         }
         skills.Sort(static (a, b) =>
         {
-            var byLevel = b.Level.CompareTo(a.Level);
+            var byLevel = (int)b.Level - (int)a.Level;
             if (byLevel != 0) return byLevel;
             var byConfidence = b.Confidence.CompareTo(a.Confidence);
             return byConfidence != 0 ? byConfidence : string.CompareOrdinal(a.SkillCode, b.SkillCode);
@@ -93,7 +94,7 @@ public sealed class ProfileMerger(ProfileMergeOptions options)
         {
             var byWeight = b.Weight.CompareTo(a.Weight);
             if (byWeight != 0) return byWeight;
-            var byLevel = b.Item.Level.CompareTo(a.Item.Level);
+            var byLevel = (int)b.Item.Level - (int)a.Item.Level;
             if (byLevel != 0) return byLevel;
             var bySource = string.CompareOrdinal(a.Item.SourceName, b.Item.SourceName);
             return bySource != 0 ? bySource : a.Order.CompareTo(b.Order);
@@ -113,7 +114,7 @@ public sealed class ProfileMerger(ProfileMergeOptions options)
         {
             if (!candidates.Contains(x.Item.Level)) candidates.Add(x.Item.Level);
         }
-        candidates.Sort(static (a, b) => b.CompareTo(a));
+        candidates.Sort(static (a, b) => (int)b - (int)a);
         var level = SkillLevel.Unspecified;
         foreach (var candidate in candidates)
         {
@@ -126,7 +127,11 @@ public sealed class ProfileMerger(ProfileMergeOptions options)
         var reachedThreshold = level != SkillLevel.Unspecified;
         if (!reachedThreshold) level = counting[0].Item.Level;
 
-        var supporting = counting.FindAll(x => x.Item.Level >= level);
+        var supporting = new List<Weighted>(counting.Count);
+        foreach (var x in counting)
+        {
+            if (x.Item.Level >= level) supporting.Add(x);
+        }
         var product = 1.0;
         foreach (var x in supporting) product *= 1 - Math.Min(1, x.Weight);
         var confidence = Math.Min(1, 1 - product);
