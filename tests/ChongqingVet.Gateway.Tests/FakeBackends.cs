@@ -231,12 +231,12 @@ public sealed class FakeBackends : IAsyncDisposable
         public override Task<ListCertificateTypesResponse> ListCertificateTypes(ListCertificateTypesRequest request, ServerCallContext context)
         {
             Interlocked.Increment(ref script.CatalogListCalls);
-            var response = new ListCertificateTypesResponse();
             if (script.CertificateTypePages is { } pages)
             {
                 var (items, next) = Script.Page(pages, request.PageToken);
                 return Task.FromResult(new ListCertificateTypesResponse { CertificateTypes = { items }, NextPageToken = next });
             }
+            var response = new ListCertificateTypesResponse();
             foreach (var code in request.SkillCodes.Append(request.SkillCode).Where(script.Offered.Contains))
             {
                 var level = new CertificateTypeLevel { Level = CertificateLevel.National3, AttestedSkills = { new SkillRef { SkillCode = code, Level = SkillLevel._3Advanced } } };
@@ -275,12 +275,12 @@ public sealed class FakeBackends : IAsyncDisposable
         public override Task<ListEventsResponse> ListEvents(ListEventsRequest request, ServerCallContext context)
         {
             Interlocked.Increment(ref script.CatalogListCalls);
-            var response = new ListEventsResponse();
             if (script.EventPages is { } pages)
             {
                 var (items, next) = Script.Page(pages, request.PageToken);
                 return Task.FromResult(new ListEventsResponse { Events = { items }, NextPageToken = next });
             }
+            var response = new ListEventsResponse();
             foreach (var code in request.SkillCodes.Append(request.SkillCode).Where(script.Offered.Contains))
                 response.Events.Add(new Event { CompetitionId = "c9", Code = "E-" + code, Name = "赛项" + code, SkillsTested = { new SkillRef { SkillCode = code, Level = SkillLevel._3Advanced } } });
             return Task.FromResult(response);
@@ -308,12 +308,12 @@ public sealed class FakeBackends : IAsyncDisposable
         public override Task<ListCoursesResponse> ListCourses(ListCoursesRequest request, ServerCallContext context)
         {
             Interlocked.Increment(ref script.CatalogListCalls);
-            var response = new ListCoursesResponse();
             if (script.CoursePages is { } pages)
             {
                 var (items, next) = Script.Page(pages, request.PageToken);
                 return Task.FromResult(new ListCoursesResponse { Courses = { items }, NextPageToken = next });
             }
+            var response = new ListCoursesResponse();
             foreach (var code in request.SkillCodes.Append(request.SkillCode).Where(script.Offered.Contains))
                 response.Courses.Add(new Course { Code = "C-" + code, Name = "课程" + code, Credits = 2, SkillOutcomes = { new SkillRef { SkillCode = code, Level = SkillLevel._3Advanced } } });
             return Task.FromResult(response);
