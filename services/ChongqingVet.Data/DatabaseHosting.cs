@@ -31,6 +31,7 @@ public static class DatabaseHosting
     public static IHostApplicationBuilder AddDatabase(this IHostApplicationBuilder builder, Assembly migrationsAssembly)
     {
         var options = ReadOptions(builder.Configuration);
+        if (options.Provider == DatabaseProvider.Sqlite) SqliteLibrary.Configure();
         builder.Services.AddSingleton(options);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IDbConnectionFactory, DbConnectionFactory>();
@@ -131,6 +132,8 @@ public static class DatabaseHosting
         {
             // Built now, not at the first List call, so a missing signing key in Production stops start-up.
             _ = services.GetRequiredService<PageTokenCodec>();
+            if (options.Provider == DatabaseProvider.Sqlite && !SqliteLibrary.Configure())
+                logger.LogInformation("SQLite had opened a connection in this process before the database was registered: its memory statistics stay on");
             if (options.MigrateOnStartup) MigrationRunner.Run(options, migrations.Assembly, logger);
             if (!configuration.GetValue<bool>("SampleData:Enabled")) return;
             foreach (var seeder in seeders) await seeder.SeedAsync(database, cancellationToken);
